@@ -1,0 +1,418 @@
+"""Challenge bundles: how organisers define a challenge.
+
+A bundle is a directory (or a zip of one) holding ``challenge.yaml`` and the files it names.
+The whole bundle is checked before anything is written; every problem is reported with the
+field and file it concerns, and a bundle with any problem changes nothing. Loading the same
+bundle again updates the challenge in place and keeps its teams and submissions. The format
+is documented in docs/bundles.md.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import shutil
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path, PurePosixPath
+
+import numpy as np
+import pandas as pd
+import yaml
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from challenges import files
+from challenges.models import Challenge, DataFile, Phase
+
+SUPPORTED_VERSIONS = {1}
+PAGE_KEYS = ("overview", "data", "evaluation", "rules")
+MAX_BUNDLE_BYTES = 20 * 1024**3  # decompressed
+
+
+class BundleError(Exception):
+    """A bundle that cannot be loaded; ``problems`` lists each one with its field and file."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = problems
+        super().__init__("The bundle was not loaded:\n" + "\n".join(f"- {p}" for p in problems))
+
+
+@dataclass
+class PhaseSpec:
+    key: str
+    fields: dict
+    solution: Path | None
+    inputs: list[Path] = field(default_factory=list)
+
+
+@dataclass
+class BundleSpec:
+    root: Path
+    slug: str
+    title: str
+    summary: str
+    max_team_size: int
+    pages: dict[str, str]
+    public_files: list[tuple[Path, str]]
+    starter_kit: Path | None
+    phases: list[PhaseSpec]
+
+
+def load(path: str | Path, organiser=None) -> Challenge:
+    """Check and load the bundle at ``path`` (directory or .zip); return the challenge."""
+    path = Path(path)
+    if path.is_file():
+        with tempfile.TemporaryDirectory(prefix="fivesigma-bundle-") as tmp:
+            return load(unpack_zip(path, Path(tmp)), organiser)
+    spec = parse(path)
+    return install(spec, organiser)
+
+
+def unpack_zip(archive: Path, target: Path) -> Path:
+    """Unpack a bundle zip safely (no absolute or ``..`` paths, no links, bounded size)."""
+    try:
+        zf = zipfile.ZipFile(archive)
+    except zipfile.BadZipFile as error:
+        raise BundleError([f"{archive.name}: not a zip file"]) from error
+    problems, total = [], 0
+    with zf:
+        for info in zf.infolist():
+            name = PurePosixPath(info.filename)
+            if name.is_absolute() or ".." in name.parts:
+                problems.append(f"{archive.name}: entry '{info.filename}' points outside the bundle")
+            if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                problems.append(f"{archive.name}: entry '{info.filename}' is a symbolic link")
+            total += info.file_size
+        if total > MAX_BUNDLE_BYTES:
+            problems.append(f"{archive.name}: unpacks to {total / 1e9:.1f} GB, over the {MAX_BUNDLE_BYTES / 1e9:.0f} GB limit")
+        if problems:
+            raise BundleError(problems)
+        zf.extractall(target)
+    candidates = [target] + [p for p in target.iterdir() if p.is_dir()]
+    for candidate in candidates:
+        if (candidate / "challenge.yaml").exists():
+            return candidate
+    raise BundleError([f"{archive.name}: no challenge.yaml at the top of the zip"])
+
+
+def parse(root: Path) -> BundleSpec:
+    """Read and check ``root/challenge.yaml`` and the files it names; raise BundleError."""
+    manifest = root / "challenge.yaml"
+    if not manifest.exists():
+        raise BundleError([f"{root}: no challenge.yaml"])
+    try:
+        data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
+    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        raise BundleError([f"challenge.yaml: not valid YAML ({error})"]) from error
+    if not isinstance(data, dict):
+        raise BundleError(["challenge.yaml: the top level must be a mapping of fields"])
+    check = _Checker(root)
+    if data.get("version", 1) not in SUPPORTED_VERSIONS:
+        check.problem("version", f"version {data.get('version')!r} is not supported (supported: 1)")
+    slug = check.string(data, "slug", pattern_slug=True)
+    title = check.string(data, "title")
+    summary = check.string(data, "summary", required=False) or ""
+    max_team_size = check.integer(data, "max_team_size", default=4, minimum=1)
+    pages = {}
+    for key, rel in (check.mapping(data, "pages") or {}).items():
+        if key not in PAGE_KEYS:
+            check.problem(f"pages.{key}", f"unknown page (known: {', '.join(PAGE_KEYS)})")
+            continue
+        page = check.file(f"pages.{key}", rel)
+        if page:
+            pages[key] = page.read_text(encoding="utf-8")
+    public_files = []
+    for i, entry in enumerate(check.sequence(data, "files") or []):
+        where = f"files[{i}]"
+        if not isinstance(entry, dict):
+            check.problem(where, "each file needs a mapping with 'path' (and optional 'description')")
+            continue
+        found = check.file(f"{where}.path", entry.get("path"))
+        if found:
+            public_files.append((found, str(entry.get("description", ""))))
+    starter_kit = check.file("starter_kit", data["starter_kit"]) if data.get("starter_kit") else None
+    phases = [_parse_phase(check, i, p) for i, p in enumerate(check.sequence(data, "phases", required=True) or [])]
+    keys = [p.key for p in phases if p]
+    for key in {k for k in keys if keys.count(k) > 1}:
+        check.problem("phases", f"phase key '{key}' is used twice")
+    check.raise_if_any()
+    return BundleSpec(root, slug, title, summary, max_team_size, pages, public_files, starter_kit, phases)
+
+
+def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
+    where = f"phases[{i}]"
+    if not isinstance(data, dict):
+        check.problem(where, "each phase must be a mapping of fields")
+        return None
+    key = check.string(data, "key", where=where, pattern_slug=True)
+    start, end = check.date(data, "start", where), check.date(data, "end", where)
+    if start and end and start >= end:
+        check.problem(f"{where}.end", f"ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})")
+    kind = data.get("kind", Phase.RESULT)
+    if kind not in (Phase.RESULT, Phase.CODE):
+        check.problem(f"{where}.kind", f"'{kind}' is not a submission kind (result or code)")
+    metric_key = check.string(data, "metric", where=where)
+    options = data.get("metric_options") or {}
+    metric = None
+    if metric_key:
+        from scoring import registry
+
+        try:
+            metric = registry.get(metric_key, **options)
+        except (KeyError, ValueError, TypeError) as error:
+            check.problem(f"{where}.metric", str(error).strip("'\""))
+    solution = check.file(f"{where}.solution", data.get("solution"))
+    split = data.get("split") or {"by": "usage"}
+    if solution and metric:
+        check.solution(f"{where}.solution", metric, solution, split)
+    code = data.get("code") or {}
+    inputs: list[Path] = []
+    if kind == Phase.CODE:
+        directory = check.file(f"{where}.code.input", code.get("input"), directory=True)
+        if directory:
+            inputs = sorted(p for p in directory.iterdir() if p.is_file())
+            if not inputs:
+                check.problem(f"{where}.code.input", f"directory '{code.get('input')}' is empty")
+        if not code.get("harness"):
+            check.problem(f"{where}.code.harness", "a code phase names its runner harness (e.g. trackml)")
+    fields = {
+        "title": check.string(data, "title", where=where) or key,
+        "description": str(data.get("description", "")),
+        "order": i,
+        "start": start,
+        "end": end,
+        "kind": kind,
+        "metric": metric_key,
+        "metric_options": options,
+        "split": split,
+        "daily_limit": check.integer(data, "daily_limit", where=where, default=5, minimum=1),
+        "total_limit": check.integer(data, "total_limit", where=where, default=None, minimum=1),
+        "final_selections": check.integer(data, "final_selections", where=where, default=2, minimum=1),
+        "score_late": bool(data.get("score_late", False)),
+        "harness": str(code.get("harness", "")),
+        "time_limit_s": float(code.get("time_limit_s", 600)),
+        "memory_limit_mb": int(code.get("memory_limit_mb", 4096)),
+    }
+    return PhaseSpec(key=key, fields=fields, solution=solution, inputs=inputs)
+
+
+class _Checker:
+    """Collects every problem of a bundle, each naming its field and file."""
+
+    def __init__(self, root: Path):
+        self.root = root.resolve()
+        self.problems: list[str] = []
+
+    def problem(self, where: str, message: str) -> None:
+        self.problems.append(f"challenge.yaml, {where}: {message}")
+
+    def raise_if_any(self) -> None:
+        if self.problems:
+            raise BundleError(self.problems)
+
+    def string(self, data, name, where="", required=True, pattern_slug=False):
+        label = f"{where}.{name}" if where else name
+        value = data.get(name)
+        if value is None or value == "":
+            if required:
+                self.problem(label, "is required")
+            return None
+        if not isinstance(value, str | int | float):
+            self.problem(label, f"must be text, not {type(value).__name__}")
+            return None
+        value = str(value)
+        if pattern_slug and not all(c.isalnum() or c in "-_" for c in value):
+            self.problem(label, f"'{value}' may hold only letters, digits, '-' and '_'")
+        return value
+
+    def integer(self, data, name, where="", default=None, minimum=None):
+        label = f"{where}.{name}" if where else name
+        value = data.get(name, default)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.problem(label, f"must be a whole number, not {value!r}")
+            return default
+        if minimum is not None and value < minimum:
+            self.problem(label, f"must be at least {minimum}, not {value}")
+        return value
+
+    def date(self, data, name, where):
+        value = data.get(name)
+        label = f"{where}.{name}"
+        if isinstance(value, dt.datetime):
+            parsed = value
+        elif isinstance(value, dt.date):
+            parsed = dt.datetime.combine(value, dt.time.min)
+        elif isinstance(value, str):
+            try:
+                parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                self.problem(label, f"'{value}' is not a date (use e.g. 2026-05-01T00:00:00Z)")
+                return None
+        else:
+            self.problem(label, "is required (a date such as 2026-05-01T00:00:00Z)")
+            return None
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+
+    def mapping(self, data, name):
+        value = data.get(name)
+        if value is not None and not isinstance(value, dict):
+            self.problem(name, "must be a mapping")
+            return None
+        return value
+
+    def sequence(self, data, name, required=False):
+        value = data.get(name)
+        if value is None:
+            if required:
+                self.problem(name, "is required (a list)")
+            return None
+        if not isinstance(value, list):
+            self.problem(name, "must be a list")
+            return None
+        if required and not value:
+            self.problem(name, "needs at least one entry")
+        return value
+
+    def file(self, where, rel, directory=False):
+        if not rel or not isinstance(rel, str):
+            if rel is not None or directory:
+                self.problem(where, "needs a path inside the bundle")
+            return None
+        path = (self.root / rel).resolve()
+        if not path.is_relative_to(self.root):
+            self.problem(where, f"'{rel}' points outside the bundle")
+            return None
+        if directory and not path.is_dir():
+            self.problem(where, f"directory '{rel}' does not exist in the bundle")
+            return None
+        if not directory and not path.is_file():
+            self.problem(where, f"file '{rel}' does not exist in the bundle")
+            return None
+        return path
+
+    def solution(self, where, metric, path: Path, split: dict):
+        from scoring.validation import SubmissionError
+
+        try:
+            table = metric.read_solution(path)
+            with_usage(table, split)
+        except (SubmissionError, ValueError, KeyError) as error:
+            self.problem(where, f"{path.name}: {error}")
+
+
+def with_usage(solution: pd.DataFrame, split: dict) -> pd.DataFrame:
+    """Add the ``Usage`` column (Public/Private) that the scorers read, as the split says.
+
+    ``{by: usage}``: the solution has it already. ``{by: column, column: C, public: a, private: b}``:
+    rows whose C is a are public, b private, others dropped (e.g. KaggleSet b/v).
+    ``{by: event, column: event_id, public_fraction: f, seed: s}``: whole events drawn at random.
+    """
+    by = split.get("by", "usage")
+    if by == "usage":
+        if "Usage" not in solution.columns:
+            raise ValueError("has no Usage column; add one or declare a split in the phase")
+        return solution
+    column = split.get("column")
+    if column not in solution.columns:
+        raise ValueError(f"split column '{column}' is not in the solution (columns: {', '.join(solution.columns[:12])})")
+    if by == "column":
+        usage = solution[column].map({split.get("public"): "Public", split.get("private"): "Private"})
+        if usage.notna().sum() == 0:
+            raise ValueError(f"no row of column '{column}' has value {split.get('public')!r} or {split.get('private')!r}")
+        return solution.assign(Usage=usage)[usage.notna()].reset_index(drop=True)
+    if by == "event":
+        events = np.unique(solution[column].to_numpy())
+        rng = np.random.default_rng(int(split.get("seed", 0)))
+        n_public = int(round(float(split.get("public_fraction", 0.3)) * len(events)))
+        public = set(rng.choice(events, size=n_public, replace=False).tolist())
+        return solution.assign(Usage=np.where(solution[column].isin(public), "Public", "Private"))
+    raise ValueError(f"split 'by: {by}' is unknown (usage, column or event)")
+
+
+def _store_file(challenge: Challenge, phase: Phase | None, role: str, name: str, source: Path,
+                description: str = "") -> None:
+    """Create or update one DataFile, copying the bytes only when they changed."""
+    sha = _sha256(source)
+    existing = DataFile.objects.filter(challenge=challenge, phase=phase, role=role, name=name).first()
+    if existing and existing.sha256 == sha and default_storage.exists(existing.file.name):
+        if existing.description != description:
+            existing.description = description
+            existing.save(update_fields=["description"])
+        return
+    folder = f"challenges/{challenge.slug}/" + (f"{phase.key}/" if phase else "") + role
+    target = f"{folder}/{name}"
+    if default_storage.exists(target):
+        default_storage.delete(target)
+    with open(source, "rb") as stream:
+        stored, sha, size = files.store(stream, target)
+    DataFile.objects.update_or_create(
+        challenge=challenge, phase=phase, role=role, name=name,
+        defaults={"file": stored, "sha256": sha, "size": size, "description": description},
+    )
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as stream:
+        while chunk := stream.read(files.CHUNK):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def install(spec: BundleSpec, organiser=None) -> Challenge:
+    """Write a checked bundle into the database and storage (update in place when it exists)."""
+    existing = Challenge.objects.filter(slug=spec.slug).first()
+    if existing:
+        kept = {p.key for p in spec.phases}
+        orphans = [p.key for p in existing.phases.all() if p.key not in kept and p.submissions.exists()]
+        if orphans:
+            raise BundleError([f"challenge.yaml, phases: phase(s) {', '.join(orphans)} have submissions and cannot be removed"])
+    with transaction.atomic():
+        challenge, _ = Challenge.objects.update_or_create(
+            slug=spec.slug,
+            defaults={"title": spec.title, "summary": spec.summary, "pages": spec.pages,
+                      "max_team_size": spec.max_team_size},
+        )
+        if organiser is not None:
+            challenge.organisers.add(organiser)
+        keep = set()
+        for path, description in spec.public_files:
+            name = path.relative_to(spec.root.resolve()).as_posix().removeprefix("data/")
+            _store_file(challenge, None, DataFile.PUBLIC, name, path, description)
+            keep.add((None, DataFile.PUBLIC, name))
+        if spec.starter_kit:
+            _store_file(challenge, None, DataFile.STARTER_KIT, spec.starter_kit.name, spec.starter_kit,
+                        "baseline code, local scorer and instructions")
+            keep.add((None, DataFile.STARTER_KIT, spec.starter_kit.name))
+        for phase_spec in spec.phases:
+            phase, _ = Phase.objects.update_or_create(challenge=challenge, key=phase_spec.key, defaults=phase_spec.fields)
+            if phase_spec.solution:
+                _store_solution(challenge, phase, phase_spec.solution)
+                keep.add((phase.pk, DataFile.SOLUTION, "solution.csv"))
+            for source in phase_spec.inputs:
+                _store_file(challenge, phase, DataFile.INPUT, source.name, source)
+                keep.add((phase.pk, DataFile.INPUT, source.name))
+        Phase.objects.filter(challenge=challenge).exclude(key__in=[p.key for p in spec.phases]).delete()
+        for data_file in DataFile.objects.filter(challenge=challenge):
+            if (data_file.phase_id, data_file.role, data_file.name) not in keep:
+                default_storage.delete(data_file.file.name)
+                data_file.delete()
+    return challenge
+
+
+def _store_solution(challenge: Challenge, phase: Phase, source: Path) -> None:
+    """Store the solution with its Usage column, as the scorers read it."""
+    table = with_usage(phase.get_metric().read_solution(source), phase.split)
+    with tempfile.TemporaryDirectory() as tmp:
+        normalised = Path(tmp) / "solution.csv"
+        table.to_csv(normalised, index=False)
+        _store_file(challenge, phase, DataFile.SOLUTION, "solution.csv", normalised, "hidden solution")
+
+
+def copy_tree(source: Path, target: Path) -> None:
+    """Copy a bundle's own files (manifest, pages) next to generated data."""
+    shutil.copytree(source, target, dirs_exist_ok=True)

@@ -1,0 +1,187 @@
+"""Leaderboards, computed on the server from Score rows, right by construction.
+
+Rules, each a small strategy class:
+- ``BestPublic``: during a phase, one row per team with its best public score.
+- ``FinalPrivate``: after the end, the private score of the team's selected final submissions
+  (or, when none is selected, of its best public ones, as Kaggle did).
+Ordering: the metric says whether higher is better; undefined scores rank last, never first;
+ties go to the earlier submission. Rows whose difference from the row above is not
+significant (paired bootstrap: P(above beats this) < 0.95) are marked as statistically tied.
+Benchmark teams (reference baselines) are listed among the rows but take no rank.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import numpy as np
+from django.db.models import Count, F, Max, Window
+from django.db.models.functions import RowNumber
+
+from challenges.models import Phase, Score, Submission, Team
+
+SIGNIFICANCE = 0.95
+
+
+@dataclass
+class Row:
+    team_id: int
+    team: str
+    is_benchmark: bool
+    score_id: int | None
+    submission_id: int | None
+    value: float | None
+    ci_low: float | None = None
+    ci_high: float | None = None
+    submitted: datetime | None = None
+    details: dict = field(default_factory=dict)
+    rank: int | None = None
+    entries: int = 0
+    last_submission: datetime | None = None
+    tied_with_above: bool = False
+    public_rank: int | None = None
+
+    @property
+    def rank_change(self) -> int | None:
+        if self.rank is None or self.public_rank is None:
+            return None
+        return self.public_rank - self.rank
+
+
+@dataclass
+class Leaderboard:
+    phase: Phase
+    subset: str
+    rows: list[Row]
+    higher_is_better: bool
+
+
+def sort_key(higher_is_better: bool):
+    """Order: defined scores best-first, then undefined (None or NaN); ties to the earlier submission."""
+
+    def key(row: Row):
+        undefined = row.value is None or row.value != row.value
+        value = 0.0 if undefined else (-row.value if higher_is_better else row.value)
+        submitted = row.submitted.timestamp() if row.submitted else float("inf")
+        return (undefined, value, submitted, row.team_id)
+
+    return key
+
+
+def rank(rows: list[Row], higher_is_better: bool) -> list[Row]:
+    """Sort rows and give ranks 1..n to the non-benchmark ones."""
+    rows.sort(key=sort_key(higher_is_better))
+    n = 0
+    for row in rows:
+        if not row.is_benchmark:
+            n += 1
+            row.rank = n
+    return rows
+
+
+class BestPublic:
+    """One row per team: its best current public score (earliest submission among equals)."""
+
+    subset = Score.PUBLIC
+
+    def rows(self, phase: Phase, higher_is_better: bool) -> list[Row]:
+        order = F("value").desc(nulls_last=True) if higher_is_better else F("value").asc(nulls_last=True)
+        best = (
+            Score.objects.filter(phase=phase, subset=self.subset, current=True,
+                                 submission__status=Submission.FINISHED, submission__is_late=False)
+            .annotate(position=Window(RowNumber(), partition_by=[F("team_id")], order_by=[order, F("submitted").asc()]))
+            .filter(position=1)
+            .values_list("id", "team_id", "submission_id", "value", "ci_low", "ci_high", "submitted", "details")
+        )
+        return [Row(team_id=t, team="", is_benchmark=False, score_id=i, submission_id=s, value=v,
+                    ci_low=lo, ci_high=hi, submitted=at, details=d) for i, t, s, v, lo, hi, at, d in best]
+
+
+class FinalPrivate:
+    """After the end: each team's private score over its final submissions."""
+
+    subset = Score.PRIVATE
+
+    def rows(self, phase: Phase, higher_is_better: bool) -> list[Row]:
+        public = list(
+            Score.objects.filter(phase=phase, subset=Score.PUBLIC, current=True,
+                                 submission__status=Submission.FINISHED, submission__is_late=False)
+            .values_list("team_id", "submission_id", "value", "submitted", "submission__selected_final")
+        )
+        by_team: dict[int, list] = {}
+        for entry in public:
+            by_team.setdefault(entry[0], []).append(entry)
+        key = sort_key(higher_is_better)
+        finals: set[int] = set()
+        for entries in by_team.values():
+            chosen = [e for e in entries if e[4]]
+            if not chosen:
+                entries.sort(key=lambda e: key(Row(e[0], "", False, None, e[1], e[2], submitted=e[3])))
+                chosen = entries[: phase.final_selections]
+            finals.update(e[1] for e in chosen)
+        private = Score.objects.filter(phase=phase, subset=Score.PRIVATE, current=True, submission_id__in=finals)
+        best: dict[int, Row] = {}
+        for i, t, s, v, lo, hi, at, d in private.values_list(
+            "id", "team_id", "submission_id", "value", "ci_low", "ci_high", "submitted", "details"
+        ):
+            row = Row(team_id=t, team="", is_benchmark=False, score_id=i, submission_id=s, value=v,
+                      ci_low=lo, ci_high=hi, submitted=at, details=d)
+            if t not in best or key(row) < key(best[t]):
+                best[t] = row
+        return list(best.values())
+
+
+def compute(phase: Phase, subset: str) -> Leaderboard:
+    """The leaderboard of ``phase`` on ``subset`` (visibility is checked by the caller)."""
+    metric = phase.get_metric()
+    strategy = FinalPrivate() if subset == Score.PRIVATE else BestPublic()
+    rows = strategy.rows(phase, metric.higher_is_better)
+    _add_teams(phase, rows)
+    rank(rows, metric.higher_is_better)
+    if subset == Score.PRIVATE:
+        public_ranks = {r.team_id: r.rank for r in rank(BestPublic().rows(phase, metric.higher_is_better), metric.higher_is_better)}
+        for row in rows:
+            row.public_rank = public_ranks.get(row.team_id)
+    return Leaderboard(phase=phase, subset=subset, rows=rows, higher_is_better=metric.higher_is_better)
+
+
+def _add_teams(phase: Phase, rows: list[Row]) -> None:
+    """Names, entries and last submission per team; teams with no valid score join at the bottom."""
+    stats = {
+        t: (n, last)
+        for t, n, last in Submission.objects.filter(phase=phase, is_late=False)
+        .values("team_id").annotate(n=Count("id"), last=Max("created")).values_list("team_id", "n", "last")
+    }
+    seen = {row.team_id for row in rows}
+    for team_id in stats.keys() - seen:
+        rows.append(Row(team_id=team_id, team="", is_benchmark=False, score_id=None, submission_id=None, value=None))
+    teams = dict(Team.objects.filter(pk__in=[r.team_id for r in rows]).values_list("pk", "name"))
+    benchmark = set(Team.objects.filter(pk__in=[r.team_id for r in rows], is_benchmark=True).values_list("pk", flat=True))
+    for row in rows:
+        row.team = teams.get(row.team_id, "?")
+        row.is_benchmark = row.team_id in benchmark
+        row.entries, row.last_submission = stats.get(row.team_id, (0, None))
+
+
+def mark_ties(rows: list[Row], higher_is_better: bool) -> None:
+    """Mark each row whose score is not significantly worse than the ranked row above it.
+
+    Uses the paired bootstrap replicas stored with each score (same resampled events for every
+    submission of a phase): P(above beats this) = share of replicas where it is better.
+    Call it on the rows shown (a page), it loads their replicas only.
+    """
+    ids = [r.score_id for r in rows if r.score_id is not None]
+    replicas = {i: np.frombuffer(bytes(b), dtype=np.float32) for i, b in Score.objects.filter(pk__in=ids).values_list("id", "replicas")}
+    above: Row | None = None
+    for row in rows:
+        if row.value is None:
+            continue
+        if above is not None:
+            a, b = replicas.get(above.score_id), replicas.get(row.score_id)
+            if a is not None and b is not None and len(a) == len(b) and len(a) > 0:
+                wins = (a > b) if higher_is_better else (a < b)
+                row.tied_with_above = float(np.mean(wins) + 0.5 * np.mean(a == b)) < SIGNIFICANCE
+            elif None not in (row.ci_low, row.ci_high, above.ci_low, above.ci_high):
+                row.tied_with_above = row.ci_high >= above.ci_low and above.ci_high >= row.ci_low
+        above = row

@@ -1,0 +1,136 @@
+"""Challenges, their phases and their data files, as declared by a bundle."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+
+class Challenge(models.Model):
+    slug = models.SlugField(unique=True)
+    title = models.CharField(max_length=200)
+    summary = models.CharField(max_length=500, blank=True)
+    pages = models.JSONField(default=dict, help_text="page key -> Markdown text, from the bundle")
+    max_team_size = models.PositiveIntegerField(default=4)
+    organisers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="organised_challenges", blank=True)
+    is_public = models.BooleanField(default=True)
+    bundle_sha256 = models.CharField(max_length=64, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("challenge", args=[self.slug])
+
+    def is_organiser(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        return user.is_staff or self.organisers.filter(pk=user.pk).exists()
+
+    @property
+    def start(self):
+        return min((p.start for p in self.phases.all()), default=None)
+
+    @property
+    def end(self):
+        return max((p.end for p in self.phases.all()), default=None)
+
+
+class Phase(models.Model):
+    RESULT = "result"
+    CODE = "code"
+    KINDS = [(RESULT, "result file"), (CODE, "code")]
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="phases")
+    key = models.SlugField()
+    title = models.CharField(max_length=200)
+    description = models.TextField(blank=True)
+    order = models.PositiveIntegerField(default=0)
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    kind = models.CharField(max_length=10, choices=KINDS, default=RESULT)
+    metric = models.CharField(max_length=50, help_text="key in scoring.registry")
+    metric_options = models.JSONField(default=dict, blank=True)
+    split = models.JSONField(default=dict, blank=True, help_text="how the solution splits into public/private")
+    daily_limit = models.PositiveIntegerField(default=5)
+    total_limit = models.PositiveIntegerField(null=True, blank=True)
+    final_selections = models.PositiveIntegerField(default=2)
+    time_limit_s = models.FloatField(default=600.0)
+    memory_limit_mb = models.PositiveIntegerField(default=4096)
+    harness = models.CharField(max_length=50, blank=True, help_text="runner harness for code phases")
+    score_late = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["challenge", "order", "start"]
+        constraints = [models.UniqueConstraint(fields=["challenge", "key"], name="unique_phase_key")]
+
+    def __str__(self) -> str:
+        return f"{self.challenge.slug}/{self.key}"
+
+    def is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.start <= now < self.end
+
+    def has_ended(self, now=None) -> bool:
+        return (now or timezone.now()) >= self.end
+
+    def accepts_submissions(self, now=None) -> bool:
+        now = now or timezone.now()
+        return self.is_open(now) or (self.has_ended(now) and self.score_late)
+
+    @property
+    def queue(self) -> str:
+        return "sandbox" if self.kind == self.CODE else "scoring"
+
+    def get_metric(self):
+        from scoring import registry
+
+        return registry.get(self.metric, **self.metric_options)
+
+    def hidden_file(self, role: str) -> DataFile | None:
+        return self.files.filter(role=role).first()
+
+
+class DataFile(models.Model):
+    """A file of a challenge kept in storage: public downloads, hidden solutions, code-phase inputs."""
+
+    PUBLIC = "public"
+    SOLUTION = "solution"
+    INPUT = "input"
+    STARTER_KIT = "starter_kit"
+    ROLES = [
+        (PUBLIC, "public download"),
+        (SOLUTION, "hidden solution"),
+        (INPUT, "hidden input of a code phase"),
+        (STARTER_KIT, "starter kit"),
+    ]
+
+    challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="files")
+    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="files", null=True, blank=True)
+    role = models.CharField(max_length=20, choices=ROLES)
+    name = models.CharField(max_length=300, help_text="path relative to the role's root, e.g. test/event000001000-hits.csv")
+    description = models.CharField(max_length=500, blank=True)
+    file = models.FileField(max_length=500)
+    size = models.BigIntegerField(default=0, help_text="bytes")
+    sha256 = models.CharField(max_length=64)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "phase", "role", "name"], name="unique_datafile"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.challenge.slug}:{self.role}:{self.name}"
+
+    @property
+    def is_public(self) -> bool:
+        return self.role in (self.PUBLIC, self.STARTER_KIT)

@@ -1,0 +1,123 @@
+"""Taking a submission in: check the phase and limits, validate the format now, store, queue.
+
+Order matters and is what makes an accepted upload impossible to lose: the file is stored
+first, then the database row is written, then the task is queued after the commit. A file
+that fails validation is refused at once, is not stored and does not count against a limit.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from challenges import files, pipeline, teams
+from challenges.models import Phase, Submission, Team
+
+
+class SubmissionRefused(Exception):
+    """The upload was not accepted; the message says why, for the participant."""
+
+
+@dataclass(frozen=True)
+class Allowance:
+    used_today: int
+    daily_limit: int
+    used_total: int
+    total_limit: int | None
+    resets_at: datetime
+
+    @property
+    def remaining_today(self) -> int:
+        left = self.daily_limit - self.used_today
+        if self.total_limit is not None:
+            left = min(left, self.total_limit - self.used_total)
+        return max(left, 0)
+
+
+def allowance(phase: Phase, team: Team | None, now: datetime | None = None) -> Allowance:
+    """Submissions used by ``team`` today (UTC day, as Kaggle) and in total; failed ones do not count."""
+    now = now or timezone.now()
+    day_start = datetime.combine(now.astimezone(timezone.utc).date(), time.min, tzinfo=timezone.utc)
+    counted = Submission.objects.filter(phase=phase, team=team).exclude(status=Submission.FAILED) if team else None
+    return Allowance(
+        used_today=counted.filter(created__gte=day_start).count() if team else 0,
+        daily_limit=phase.daily_limit,
+        used_total=counted.count() if team else 0,
+        total_limit=phase.total_limit,
+        resets_at=day_start + timedelta(days=1),
+    )
+
+
+def validate_upload(phase: Phase, upload) -> None:
+    """Check the file's format with the scoring package (result phases) or its zip layout (code)."""
+    if upload.size > settings.FIVESIGMA_MAX_UPLOAD_BYTES:
+        raise SubmissionRefused(
+            f"The file is {upload.size / 1e6:.1f} MB; the limit is {settings.FIVESIGMA_MAX_UPLOAD_BYTES / 1e6:.0f} MB."
+        )
+    if upload.size == 0:
+        raise SubmissionRefused("The file is empty.")
+    if phase.kind == Phase.CODE:
+        validate_code_zip(upload)
+        return
+    from scoring.validation import SubmissionError
+
+    metric = phase.get_metric()
+    upload.seek(0)
+    try:
+        table = metric.read_submission(upload, name=upload.name)
+        metric.check(pipeline.load_solution(phase), table)
+    except SubmissionError as error:
+        raise SubmissionRefused(str(error)) from error
+    except pipeline.ScoringFailure as error:
+        raise SubmissionRefused(str(error)) from error
+    finally:
+        upload.seek(0)
+
+
+def validate_code_zip(upload) -> None:
+    upload.seek(0)
+    try:
+        with zipfile.ZipFile(upload) as archive:
+            names = archive.namelist()
+    except zipfile.BadZipFile as error:
+        raise SubmissionRefused("A code submission must be a .zip file; this one could not be opened as a zip.") from error
+    finally:
+        upload.seek(0)
+    if "submission.py" not in names:
+        raise SubmissionRefused(
+            "The zip has no submission.py at its root (found: " + ", ".join(names[:5]) + ("..." if len(names) > 5 else "") + ")."
+        )
+
+
+def submit(phase: Phase, user, upload, description: str = "", team: Team | None = None,
+           enforce_rules: bool = True) -> Submission:
+    """Accept ``upload`` (a Django UploadedFile) for ``phase`` from ``user``; raise SubmissionRefused."""
+    now = timezone.now()
+    if enforce_rules and not phase.accepts_submissions(now):
+        when = "has not opened yet" if now < phase.start else "has ended"
+        raise SubmissionRefused(f"The phase '{phase.title}' {when}; it accepts submissions from "
+                                f"{phase.start:%Y-%m-%d %H:%M} to {phase.end:%Y-%m-%d %H:%M} UTC.")
+    team = team or teams.ensure_team(user, phase.challenge)
+    if enforce_rules:
+        left = allowance(phase, team, now)
+        if left.remaining_today <= 0:
+            if left.total_limit is not None and left.used_total >= left.total_limit:
+                raise SubmissionRefused(f"Your team has used all {left.total_limit} submissions of this phase.")
+            raise SubmissionRefused(
+                f"Your team has used its {left.daily_limit} submissions for today; more from {left.resets_at:%H:%M} UTC."
+            )
+    validate_upload(phase, upload)
+    submission = Submission(phase=phase, team=team, user=user, original_name=upload.name[:255],
+                            description=description[:500], is_late=phase.has_ended(now))
+    stored, sha, size = files.store(upload, f"submissions/{phase.pk}/{submission.uid}/{upload.name}")
+    with transaction.atomic():
+        submission.file.name, submission.sha256, submission.size = stored, sha, size
+        submission.save()
+        pipeline.transition(submission, Submission.SUBMITTED, f"uploaded {upload.name} ({size} bytes)")
+        pipeline.enqueue(submission)
+    return submission

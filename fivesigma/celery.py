@@ -1,0 +1,11 @@
+"""The Celery application: queues `scoring` (result files) and `sandbox` (code submissions)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "fivesigma.settings")
+
+app = Celery("fivesigma")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

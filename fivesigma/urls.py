@@ -1,0 +1,11 @@
+"""Top-level URL map: pages from the challenges app, the REST API, accounts and admin."""
+
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("challenges.urls")),
+    path("api/", include("challenges.api.urls")),
+    path("accounts/", include("challenges.accounts.urls")),
+    path("admin/", admin.site.urls),
+]
