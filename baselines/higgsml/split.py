@@ -1,0 +1,68 @@
+"""A local validation split of a HiggsML training file, scored like the server scores.
+
+The held-out events become a test file and a solution file, so that
+``python -m scoring score ams --solution ... --submission ...`` gives the same kind of
+number the leaderboard shows. Solution weights are scaled so each class sums to its total
+over the whole training file (as the official KaggleWeight does), and the held-out events
+are shared at random between a public and a private subset, as the leaderboard's are.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from baselines.higgsml.events import Events, load_events
+from baselines.higgsml.validation import renormalise
+
+
+def write_validation_split(
+    train_path: str | Path, out_dir: str | Path, fraction: float = 0.2, seed: int = 0
+) -> list[Path]:
+    """Hold out ``fraction`` of the training events, stratified by class.
+
+    Writes ``out_dir``/training.csv (the kept events: EventId, features, Weight, Label),
+    ``out_dir``/test.csv (EventId and features of the held-out events) and
+    ``out_dir``/solution.csv (EventId, Label, Weight, Usage of the held-out events).
+    Returns the three paths.
+    """
+    if not 0.0 < fraction < 1.0:
+        raise ValueError(f"--fraction must lie strictly between 0 and 1, got {fraction}")
+    events = load_events(train_path, with_truth=True)
+    kept, held = train_test_split(
+        np.arange(len(events.labels)), test_size=fraction, stratify=events.labels, random_state=seed
+    )
+    kept, held = events.subset(np.sort(kept)), events.subset(np.sort(held))
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "training.csv", out_dir / "test.csv", out_dir / "solution.csv"]
+    _with_ids(kept).assign(Weight=kept.weights, Label=_label_letters(kept)).to_csv(
+        paths[0], index=False
+    )
+    _with_ids(held).to_csv(paths[1], index=False)
+    usage = np.where(
+        np.random.default_rng(seed).random(len(held.labels)) < 0.5, "Public", "Private"
+    )
+    solution = pd.DataFrame(
+        {
+            "EventId": held.event_ids,
+            "Label": _label_letters(held),
+            "Weight": renormalise(held.labels, held.weights, events.class_totals()),
+            "Usage": usage,
+        }
+    )
+    solution.to_csv(paths[2], index=False)
+    return paths
+
+
+def _with_ids(events: Events) -> pd.DataFrame:
+    return events.features.reset_index(drop=True).assign(EventId=events.event_ids)[
+        ["EventId", *events.features.columns]
+    ]
+
+
+def _label_letters(events: Events) -> np.ndarray:
+    return np.where(events.labels == 1, "s", "b")

@@ -1,0 +1,209 @@
+"""The HiggsML baselines on a small synthetic Kaggle-format dataset."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from baselines.higgsml import run
+from baselines.higgsml.__main__ import main
+from baselines.higgsml.submission import rank_order
+from baselines.higgsml.validation import best_threshold, renormalise
+
+FEATURES = (
+    "DER_mass_MMC DER_mass_transverse_met_lep DER_mass_vis DER_pt_h DER_deltaeta_jet_jet "
+    "DER_mass_jet_jet DER_prodeta_jet_jet DER_deltar_tau_lep DER_pt_tot DER_sum_pt "
+    "DER_pt_ratio_lep_tau DER_met_phi_centrality DER_lep_eta_centrality PRI_tau_pt PRI_tau_eta "
+    "PRI_tau_phi PRI_lep_pt PRI_lep_eta PRI_lep_phi PRI_met PRI_met_phi PRI_met_sumet PRI_jet_num "
+    "PRI_jet_leading_pt PRI_jet_leading_eta PRI_jet_leading_phi PRI_jet_subleading_pt "
+    "PRI_jet_subleading_eta PRI_jet_subleading_phi PRI_jet_all_pt"
+).split()
+SIGNAL_TOTAL, BACKGROUND_TOTAL = 691.988607712, 410999.847322  # official training totals
+
+
+def synthetic_events(n: int, seed: int) -> pd.DataFrame:
+    """Kaggle-layout events: EventId, the 30 features, Weight, Label.
+
+    The signal peaks at DER_mass_MMC = 125 GeV, the background at 91 GeV; the transverse
+    mass and the tau pT separate the classes further, so trained methods beat the window.
+    Quantities of absent jets and 15% of the masses are -999.0, as in the real files.
+    """
+    rng = np.random.default_rng(seed)
+    signal = rng.random(n) < 0.34
+    frame = pd.DataFrame(rng.normal(0.0, 1.0, (n, len(FEATURES))), columns=FEATURES)
+    frame["DER_mass_MMC"] = np.where(signal, rng.normal(125, 20, n), rng.normal(91, 25, n)).clip(10)
+    frame["DER_mass_transverse_met_lep"] = rng.exponential(np.where(signal, 20.0, 45.0))
+    frame["PRI_tau_pt"] = 20 + rng.exponential(np.where(signal, 40.0, 20.0))
+    frame["PRI_jet_num"] = rng.integers(0, 4, n)
+    jets = frame["PRI_jet_num"].to_numpy()
+    for column in FEATURES:
+        if "jet_leading" in column:
+            frame.loc[jets == 0, column] = -999.0
+        elif (
+            "subleading" in column
+            or column.endswith("jet_jet")
+            or column == "DER_lep_eta_centrality"
+        ):
+            frame.loc[jets <= 1, column] = -999.0
+    frame.loc[rng.random(n) < 0.15, "DER_mass_MMC"] = -999.0
+    weights = rng.uniform(0.5, 1.5, n)
+    weights[signal] *= SIGNAL_TOTAL / weights[signal].sum()
+    weights[~signal] *= BACKGROUND_TOTAL / weights[~signal].sum()
+    frame.insert(0, "EventId", np.arange(100000, 100000 + n))
+    frame["Weight"] = weights
+    frame["Label"] = np.where(signal, "s", "b")
+    return frame
+
+
+@pytest.fixture(scope="module")
+def files(tmp_path_factory):
+    """training.csv (6,000 events) and test.csv (2,000 events, features only)."""
+    directory = tmp_path_factory.mktemp("higgsml")
+    events = synthetic_events(8000, seed=1)
+    events.iloc[:6000].to_csv(directory / "training.csv", index=False)
+    events.iloc[6000:][["EventId", *FEATURES]].to_csv(directory / "test.csv", index=False)
+    return directory
+
+
+def ams_twin(s: float, b: float) -> float:
+    """AMS with b_reg = 10, written from the definition."""
+    return math.sqrt(2 * ((s + b + 10) * math.log(1 + s / (b + 10)) - s))
+
+
+def check_submission(path, test_ids) -> pd.DataFrame:
+    """The submission at ``path`` is a valid Kaggle-format submission for ``test_ids``."""
+    submission = pd.read_csv(path)
+    assert list(submission.columns) == ["EventId", "RankOrder", "Class"]
+    assert sorted(submission["EventId"]) == sorted(test_ids)
+    assert sorted(submission["RankOrder"]) == list(range(1, len(test_ids) + 1))
+    assert set(submission["Class"]) <= {"s", "b"}
+    signal_ranks = submission.loc[submission["Class"] == "s", "RankOrder"]
+    background_ranks = submission.loc[submission["Class"] == "b", "RankOrder"]
+    assert signal_ranks.min() > background_ranks.max()  # the selected events rank highest
+    return submission
+
+
+@pytest.mark.parametrize("method", ["window", "bdt", "xgboost"])
+def test_each_method_writes_a_valid_submission(files, tmp_path, method):
+    result = run(
+        method, files / "training.csv", files / "test.csv", tmp_path / "submission.csv", seed=3
+    )
+    test_ids = pd.read_csv(files / "test.csv")["EventId"]
+    submission = check_submission(tmp_path / "submission.csv", test_ids)
+    assert result["method"] == method
+    assert 0.0 < result["validation_ams"] < math.inf
+    assert result["seconds"] > 0
+    assert 0.0 < (submission["Class"] == "s").mean() < 1.0
+    assert result["test_selected_fraction"] == pytest.approx((submission["Class"] == "s").mean())
+
+
+def test_window_selects_exactly_the_mass_window(files, tmp_path):
+    run("window", files / "training.csv", files / "test.csv", tmp_path / "submission.csv")
+    test = pd.read_csv(files / "test.csv").set_index("EventId")
+    submission = pd.read_csv(tmp_path / "submission.csv").set_index("EventId")
+    inside = (test["DER_mass_MMC"] - 125).abs() < 22
+    assert ((submission["Class"] == "s") == inside.reindex(submission.index)).all()
+
+
+def test_trained_methods_beat_the_window_on_separable_data(files, tmp_path):
+    window = run("window", files / "training.csv", files / "test.csv", tmp_path / "w.csv")
+    xgb = run("xgboost", files / "training.csv", files / "test.csv", tmp_path / "x.csv")
+    assert xgb["validation_ams"] > window["validation_ams"]
+
+
+def test_window_validation_ams_estimates_the_full_training_ams(files, tmp_path):
+    """Renormalised validation folds give on average the AMS of the whole training file."""
+    training = pd.read_csv(files / "training.csv")
+    inside = ((training["DER_mass_MMC"] - 125).abs() < 22).to_numpy()
+    signal = (training["Label"] == "s").to_numpy()
+    weights = training["Weight"].to_numpy()
+    full = ams_twin(weights[inside & signal].sum(), weights[inside & ~signal].sum())
+    result = run("window", files / "training.csv", files / "test.csv", tmp_path / "s.csv", cv=5)
+    assert result["validation_ams"] == pytest.approx(full, rel=0.05)
+    assert len(result["fold_ams"]) == 5
+    assert result["validation_ams_std"] > 0
+
+
+def test_cv_prints_mean_and_spread(files, tmp_path, capsys):
+    code = main(
+        ["window", "--train", str(files / "training.csv"), "--test", str(files / "test.csv"),
+         "--out", str(tmp_path / "s.csv"), "--cv", "3", "--seed", "2"]
+    )  # fmt: skip
+    out = capsys.readouterr().out
+    assert code == 0
+    first = out.splitlines()[0]
+    assert "over 3 folds" in first
+    folds = [float(x) for x in first.split("(")[1].rstrip(")").split(", ")]
+    mean, spread = (
+        float(x) for x in first.split("validation AMS ")[1].split(" over")[0].split(" +- ")
+    )
+    assert mean == pytest.approx(np.mean(folds), abs=2e-3)
+    assert spread == pytest.approx(np.std(folds, ddof=1), abs=2e-3)
+    check_submission(tmp_path / "s.csv", pd.read_csv(files / "test.csv")["EventId"])
+
+
+def test_renormalise_sets_each_class_total():
+    labels = np.array([1, 0, 1, 0, 0])
+    weights = np.array([1.0, 2.0, 3.0, 4.0, 6.0])
+    out = renormalise(labels, weights, (8.0, 24.0))
+    assert out.tolist() == [2.0, 4.0, 6.0, 8.0, 12.0]
+
+
+def test_best_threshold_matches_a_brute_force_scan():
+    rng = np.random.default_rng(5)
+    labels = (rng.random(300) < 0.3).astype(int)
+    scores = rng.normal(labels * 1.0, 1.0)
+    weights = np.where(labels == 1, 0.05, 1.0) * rng.uniform(0.5, 1.5, 300)
+    best = max(
+        ams_twin(
+            weights[(scores >= cut) & (labels == 1)].sum(),
+            weights[(scores >= cut) & (labels == 0)].sum(),
+        )
+        for cut in scores
+    )
+    threshold = best_threshold(labels, weights, scores)
+    chosen = scores > threshold
+    achieved = ams_twin(
+        weights[chosen & (labels == 1)].sum(), weights[chosen & (labels == 0)].sum()
+    )
+    assert achieved == pytest.approx(best, rel=1e-12)
+
+
+def test_rank_order_is_a_permutation_with_the_top_score_last():
+    scores = np.array([0.2, 0.9, 0.2, -1.0, 0.5])
+    ranks = rank_order(scores)
+    assert sorted(ranks) == [1, 2, 3, 4, 5]
+    assert ranks[1] == 5 and ranks[3] == 1
+    assert ranks[0] < ranks[2]  # ties keep input order
+
+
+def test_missing_test_feature_is_reported_with_the_file(files, tmp_path, capsys):
+    test = pd.read_csv(files / "test.csv").drop(columns=["PRI_met"])
+    test.to_csv(tmp_path / "bad_test.csv", index=False)
+    code = main(
+        ["bdt", "--train", str(files / "training.csv"), "--test", str(tmp_path / "bad_test.csv"),
+         "--out", str(tmp_path / "s.csv")]
+    )  # fmt: skip
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "bad_test.csv" in err and "PRI_met" in err
+
+
+def test_training_file_without_labels_is_refused(files, tmp_path, capsys):
+    pd.read_csv(files / "training.csv").drop(columns=["Label"]).to_csv(
+        tmp_path / "t.csv", index=False
+    )
+    code = main(
+        ["window", "--train", str(tmp_path / "t.csv"), "--test", str(files / "test.csv"),
+         "--out", str(tmp_path / "s.csv")]
+    )  # fmt: skip
+    assert code == 2
+    assert "Label" in capsys.readouterr().err
+
+
+def test_unknown_method_is_refused():
+    with pytest.raises(ValueError, match="unknown HiggsML baseline 'svm'"):
+        run("svm", "a.csv", "b.csv", "c.csv")
