@@ -207,3 +207,64 @@ def test_training_file_without_labels_is_refused(files, tmp_path, capsys):
 def test_unknown_method_is_refused():
     with pytest.raises(ValueError, match="unknown HiggsML baseline 'svm'"):
         run("svm", "a.csv", "b.csv", "c.csv")
+
+
+def test_validation_split_scores_like_the_server(files, tmp_path):
+    from scoring.ams import score_submission
+
+    code = main(
+        [
+            "split",
+            "--train",
+            str(files / "training.csv"),
+            "--out-dir",
+            str(tmp_path),
+            "--fraction",
+            "0.25",
+        ]
+    )
+    assert code == 0
+    original = pd.read_csv(files / "training.csv")
+    kept, test, solution = (
+        pd.read_csv(tmp_path / name) for name in ("training.csv", "test.csv", "solution.csv")
+    )
+    assert sorted([*kept["EventId"], *test["EventId"]]) == sorted(original["EventId"])
+    assert len(test) == pytest.approx(0.25 * len(original), abs=1)
+    assert list(kept.columns) == list(original.columns)
+    assert list(test.columns) == ["EventId", *FEATURES]
+    assert (solution["EventId"] == test["EventId"]).all()
+    signal = solution["Label"] == "s"
+    signal_total = original.loc[original["Label"] == "s", "Weight"].sum()
+    background_total = original.loc[original["Label"] == "b", "Weight"].sum()
+    assert solution.loc[signal, "Weight"].sum() == pytest.approx(signal_total)
+    assert solution.loc[~signal, "Weight"].sum() == pytest.approx(background_total)
+    assert set(solution["Usage"]) == {"Public", "Private"}
+
+    run("window", tmp_path / "training.csv", tmp_path / "test.csv", tmp_path / "submission.csv")
+    scores = score_submission(solution, pd.read_csv(tmp_path / "submission.csv"))
+    inside = ((test["DER_mass_MMC"] - 125).abs() < 22).to_numpy()
+    for usage in ("Public", "Private"):
+        part = (solution["Usage"] == usage).to_numpy()
+        w = solution["Weight"].to_numpy() * part
+        s_scale = signal_total / w[signal].sum()
+        b_scale = background_total / w[~signal].sum()
+        expected = ams_twin(w[inside & signal].sum() * s_scale, w[inside & ~signal].sum() * b_scale)
+        assert scores[usage.lower()] == pytest.approx(expected, rel=1e-9)
+
+
+def test_split_fraction_outside_zero_one_is_refused(files, tmp_path, capsys):
+    assert (
+        main(
+            [
+                "split",
+                "--train",
+                str(files / "training.csv"),
+                "--out-dir",
+                str(tmp_path),
+                "--fraction",
+                "1.5",
+            ]
+        )
+        == 2
+    )
+    assert "--fraction" in capsys.readouterr().err
