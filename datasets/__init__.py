@@ -1,0 +1,1 @@
+"""Simulators of the challenge datasets and readers of their official file formats (no Django)."""

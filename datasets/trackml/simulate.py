@@ -1,0 +1,229 @@
+"""One TrackML-style event: collisions, transport, read-out, noise and truth weights.
+
+A bunch crossing holds one hard-scatter collision and ``pileup`` (Poisson mean) minimum-bias
+collisions, each with its vertex spread along the beam line. Charged particles follow a
+Tsallis pT spectrum (most below 1 GeV; the hard scatter adds a tail to tens of GeV) and a
+pseudorapidity distribution flat in |eta| < 3 with falling tails. Units: mm, GeV.
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numpy as np
+import pandas as pd
+
+from datasets.trackml import barcode
+from datasets.trackml.detector import geometry
+from datasets.trackml.digitization import digitize, noise_hits
+from datasets.trackml.propagation import PION_MASS, transport
+from datasets.trackml.weights import event_weights
+
+DEFAULT_PILEUP = 200.0
+FIELD_TESLA = 2.0
+BEAM_SIGMA_Z = 55.0  # mm
+BEAM_SIGMA_T = 0.015  # mm, transverse
+MINBIAS_MULTIPLICITY = 44.0  # mean charged particles per pile-up collision
+HARD_MULTIPLICITY = 120.0
+ETA_PLATEAU = 3.0
+ETA_TAIL_SIGMA = 0.8
+PT_MIN, PT_MAX = 0.03, 100.0  # GeV
+SPECIES_MASS = np.array([PION_MASS, 0.493677, 0.938272])  # GeV: pi, K, p
+SPECIES_FRACTION = np.array([0.82, 0.12, 0.06])
+
+
+@functools.cache
+def _tsallis_table(temperature: float, power: float):
+    """(cumulative probability, pT) grid of dN/dpT ~ pT (1 + pT / (n T))^-n."""
+    pt = np.geomspace(PT_MIN, PT_MAX, 4000)
+    pdf = pt * (1 + pt / (power * temperature)) ** -power
+    cdf = np.r_[0.0, np.cumsum(0.5 * (pdf[1:] + pdf[:-1]) * np.diff(pt))]
+    return cdf / cdf[-1], pt
+
+
+def sample_pt(rng, n, temperature, power):
+    """Transverse momenta (GeV) from a Tsallis spectrum."""
+    cdf, pt = _tsallis_table(temperature, power)
+    return np.interp(rng.random(n), cdf, pt)
+
+
+def sample_eta(rng, n, plateau=ETA_PLATEAU, tail_sigma=ETA_TAIL_SIGMA):
+    """Pseudorapidities flat in |eta| < plateau with Gaussian tails beyond."""
+    tail_mass = tail_sigma * np.sqrt(np.pi / 2)
+    x = rng.random(n) * (plateau + tail_mass)
+    abs_eta = np.where(x < plateau, x, plateau + np.abs(rng.normal(0.0, tail_sigma, n)))
+    return np.where(rng.random(n) < 0.5, -abs_eta, abs_eta)
+
+
+def primary_particles(rng, pileup):
+    """Primary particle table (transport layout) and each particle's (vertex, number)."""
+    n_pileup = rng.poisson(pileup)
+    if n_pileup + 1 >= 1 << 12:
+        raise ValueError(f"pileup {pileup} gives more collisions than particle ids can number")
+    k = 2.0  # negative-binomial shape of the minimum-bias multiplicity
+    counts = np.r_[
+        rng.poisson(HARD_MULTIPLICITY),
+        rng.negative_binomial(k, k / (k + MINBIAS_MULTIPLICITY), n_pileup),
+    ]
+    n = int(counts.sum())
+    vertex = np.repeat(np.arange(len(counts)), counts)
+    number = np.arange(n) - np.repeat(np.cumsum(counts) - counts, counts) + 1
+    v_xyz = np.c_[
+        rng.normal(0, BEAM_SIGMA_T, len(counts)),
+        rng.normal(0, BEAM_SIGMA_T, len(counts)),
+        rng.normal(0, BEAM_SIGMA_Z, len(counts)),
+    ]
+    hard = vertex == 0
+    pt = np.where(hard, sample_pt(rng, n, 0.6, 4.0), sample_pt(rng, n, 0.14, 7.0))
+    eta = sample_eta(rng, n)
+    phi = rng.uniform(-np.pi, np.pi, n)
+    part = np.zeros((n, 10))
+    part[:, 0:3] = v_xyz[vertex]
+    part[:, 3] = pt * np.cos(phi)
+    part[:, 4] = pt * np.sin(phi)
+    part[:, 5] = pt * np.sinh(eta)
+    part[:, 6] = np.where(rng.random(n) < 0.5, 1.0, -1.0)
+    part[:, 7] = SPECIES_MASS[rng.choice(len(SPECIES_MASS), n, p=SPECIES_FRACTION)]
+    part[:, 8] = -1
+    return part, vertex + 1, number
+
+
+def run_transport(part, n_primary, seed, material, max_turns):
+    """Transport with capacities grown until everything fits; returns (particles, hits)."""
+    geo = geometry()
+    capacity, particle_capacity = 16 * n_primary + 1024, 2 * n_primary + 1024
+    while True:
+        table = np.zeros((particle_capacity, 10))
+        table[:n_primary] = part
+        n_part, n_hits, hits = transport(
+            table, n_primary, geo.layers, geo.rings, geo.modules, FIELD_TESLA,
+            max_turns, material, seed, capacity,
+        )  # fmt: skip
+        if n_hits >= 0:
+            return table[:n_part], hits[:n_hits]
+        capacity, particle_capacity = 2 * capacity, 2 * particle_capacity
+
+
+def run_digitization(hits):
+    modules = geometry().modules
+    capacity = 4 * len(hits) + 1024
+    while True:
+        positions, cells, n_cells = digitize(hits, modules, capacity)
+        if n_cells >= 0:
+            return positions, cells[:n_cells]
+        capacity *= 2
+
+
+def particle_ids(part, vertex, number):
+    """Barcodes of every particle: primaries from (vertex, number), secondaries by ancestry."""
+    n_primary = len(vertex)
+    n = len(part)
+    vp = np.r_[vertex, np.zeros(n - n_primary, dtype=np.int64)]
+    vs = np.zeros(n, dtype=np.int64)
+    num = np.r_[number, np.zeros(n - n_primary, dtype=np.int64)]
+    next_vertex: dict[int, int] = {}
+    interaction_of_parent: dict[int, tuple[int, int]] = {}
+    for i in range(n_primary, n):
+        parent = int(part[i, 8])
+        vp[i] = vp[parent]
+        if parent not in interaction_of_parent:
+            next_vertex[vp[i]] = next_vertex.get(vp[i], 0) + 1
+            interaction_of_parent[parent] = (next_vertex[vp[i]], 0)
+        secondary_vertex, count = interaction_of_parent[parent]
+        interaction_of_parent[parent] = (secondary_vertex, count + 1)
+        vs[i], num[i] = secondary_vertex, count + 1
+    return barcode.encode(vp, vs, num, part[:, 9].astype(np.int64)).astype(np.int64)
+
+
+def simulate_event(
+    event_id: int,
+    seed: int,
+    pileup: float = DEFAULT_PILEUP,
+    *,
+    noise_fraction: float = 0.15,
+    material: bool = True,
+    max_turns: float = 0.5,
+) -> dict[str, pd.DataFrame]:
+    """Simulate one event; returns the official tables ``hits, cells, particles, truth``.
+
+    event_id and seed fix the event (the same pair always gives the same tables).
+    pileup: mean number of minimum-bias collisions; noise_fraction: share of noise in all
+    hits; material: multiple scattering, energy loss and nuclear interactions on or off;
+    max_turns: transverse turns a particle may make before it is no longer followed.
+    """
+    if not 0 <= noise_fraction < 1:
+        raise ValueError(f"noise_fraction must be in [0, 1), got {noise_fraction}")
+    if pileup < 0:
+        raise ValueError(f"pileup must be >= 0, got {pileup}")
+    rng = np.random.default_rng([int(seed), int(event_id)])
+    geo = geometry()
+    primaries, vertex, number = primary_particles(rng, pileup)
+    part, truth_hits = run_transport(
+        primaries, len(primaries), int(rng.integers(2**31)), material, max_turns
+    )
+    positions, cells = run_digitization(truth_hits)
+    owner = truth_hits[:, 0].astype(np.int64)
+
+    n_noise = rng.poisson(noise_fraction / (1 - noise_fraction) * len(truth_hits))
+    noise_rows, noise_pos, noise_ch0, noise_ch1 = noise_hits(geo.modules, n_noise, rng)
+
+    pids = particle_ids(part, vertex, number)
+
+    n_signal = len(truth_hits)
+    n_hits = n_signal + n_noise
+    hit_id = rng.permutation(n_hits) + 1  # hit_id of signal rows then noise rows
+    module_rows = np.r_[truth_hits[:, 1].astype(np.int64), noise_rows]
+    xyz = np.r_[positions, noise_pos]
+    true_xyz = np.r_[truth_hits[:, 2:5], noise_pos]
+    true_p = np.r_[truth_hits[:, 5:8], np.zeros((n_noise, 3))]
+    hit_pid = np.r_[pids[owner], np.zeros(n_noise, dtype=np.int64)]
+    order = np.argsort(hit_id)
+
+    hits = pd.DataFrame(
+        {
+            "hit_id": hit_id[order].astype(np.int64),
+            "x": xyz[order, 0].astype(np.float32),
+            "y": xyz[order, 1].astype(np.float32),
+            "z": xyz[order, 2].astype(np.float32),
+            "volume_id": geo.ids[module_rows[order], 0],
+            "layer_id": geo.ids[module_rows[order], 1],
+            "module_id": geo.ids[module_rows[order], 2],
+        }
+    )
+    cell_hit = np.r_[hit_id[cells[:, 0].astype(np.int64)], hit_id[n_signal:]]
+    cell_frame = pd.DataFrame(
+        {
+            "hit_id": cell_hit.astype(np.int64),
+            "ch0": np.r_[cells[:, 1].astype(np.int64), noise_ch0],
+            "ch1": np.r_[cells[:, 2].astype(np.int64), noise_ch1],
+            "value": np.r_[cells[:, 3], rng.uniform(0.3, 1.5, n_noise)].astype(np.float32),
+        }
+    )
+    cell_frame = cell_frame.sort_values("hit_id", kind="stable", ignore_index=True)
+    particles = pd.DataFrame(
+        {
+            "particle_id": pids,
+            "vx": part[:, 0].astype(np.float32),
+            "vy": part[:, 1].astype(np.float32),
+            "vz": part[:, 2].astype(np.float32),
+            "px": part[:, 3].astype(np.float32),
+            "py": part[:, 4].astype(np.float32),
+            "pz": part[:, 5].astype(np.float32),
+            "q": part[:, 6].astype(np.int64),
+            "nhits": np.bincount(owner, minlength=len(part)).astype(np.int64),
+        }
+    )
+    truth = pd.DataFrame(
+        {
+            "hit_id": hit_id[order].astype(np.int64),
+            "particle_id": hit_pid[order],
+            "tx": true_xyz[order, 0].astype(np.float32),
+            "ty": true_xyz[order, 1].astype(np.float32),
+            "tz": true_xyz[order, 2].astype(np.float32),
+            "tpx": true_p[order, 0].astype(np.float32),
+            "tpy": true_p[order, 1].astype(np.float32),
+            "tpz": true_p[order, 2].astype(np.float32),
+        }
+    )
+    truth["weight"] = event_weights(truth, particles)
+    return {"hits": hits, "cells": cell_frame, "particles": particles, "truth": truth}
