@@ -1,0 +1,289 @@
+"""Road following: extend a track candidate outwards, one layer crossing at a time.
+
+The helix fitted to the hits so far predicts where it next crosses a detector layer; the
+nearest unused hit inside a window around that point joins the track (plus a second hit on
+another module of the same layer, where sensors overlap), the helix is refitted, and the
+search moves on. The window is the measurement resolution combined with the multiple
+scattering expected over the gap, scaled by the momentum. Lengths in mm.
+"""
+
+import math
+from typing import NamedTuple
+
+import numpy as np
+from numba import njit
+
+from .grid import (
+    HALF_THICKNESS,
+    HR,
+    HX,
+    HY,
+    HZ,
+    IS_BARREL,
+    N_PHI,
+    POSITION,
+    SIGMA_RPHI,
+    SIGMA_U,
+    U_MAX,
+    U_MIN,
+    bin_number,
+    phi_bin_range,
+    u_bin,
+)
+from .helix_fit import (
+    ALPHA0,
+    HELIX_SIZE,
+    RADIUS,
+    SENSE,
+    TAN_LAMBDA,
+    XC,
+    YC,
+    crossing_cylinder,
+    crossing_disk,
+    fit_helix,
+    position_at,
+)
+
+FIELD_TESLA = 2.0
+MAX_TRACK_HITS = 32
+
+
+class RoadConfig(NamedTuple):
+    """How wide the road is and when to give up (lengths in mm)."""
+
+    n_sigma: float = 4.0  # window half width in combined standard deviations
+    scattering_mm_mev: float = 2.0  # multiple scattering: deviation (mm) = this * gap / p(MeV)
+    floor_mm: float = 0.3  # added to every window half width
+    max_misses: int = 3  # consecutive crossings without a hit before stopping
+    beam_weight: float = 1.0  # weight (1/mm^2) of the beam line (0, 0) in the circle fit
+    overlap_chi2: float = 1.0  # max normalised distance squared of a second hit on a layer
+
+
+@njit(cache=True)
+def momentum_mev(helix):
+    """Momentum (MeV) of the helix in the 2 T field."""
+    pt = 0.3 * FIELD_TESLA * helix[RADIUS]  # MeV, radius in mm
+    return pt * math.sqrt(1.0 + helix[TAN_LAMBDA] ** 2)
+
+
+@njit(cache=True)
+def layer_crossing(helix, geometry, layer, s_from):
+    """Arc length (mm) of the helix's next crossing of ``layer`` inside its extent, else inf."""
+    if geometry[layer, IS_BARREL] > 0.5:
+        s = crossing_cylinder(helix, geometry[layer, POSITION], s_from)
+        if not math.isfinite(s):
+            return s
+        u = position_at(helix, s)[2]
+    else:
+        s = crossing_disk(helix, geometry[layer, POSITION], s_from)
+        if not math.isfinite(s):
+            return s
+        x, y, _ = position_at(helix, s)
+        u = math.sqrt(x * x + y * y)
+    if u < geometry[layer, U_MIN] or u > geometry[layer, U_MAX]:
+        return math.inf
+    return s
+
+
+@njit(cache=True)
+def next_layer(helix, geometry, visited, s_from):
+    """The unvisited layer crossed first after ``s_from`` and its arc length; (-1, inf) if none."""
+    best_layer = -1
+    best_s = math.inf
+    for layer in range(geometry.shape[0]):
+        if visited[layer]:
+            continue
+        s = layer_crossing(helix, geometry, layer, s_from)
+        if s < best_s:
+            best_s = s
+            best_layer = layer
+    return best_layer, best_s
+
+
+@njit(cache=True)
+def tangent_per_normal(helix, geometry, layer, x, y):
+    """Change of (x, y, z) per mm of the layer's normal coordinate (r or z) at a point."""
+    alpha = math.atan2(y - helix[YC], x - helix[XC])
+    tx = -helix[SENSE] * math.sin(alpha)
+    ty = helix[SENSE] * math.cos(alpha)
+    tz = helix[TAN_LAMBDA]
+    if geometry[layer, IS_BARREL] > 0.5:
+        rate = (x * tx + y * ty) / max(math.sqrt(x * x + y * y), 1e-9)
+    else:
+        rate = tz
+    rate = math.copysign(max(abs(rate), 1e-3), rate)
+    return tx / rate, ty / rate, tz / rate
+
+
+@njit(cache=True)
+def residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz):
+    """Distance of ``hit`` from the predicted point, across (r-phi) and along (u) the layer.
+
+    The prediction is first moved along the track to the hit's own normal coordinate, so
+    hits on modules slightly off the layer's nominal surface are judged fairly.
+    """
+    if geometry[layer, IS_BARREL] > 0.5:
+        shift = hits[hit, HR] - geometry[layer, POSITION]
+    else:
+        shift = hits[hit, HZ] - geometry[layer, POSITION]
+    qx = px + dx * shift
+    qy = py + dy * shift
+    qz = pz + dz * shift
+    ex = hits[hit, HX] - qx
+    ey = hits[hit, HY] - qy
+    rq = max(math.sqrt(qx * qx + qy * qy), 1e-9)
+    across = (-ex * qy + ey * qx) / rq
+    if geometry[layer, IS_BARREL] > 0.5:
+        along = hits[hit, HZ] - qz
+    else:
+        along = (ex * qx + ey * qy) / rq
+    return across, along
+
+
+@njit(cache=True)
+def best_hit(
+    hits,
+    hit_layer,
+    hit_module,
+    hit_used,
+    order,
+    bin_start,
+    geometry,
+    layer,
+    helix,
+    s,
+    w_rphi,
+    w_u,
+    skip_hit,
+    skip_module,
+):
+    """Nearest usable hit of ``layer`` to the helix at arc length ``s`` within the windows.
+
+    Hits flagged in ``hit_used``, the hit ``skip_hit`` and hits on module ``skip_module`` are
+    ignored (-1 disables either). Returns (hit index, normalised distance squared) or (-1, inf).
+    """
+    px, py, pz = position_at(helix, s)
+    dx, dy, dz = tangent_per_normal(helix, geometry, layer, px, py)
+    slack = geometry[layer, HALF_THICKNESS]
+    r = max(math.sqrt(px * px + py * py), 1.0)
+    dphi = (w_rphi + slack * math.sqrt(dx * dx + dy * dy)) / r
+    if geometry[layer, IS_BARREL] > 0.5:
+        u = pz
+        du = w_u + slack * abs(dz)
+    else:
+        u = r
+        du = w_u + slack * abs(dx * px + dy * py) / r
+    first, n_phi = phi_bin_range(math.atan2(py, px), dphi)
+    u_lo = u_bin(geometry, layer, u - du)
+    u_hi = u_bin(geometry, layer, u + du)
+    best = -1
+    best_chi2 = math.inf
+    for k in range(n_phi):
+        pb = (first + k) % N_PHI
+        lo = bin_start[bin_number(layer, pb, u_lo)]
+        hi = bin_start[bin_number(layer, pb, u_hi) + 1]
+        for j in range(lo, hi):
+            hit = order[j]
+            if hit_used[hit] or hit == skip_hit or hit_module[hit] == skip_module:
+                continue
+            across, along = residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz)
+            chi2 = (across / w_rphi) ** 2 + (along / w_u) ** 2
+            if abs(across) < w_rphi and abs(along) < w_u and chi2 < best_chi2:
+                best = hit
+                best_chi2 = chi2
+    return best, best_chi2
+
+
+@njit(cache=True)
+def windows(helix, geometry, layer, gap, config):
+    """Half widths (mm) of the search window across and along ``layer`` after a gap (mm)."""
+    scattering = config.scattering_mm_mev * gap / momentum_mev(helix)
+    w_rphi = config.n_sigma * math.sqrt(geometry[layer, SIGMA_RPHI] ** 2 + scattering**2)
+    w_u = config.n_sigma * math.sqrt(geometry[layer, SIGMA_U] ** 2 + scattering**2)
+    return w_rphi + config.floor_mm, w_u + config.floor_mm
+
+
+@njit(cache=True)
+def refit(hits, track, n, geometry, hit_layer, config, helix):
+    """Refit ``helix`` to the first ``n`` hits of ``track``; False when the fit fails."""
+    x = np.empty(n)
+    y = np.empty(n)
+    z = np.empty(n)
+    w_xy = np.empty(n)
+    w_z = np.empty(n)
+    for i in range(n):
+        hit = track[i]
+        layer = hit_layer[hit]
+        x[i] = hits[hit, HX]
+        y[i] = hits[hit, HY]
+        z[i] = hits[hit, HZ]
+        sigma_rphi = geometry[layer, SIGMA_RPHI] + config.floor_mm
+        w_xy[i] = 1.0 / sigma_rphi**2
+        sigma_z = geometry[layer, SIGMA_U] if geometry[layer, IS_BARREL] > 0.5 else sigma_rphi
+        w_z[i] = 1.0 / (sigma_z + config.floor_mm) ** 2
+    return fit_helix(x, y, z, w_xy, w_z, n, config.beam_weight, helix)
+
+
+@njit(cache=True)
+def follow(
+    track, n_seed, hits, hit_layer, hit_module, hit_used, order, bin_start, geometry, config
+):
+    """Extend the seed ``track[:n_seed]`` (hit indices ordered outwards) along its road.
+
+    Appends hits to ``track`` in place. Returns (number of hits, sum of normalised
+    distances squared of the added hits).
+    """
+    helix = np.empty(HELIX_SIZE)
+    if not refit(hits, track, n_seed, geometry, hit_layer, config, helix):
+        return n_seed, 0.0
+    visited = np.zeros(geometry.shape[0], dtype=np.bool_)
+    for i in range(n_seed):
+        visited[hit_layer[track[i]]] = True
+    n = n_seed
+    last = track[n - 1]
+    s_last = arc_length_of(helix, hits[last, HX], hits[last, HY])
+    s_from = s_last
+    misses = 0
+    chi2_sum = 0.0
+    half_turn = math.pi * helix[RADIUS]
+    while n < track.shape[0]:
+        layer, s = next_layer(helix, geometry, visited, s_from)
+        if layer < 0 or s > half_turn:
+            break
+        visited[layer] = True
+        w_rphi, w_u = windows(helix, geometry, layer, s - s_last, config)
+        hit, chi2 = best_hit(
+            hits, hit_layer, hit_module, hit_used, order, bin_start, geometry,
+            layer, helix, s, w_rphi, w_u, -1, -1,
+        )  # fmt: skip
+        s_from = s - 5.0
+        if hit < 0:
+            misses += 1
+            if misses > config.max_misses:
+                break
+            continue
+        misses = 0
+        track[n] = hit
+        n += 1
+        chi2_sum += chi2
+        if n < track.shape[0]:
+            second, chi2b = best_hit(
+                hits, hit_layer, hit_module, hit_used, order, bin_start, geometry,
+                layer, helix, s, w_rphi, w_u, hit, hit_module[hit],
+            )  # fmt: skip
+            if second >= 0 and chi2b < config.overlap_chi2:
+                track[n] = second
+                n += 1
+        if not refit(hits, track, n, geometry, hit_layer, config, helix):
+            break
+        s_last = s
+        half_turn = math.pi * helix[RADIUS]
+    return n, chi2_sum
+
+
+@njit(cache=True)
+def arc_length_of(helix, x, y):
+    """Arc length (mm) from the reference point to the point of the circle nearest (x, y)."""
+    alpha = math.atan2(y - helix[YC], x - helix[XC])
+    turn = (helix[SENSE] * (alpha - helix[ALPHA0])) % (2.0 * math.pi)
+    return helix[RADIUS] * turn
