@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import shutil
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
@@ -70,6 +69,17 @@ def load(path: str | Path, organiser=None) -> Challenge:
     return install(spec, organiser)
 
 
+def peek_slug(archive: Path) -> str | None:
+    """The slug a bundle zip declares, read without unpacking it (None when unreadable)."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            names = [n for n in zf.namelist() if PurePosixPath(n).name == "challenge.yaml"]
+            data = yaml.safe_load(zf.read(min(names, key=len))) if names else None
+    except (zipfile.BadZipFile, yaml.YAMLError, UnicodeDecodeError, KeyError):
+        return None
+    return str(data.get("slug")) if isinstance(data, dict) and data.get("slug") else None
+
+
 def unpack_zip(archive: Path, target: Path) -> Path:
     """Unpack a bundle zip safely (no absolute or ``..`` paths, no links, bounded size)."""
     try:
@@ -81,12 +91,16 @@ def unpack_zip(archive: Path, target: Path) -> Path:
         for info in zf.infolist():
             name = PurePosixPath(info.filename)
             if name.is_absolute() or ".." in name.parts:
-                problems.append(f"{archive.name}: entry '{info.filename}' points outside the bundle")
+                problems.append(
+                    f"{archive.name}: entry '{info.filename}' points outside the bundle"
+                )
             if (info.external_attr >> 16) & 0o170000 == 0o120000:
                 problems.append(f"{archive.name}: entry '{info.filename}' is a symbolic link")
             total += info.file_size
         if total > MAX_BUNDLE_BYTES:
-            problems.append(f"{archive.name}: unpacks to {total / 1e9:.1f} GB, over the {MAX_BUNDLE_BYTES / 1e9:.0f} GB limit")
+            problems.append(
+                f"{archive.name}: unpacks to {total / 1e9:.1f} GB, over the {MAX_BUNDLE_BYTES / 1e9:.0f} GB limit"
+            )
         if problems:
             raise BundleError(problems)
         zf.extractall(target)
@@ -127,18 +141,27 @@ def parse(root: Path) -> BundleSpec:
     for i, entry in enumerate(check.sequence(data, "files") or []):
         where = f"files[{i}]"
         if not isinstance(entry, dict):
-            check.problem(where, "each file needs a mapping with 'path' (and optional 'description')")
+            check.problem(
+                where, "each file needs a mapping with 'path' (and optional 'description')"
+            )
             continue
         found = check.file(f"{where}.path", entry.get("path"))
         if found:
             public_files.append((found, str(entry.get("description", ""))))
-    starter_kit = check.file("starter_kit", data["starter_kit"]) if data.get("starter_kit") else None
-    phases = [_parse_phase(check, i, p) for i, p in enumerate(check.sequence(data, "phases", required=True) or [])]
+    starter_kit = (
+        check.file("starter_kit", data["starter_kit"]) if data.get("starter_kit") else None
+    )
+    phases = [
+        _parse_phase(check, i, p)
+        for i, p in enumerate(check.sequence(data, "phases", required=True) or [])
+    ]
     keys = [p.key for p in phases if p]
     for key in {k for k in keys if keys.count(k) > 1}:
         check.problem("phases", f"phase key '{key}' is used twice")
     check.raise_if_any()
-    return BundleSpec(root, slug, title, summary, max_team_size, pages, public_files, starter_kit, phases)
+    return BundleSpec(
+        root, slug, title, summary, max_team_size, pages, public_files, starter_kit, phases
+    )
 
 
 def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
@@ -149,7 +172,9 @@ def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
     key = check.string(data, "key", where=where, pattern_slug=True)
     start, end = check.date(data, "start", where), check.date(data, "end", where)
     if start and end and start >= end:
-        check.problem(f"{where}.end", f"ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})")
+        check.problem(
+            f"{where}.end", f"ends ({end:%Y-%m-%d %H:%M}) before it starts ({start:%Y-%m-%d %H:%M})"
+        )
     kind = data.get("kind", Phase.RESULT)
     if kind not in (Phase.RESULT, Phase.CODE):
         check.problem(f"{where}.kind", f"'{kind}' is not a submission kind (result or code)")
@@ -176,7 +201,9 @@ def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
             if not inputs:
                 check.problem(f"{where}.code.input", f"directory '{code.get('input')}' is empty")
         if not code.get("harness"):
-            check.problem(f"{where}.code.harness", "a code phase names its runner harness (e.g. trackml)")
+            check.problem(
+                f"{where}.code.harness", "a code phase names its runner harness (e.g. trackml)"
+            )
     fields = {
         "title": check.string(data, "title", where=where) or key,
         "description": str(data.get("description", "")),
@@ -189,7 +216,9 @@ def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
         "split": split,
         "daily_limit": check.integer(data, "daily_limit", where=where, default=5, minimum=1),
         "total_limit": check.integer(data, "total_limit", where=where, default=None, minimum=1),
-        "final_selections": check.integer(data, "final_selections", where=where, default=2, minimum=1),
+        "final_selections": check.integer(
+            data, "final_selections", where=where, default=2, minimum=1
+        ),
         "score_late": bool(data.get("score_late", False)),
         "harness": str(code.get("harness", "")),
         "time_limit_s": float(code.get("time_limit_s", 600)),
@@ -318,11 +347,17 @@ def with_usage(solution: pd.DataFrame, split: dict) -> pd.DataFrame:
         return solution
     column = split.get("column")
     if column not in solution.columns:
-        raise ValueError(f"split column '{column}' is not in the solution (columns: {', '.join(solution.columns[:12])})")
+        raise ValueError(
+            f"split column '{column}' is not in the solution (columns: {', '.join(solution.columns[:12])})"
+        )
     if by == "column":
-        usage = solution[column].map({split.get("public"): "Public", split.get("private"): "Private"})
+        usage = solution[column].map(
+            {split.get("public"): "Public", split.get("private"): "Private"}
+        )
         if usage.notna().sum() == 0:
-            raise ValueError(f"no row of column '{column}' has value {split.get('public')!r} or {split.get('private')!r}")
+            raise ValueError(
+                f"no row of column '{column}' has value {split.get('public')!r} or {split.get('private')!r}"
+            )
         return solution.assign(Usage=usage)[usage.notna()].reset_index(drop=True)
     if by == "event":
         events = np.unique(solution[column].to_numpy())
@@ -333,11 +368,19 @@ def with_usage(solution: pd.DataFrame, split: dict) -> pd.DataFrame:
     raise ValueError(f"split 'by: {by}' is unknown (usage, column or event)")
 
 
-def _store_file(challenge: Challenge, phase: Phase | None, role: str, name: str, source: Path,
-                description: str = "") -> None:
+def _store_file(
+    challenge: Challenge,
+    phase: Phase | None,
+    role: str,
+    name: str,
+    source: Path,
+    description: str = "",
+) -> None:
     """Create or update one DataFile, copying the bytes only when they changed."""
     sha = _sha256(source)
-    existing = DataFile.objects.filter(challenge=challenge, phase=phase, role=role, name=name).first()
+    existing = DataFile.objects.filter(
+        challenge=challenge, phase=phase, role=role, name=name
+    ).first()
     if existing and existing.sha256 == sha and default_storage.exists(existing.file.name):
         if existing.description != description:
             existing.description = description
@@ -350,7 +393,10 @@ def _store_file(challenge: Challenge, phase: Phase | None, role: str, name: str,
     with open(source, "rb") as stream:
         stored, sha, size = files.store(stream, target)
     DataFile.objects.update_or_create(
-        challenge=challenge, phase=phase, role=role, name=name,
+        challenge=challenge,
+        phase=phase,
+        role=role,
+        name=name,
         defaults={"file": stored, "sha256": sha, "size": size, "description": description},
     )
 
@@ -368,14 +414,24 @@ def install(spec: BundleSpec, organiser=None) -> Challenge:
     existing = Challenge.objects.filter(slug=spec.slug).first()
     if existing:
         kept = {p.key for p in spec.phases}
-        orphans = [p.key for p in existing.phases.all() if p.key not in kept and p.submissions.exists()]
+        orphans = [
+            p.key for p in existing.phases.all() if p.key not in kept and p.submissions.exists()
+        ]
         if orphans:
-            raise BundleError([f"challenge.yaml, phases: phase(s) {', '.join(orphans)} have submissions and cannot be removed"])
+            raise BundleError(
+                [
+                    f"challenge.yaml, phases: phase(s) {', '.join(orphans)} have submissions and cannot be removed"
+                ]
+            )
     with transaction.atomic():
         challenge, _ = Challenge.objects.update_or_create(
             slug=spec.slug,
-            defaults={"title": spec.title, "summary": spec.summary, "pages": spec.pages,
-                      "max_team_size": spec.max_team_size},
+            defaults={
+                "title": spec.title,
+                "summary": spec.summary,
+                "pages": spec.pages,
+                "max_team_size": spec.max_team_size,
+            },
         )
         if organiser is not None:
             challenge.organisers.add(organiser)
@@ -385,18 +441,28 @@ def install(spec: BundleSpec, organiser=None) -> Challenge:
             _store_file(challenge, None, DataFile.PUBLIC, name, path, description)
             keep.add((None, DataFile.PUBLIC, name))
         if spec.starter_kit:
-            _store_file(challenge, None, DataFile.STARTER_KIT, spec.starter_kit.name, spec.starter_kit,
-                        "baseline code, local scorer and instructions")
+            _store_file(
+                challenge,
+                None,
+                DataFile.STARTER_KIT,
+                spec.starter_kit.name,
+                spec.starter_kit,
+                "baseline code, local scorer and instructions",
+            )
             keep.add((None, DataFile.STARTER_KIT, spec.starter_kit.name))
         for phase_spec in spec.phases:
-            phase, _ = Phase.objects.update_or_create(challenge=challenge, key=phase_spec.key, defaults=phase_spec.fields)
+            phase, _ = Phase.objects.update_or_create(
+                challenge=challenge, key=phase_spec.key, defaults=phase_spec.fields
+            )
             if phase_spec.solution:
                 _store_solution(challenge, phase, phase_spec.solution)
                 keep.add((phase.pk, DataFile.SOLUTION, "solution.csv"))
             for source in phase_spec.inputs:
                 _store_file(challenge, phase, DataFile.INPUT, source.name, source)
                 keep.add((phase.pk, DataFile.INPUT, source.name))
-        Phase.objects.filter(challenge=challenge).exclude(key__in=[p.key for p in spec.phases]).delete()
+        Phase.objects.filter(challenge=challenge).exclude(
+            key__in=[p.key for p in spec.phases]
+        ).delete()
         for data_file in DataFile.objects.filter(challenge=challenge):
             if (data_file.phase_id, data_file.role, data_file.name) not in keep:
                 default_storage.delete(data_file.file.name)
@@ -410,9 +476,6 @@ def _store_solution(challenge: Challenge, phase: Phase, source: Path) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         normalised = Path(tmp) / "solution.csv"
         table.to_csv(normalised, index=False)
-        _store_file(challenge, phase, DataFile.SOLUTION, "solution.csv", normalised, "hidden solution")
-
-
-def copy_tree(source: Path, target: Path) -> None:
-    """Copy a bundle's own files (manifest, pages) next to generated data."""
-    shutil.copytree(source, target, dirs_exist_ok=True)
+        _store_file(
+            challenge, phase, DataFile.SOLUTION, "solution.csv", normalised, "hidden solution"
+        )

@@ -44,7 +44,11 @@ def local_path(field_file, sha256: str = "") -> Path:
     try:
         return Path(field_file.path)
     except NotImplementedError:  # remote storage: keep a copy keyed by checksum
-        cache = Path(settings.DATA_DIR) / "cache" / (sha256 or hashlib.sha256(field_file.name.encode()).hexdigest())
+        cache = (
+            Path(settings.DATA_DIR)
+            / "cache"
+            / (sha256 or hashlib.sha256(field_file.name.encode()).hexdigest())
+        )
         target = cache / Path(field_file.name).name
         if not target.exists():
             cache.mkdir(parents=True, exist_ok=True)

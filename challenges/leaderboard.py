@@ -86,16 +86,51 @@ class BestPublic:
     subset = Score.PUBLIC
 
     def rows(self, phase: Phase, higher_is_better: bool) -> list[Row]:
-        order = F("value").desc(nulls_last=True) if higher_is_better else F("value").asc(nulls_last=True)
-        best = (
-            Score.objects.filter(phase=phase, subset=self.subset, current=True,
-                                 submission__status=Submission.FINISHED, submission__is_late=False)
-            .annotate(position=Window(RowNumber(), partition_by=[F("team_id")], order_by=[order, F("submitted").asc()]))
-            .filter(position=1)
-            .values_list("id", "team_id", "submission_id", "value", "ci_low", "ci_high", "submitted", "details")
+        order = (
+            F("value").desc(nulls_last=True)
+            if higher_is_better
+            else F("value").asc(nulls_last=True)
         )
-        return [Row(team_id=t, team="", is_benchmark=False, score_id=i, submission_id=s, value=v,
-                    ci_low=lo, ci_high=hi, submitted=at, details=d) for i, t, s, v, lo, hi, at, d in best]
+        best = (
+            Score.objects.filter(
+                phase=phase,
+                subset=self.subset,
+                current=True,
+                submission__status=Submission.FINISHED,
+                submission__is_late=False,
+            )
+            .annotate(
+                position=Window(
+                    RowNumber(), partition_by=[F("team_id")], order_by=[order, F("submitted").asc()]
+                )
+            )
+            .filter(position=1)
+            .values_list(
+                "id",
+                "team_id",
+                "submission_id",
+                "value",
+                "ci_low",
+                "ci_high",
+                "submitted",
+                "details",
+            )
+        )
+        return [
+            Row(
+                team_id=t,
+                team="",
+                is_benchmark=False,
+                score_id=i,
+                submission_id=s,
+                value=v,
+                ci_low=lo,
+                ci_high=hi,
+                submitted=at,
+                details=d,
+            )
+            for i, t, s, v, lo, hi, at, d in best
+        ]
 
 
 class FinalPrivate:
@@ -105,9 +140,15 @@ class FinalPrivate:
 
     def rows(self, phase: Phase, higher_is_better: bool) -> list[Row]:
         public = list(
-            Score.objects.filter(phase=phase, subset=Score.PUBLIC, current=True,
-                                 submission__status=Submission.FINISHED, submission__is_late=False)
-            .values_list("team_id", "submission_id", "value", "submitted", "submission__selected_final")
+            Score.objects.filter(
+                phase=phase,
+                subset=Score.PUBLIC,
+                current=True,
+                submission__status=Submission.FINISHED,
+                submission__is_late=False,
+            ).values_list(
+                "team_id", "submission_id", "value", "submitted", "submission__selected_final"
+            )
         )
         by_team: dict[int, list] = {}
         for entry in public:
@@ -117,16 +158,30 @@ class FinalPrivate:
         for entries in by_team.values():
             chosen = [e for e in entries if e[4]]
             if not chosen:
-                entries.sort(key=lambda e: key(Row(e[0], "", False, None, e[1], e[2], submitted=e[3])))
+                entries.sort(
+                    key=lambda e: key(Row(e[0], "", False, None, e[1], e[2], submitted=e[3]))
+                )
                 chosen = entries[: phase.final_selections]
             finals.update(e[1] for e in chosen)
-        private = Score.objects.filter(phase=phase, subset=Score.PRIVATE, current=True, submission_id__in=finals)
+        private = Score.objects.filter(
+            phase=phase, subset=Score.PRIVATE, current=True, submission_id__in=finals
+        )
         best: dict[int, Row] = {}
         for i, t, s, v, lo, hi, at, d in private.values_list(
             "id", "team_id", "submission_id", "value", "ci_low", "ci_high", "submitted", "details"
         ):
-            row = Row(team_id=t, team="", is_benchmark=False, score_id=i, submission_id=s, value=v,
-                      ci_low=lo, ci_high=hi, submitted=at, details=d)
+            row = Row(
+                team_id=t,
+                team="",
+                is_benchmark=False,
+                score_id=i,
+                submission_id=s,
+                value=v,
+                ci_low=lo,
+                ci_high=hi,
+                submitted=at,
+                details=d,
+            )
             if t not in best or key(row) < key(best[t]):
                 best[t] = row
         return list(best.values())
@@ -140,10 +195,17 @@ def compute(phase: Phase, subset: str) -> Leaderboard:
     _add_teams(phase, rows)
     rank(rows, metric.higher_is_better)
     if subset == Score.PRIVATE:
-        public_ranks = {r.team_id: r.rank for r in rank(BestPublic().rows(phase, metric.higher_is_better), metric.higher_is_better)}
+        public_ranks = {
+            r.team_id: r.rank
+            for r in rank(
+                BestPublic().rows(phase, metric.higher_is_better), metric.higher_is_better
+            )
+        }
         for row in rows:
             row.public_rank = public_ranks.get(row.team_id)
-    return Leaderboard(phase=phase, subset=subset, rows=rows, higher_is_better=metric.higher_is_better)
+    return Leaderboard(
+        phase=phase, subset=subset, rows=rows, higher_is_better=metric.higher_is_better
+    )
 
 
 def _add_teams(phase: Phase, rows: list[Row]) -> None:
@@ -151,13 +213,28 @@ def _add_teams(phase: Phase, rows: list[Row]) -> None:
     stats = {
         t: (n, last)
         for t, n, last in Submission.objects.filter(phase=phase, is_late=False)
-        .values("team_id").annotate(n=Count("id"), last=Max("created")).values_list("team_id", "n", "last")
+        .values("team_id")
+        .annotate(n=Count("id"), last=Max("created"))
+        .values_list("team_id", "n", "last")
     }
     seen = {row.team_id for row in rows}
     for team_id in stats.keys() - seen:
-        rows.append(Row(team_id=team_id, team="", is_benchmark=False, score_id=None, submission_id=None, value=None))
+        rows.append(
+            Row(
+                team_id=team_id,
+                team="",
+                is_benchmark=False,
+                score_id=None,
+                submission_id=None,
+                value=None,
+            )
+        )
     teams = dict(Team.objects.filter(pk__in=[r.team_id for r in rows]).values_list("pk", "name"))
-    benchmark = set(Team.objects.filter(pk__in=[r.team_id for r in rows], is_benchmark=True).values_list("pk", flat=True))
+    benchmark = set(
+        Team.objects.filter(pk__in=[r.team_id for r in rows], is_benchmark=True).values_list(
+            "pk", flat=True
+        )
+    )
     for row in rows:
         row.team = teams.get(row.team_id, "?")
         row.is_benchmark = row.team_id in benchmark
@@ -172,7 +249,10 @@ def mark_ties(rows: list[Row], higher_is_better: bool) -> None:
     Call it on the rows shown (a page), it loads their replicas only.
     """
     ids = [r.score_id for r in rows if r.score_id is not None]
-    replicas = {i: np.frombuffer(bytes(b), dtype=np.float32) for i, b in Score.objects.filter(pk__in=ids).values_list("id", "replicas")}
+    replicas = {
+        i: np.frombuffer(bytes(b), dtype=np.float32)
+        for i, b in Score.objects.filter(pk__in=ids).values_list("id", "replicas")
+    }
     above: Row | None = None
     for row in rows:
         if row.value is None:

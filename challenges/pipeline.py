@@ -54,23 +54,42 @@ def enqueue(submission: Submission, message: str = "") -> None:
     from challenges import tasks
 
     transition(submission, Submission.QUEUED, message)
-    task = tasks.run_code_submission if submission.phase.kind == Phase.CODE else tasks.score_submission
-    transaction.on_commit(lambda: task.apply_async(args=[submission.pk], queue=submission.phase.queue))
+    task = (
+        tasks.run_code_submission if submission.phase.kind == Phase.CODE else tasks.score_submission
+    )
+    transaction.on_commit(
+        lambda: task.apply_async(args=[submission.pk], queue=submission.phase.queue)
+    )
 
 
 def process(submission_id: int) -> None:
     """The task body: run (code phases) and score one submission, exactly once to the end."""
     with transaction.atomic():
-        submission = Submission.objects.select_for_update().select_related("phase").filter(pk=submission_id).first()
+        submission = (
+            Submission.objects.select_for_update()
+            .select_related("phase")
+            .filter(pk=submission_id)
+            .first()
+        )
         if submission is None or submission.is_done:
             return
         submission.attempts += 1
         if submission.attempts > settings.FIVESIGMA_MAX_ATTEMPTS:
-            transition(submission, Submission.FAILED, "gave up", attempts=submission.attempts,
-                       reason=f"The platform could not finish scoring after {settings.FIVESIGMA_MAX_ATTEMPTS} attempts; "
-                              "the organisers have been told.")
+            transition(
+                submission,
+                Submission.FAILED,
+                "gave up",
+                attempts=submission.attempts,
+                reason=f"The platform could not finish scoring after {settings.FIVESIGMA_MAX_ATTEMPTS} attempts; "
+                "the organisers have been told.",
+            )
             return
-        transition(submission, Submission.RUNNING, f"attempt {submission.attempts}", attempts=submission.attempts)
+        transition(
+            submission,
+            Submission.RUNNING,
+            f"attempt {submission.attempts}",
+            attempts=submission.attempts,
+        )
     try:
         if submission.phase.kind == Phase.CODE and not submission.output:
             run_code(submission)  # a re-scored code submission keeps its stored output and timing
@@ -80,13 +99,18 @@ def process(submission_id: int) -> None:
         fail(submission, str(failure))
     except Exception as error:  # a scorer bug is a failure with a reason, never "finished"
         log.exception("scoring submission %s failed", submission.pk)
-        fail(submission, f"The scorer failed on this submission ({type(error).__name__}: {error}).",
-             log_tail=traceback.format_exc()[-4000:])
+        fail(
+            submission,
+            f"The scorer failed on this submission ({type(error).__name__}: {error}).",
+            log_tail=traceback.format_exc()[-4000:],
+        )
 
 
 def fail(submission: Submission, reason: str, **fields) -> None:
     with transaction.atomic():
-        transition(submission, Submission.FAILED, reason.splitlines()[0][:200], reason=reason, **fields)
+        transition(
+            submission, Submission.FAILED, reason.splitlines()[0][:200], reason=reason, **fields
+        )
 
 
 def run_code(submission: Submission) -> None:
@@ -101,7 +125,9 @@ def run_code(submission: Submission) -> None:
             input_directory(phase),
             workdir / "output",
             harness=phase.harness or "trackml",
-            limits=runner.Limits(time_limit_s=phase.time_limit_s, memory_limit_mb=phase.memory_limit_mb),
+            limits=runner.Limits(
+                time_limit_s=phase.time_limit_s, memory_limit_mb=phase.memory_limit_mb
+            ),
             allow_unconfined=settings.FIVESIGMA_ALLOW_UNCONFINED_CODE,
         )
         details = report.to_dict()
@@ -112,7 +138,9 @@ def run_code(submission: Submission) -> None:
             raise ScoringFailure(report.reason or "The code submission failed.")
         output = workdir / "output" / "submission.csv"
         with open(output, "rb") as stream:
-            stored, _, _ = files.store(stream, f"submissions/{phase.pk}/{submission.uid}/output.csv")
+            stored, _, _ = files.store(
+                stream, f"submissions/{phase.pk}/{submission.uid}/output.csv"
+            )
         submission.output.name = stored
         submission.save(update_fields=["output"])
     finally:
@@ -130,13 +158,20 @@ def score(submission: Submission) -> None:
     from scoring.validation import SubmissionError
 
     try:
-        table = metric.read_submission(files.local_path(result_file), name=Path(result_file.name).name)
+        table = metric.read_submission(
+            files.local_path(result_file), name=Path(result_file.name).name
+        )
         solution = load_solution(phase)
         metric.check(solution, table)
     except SubmissionError as error:
         raise ScoringFailure(str(error)) from error
-    result = metric.evaluate(solution, table, n_bootstrap=settings.FIVESIGMA_BOOTSTRAP_REPLICAS,
-                             seed=phase.split.get("bootstrap_seed", 0), **context)
+    result = metric.evaluate(
+        solution,
+        table,
+        n_bootstrap=settings.FIVESIGMA_BOOTSTRAP_REPLICAS,
+        seed=phase.split.get("bootstrap_seed", 0),
+        **context,
+    )
     save_scores(submission, metric.key, result)
 
 
@@ -149,12 +184,21 @@ def save_scores(submission: Submission, metric_key: str, result: dict) -> None:
             if part is None:
                 continue
             Score.objects.create(
-                submission=submission, phase_id=submission.phase_id, team_id=submission.team_id,
-                submitted=submission.created, subset=subset, metric=metric_key,
-                value=finite_or_none(part.get("score")), ci_low=finite_or_none(part.get("ci_low")),
+                submission=submission,
+                phase_id=submission.phase_id,
+                team_id=submission.team_id,
+                submitted=submission.created,
+                subset=subset,
+                metric=metric_key,
+                value=finite_or_none(part.get("score")),
+                ci_low=finite_or_none(part.get("ci_low")),
                 ci_high=finite_or_none(part.get("ci_high")),
                 replicas=np.asarray(part.get("replicas", []), dtype=np.float32).tobytes(),
-                details={k: v for k, v in part.items() if k not in {"score", "ci_low", "ci_high", "replicas"}},
+                details={
+                    k: v
+                    for k, v in part.items()
+                    if k not in {"score", "ci_low", "ci_high", "replicas"}
+                },
                 diagnostics=result.get("diagnostics", {}).get(subset, {}),
             )
         transition(submission, Submission.FINISHED, "scored", reason="")
@@ -171,8 +215,12 @@ def load_solution(phase: Phase):
     solution = phase.hidden_file(DataFile.SOLUTION)
     if solution is None:
         raise ScoringFailure("This phase has no solution file yet; the organisers have been told.")
-    return _read_solution(phase.metric, tuple(sorted(phase.metric_options.items())),
-                          str(files.local_path(solution.file, solution.sha256)), solution.sha256)
+    return _read_solution(
+        phase.metric,
+        tuple(sorted(phase.metric_options.items())),
+        str(files.local_path(solution.file, solution.sha256)),
+        solution.sha256,
+    )
 
 
 @lru_cache(maxsize=4)
@@ -209,11 +257,16 @@ def sweep_stuck(now=None) -> dict[str, int]:
     now = now or timezone.now()
     counts = {"requeued": 0, "failed": 0}
     stuck_after = timedelta(seconds=settings.FIVESIGMA_STUCK_AFTER_S)
-    never_queued = Submission.objects.filter(status=Submission.SUBMITTED, created__lt=now - timedelta(seconds=60))
+    never_queued = Submission.objects.filter(
+        status=Submission.SUBMITTED, created__lt=now - timedelta(seconds=60)
+    )
     candidates = list(never_queued) + [
-        s for s in Submission.objects.filter(status__in=[Submission.QUEUED, Submission.RUNNING, Submission.SCORING])
-        .select_related("phase")
-        if (s.started_at or s.queued_at or s.created) < now - max(stuck_after, timedelta(seconds=2 * s.phase.time_limit_s))
+        s
+        for s in Submission.objects.filter(
+            status__in=[Submission.QUEUED, Submission.RUNNING, Submission.SCORING]
+        ).select_related("phase")
+        if (s.started_at or s.queued_at or s.created)
+        < now - max(stuck_after, timedelta(seconds=2 * s.phase.time_limit_s))
     ]
     for submission in candidates:
         with transaction.atomic():
@@ -221,9 +274,15 @@ def sweep_stuck(now=None) -> dict[str, int]:
             if fresh.status != submission.status:
                 continue
             if fresh.attempts >= settings.FIVESIGMA_MAX_ATTEMPTS:
-                transition(fresh, Submission.FAILED, "gave up", reason=(
-                    f"No worker finished this submission after {fresh.attempts} attempts "
-                    f"(it was '{fresh.status}' with no progress); the organisers have been told."))
+                transition(
+                    fresh,
+                    Submission.FAILED,
+                    "gave up",
+                    reason=(
+                        f"No worker finished this submission after {fresh.attempts} attempts "
+                        f"(it was '{fresh.status}' with no progress); the organisers have been told."
+                    ),
+                )
                 counts["failed"] += 1
             else:
                 enqueue(fresh, f"re-queued: no progress while '{fresh.status}'")

@@ -43,7 +43,11 @@ def allowance(phase: Phase, team: Team | None, now: datetime | None = None) -> A
     """Submissions used by ``team`` today (UTC day, as Kaggle) and in total; failed ones do not count."""
     now = now or timezone.now()
     day_start = datetime.combine(now.astimezone(timezone.utc).date(), time.min, tzinfo=timezone.utc)
-    counted = Submission.objects.filter(phase=phase, team=team).exclude(status=Submission.FAILED) if team else None
+    counted = (
+        Submission.objects.filter(phase=phase, team=team).exclude(status=Submission.FAILED)
+        if team
+        else None
+    )
     return Allowance(
         used_today=counted.filter(created__gte=day_start).count() if team else 0,
         daily_limit=phase.daily_limit,
@@ -85,39 +89,64 @@ def validate_code_zip(upload) -> None:
         with zipfile.ZipFile(upload) as archive:
             names = archive.namelist()
     except zipfile.BadZipFile as error:
-        raise SubmissionRefused("A code submission must be a .zip file; this one could not be opened as a zip.") from error
+        raise SubmissionRefused(
+            "A code submission must be a .zip file; this one could not be opened as a zip."
+        ) from error
     finally:
         upload.seek(0)
     if "submission.py" not in names:
         raise SubmissionRefused(
-            "The zip has no submission.py at its root (found: " + ", ".join(names[:5]) + ("..." if len(names) > 5 else "") + ")."
+            "The zip has no submission.py at its root (found: "
+            + ", ".join(names[:5])
+            + ("..." if len(names) > 5 else "")
+            + ")."
         )
 
 
-def submit(phase: Phase, user, upload, description: str = "", team: Team | None = None,
-           enforce_rules: bool = True) -> Submission:
+def submit(
+    phase: Phase,
+    user,
+    upload,
+    description: str = "",
+    team: Team | None = None,
+    enforce_rules: bool = True,
+) -> Submission:
     """Accept ``upload`` (a Django UploadedFile) for ``phase`` from ``user``; raise SubmissionRefused."""
     now = timezone.now()
     if enforce_rules and not phase.accepts_submissions(now):
         when = "has not opened yet" if now < phase.start else "has ended"
-        raise SubmissionRefused(f"The phase '{phase.title}' {when}; it accepts submissions from "
-                                f"{phase.start:%Y-%m-%d %H:%M} to {phase.end:%Y-%m-%d %H:%M} UTC.")
+        raise SubmissionRefused(
+            f"The phase '{phase.title}' {when}; it accepts submissions from "
+            f"{phase.start:%Y-%m-%d %H:%M} to {phase.end:%Y-%m-%d %H:%M} UTC."
+        )
     team = team or teams.ensure_team(user, phase.challenge)
     if enforce_rules:
         left = allowance(phase, team, now)
         if left.remaining_today <= 0:
             if left.total_limit is not None and left.used_total >= left.total_limit:
-                raise SubmissionRefused(f"Your team has used all {left.total_limit} submissions of this phase.")
+                raise SubmissionRefused(
+                    f"Your team has used all {left.total_limit} submissions of this phase."
+                )
             raise SubmissionRefused(
                 f"Your team has used its {left.daily_limit} submissions for today; more from {left.resets_at:%H:%M} UTC."
             )
     validate_upload(phase, upload)
-    submission = Submission(phase=phase, team=team, user=user, original_name=upload.name[:255],
-                            description=description[:500], is_late=phase.has_ended(now))
-    stored, sha, size = files.store(upload, f"submissions/{phase.pk}/{submission.uid}/{upload.name}")
+    submission = Submission(
+        phase=phase,
+        team=team,
+        user=user,
+        original_name=upload.name[:255],
+        description=description[:500],
+        is_late=phase.has_ended(now),
+    )
+    stored, sha, size = files.store(
+        upload, f"submissions/{phase.pk}/{submission.uid}/{upload.name}"
+    )
     with transaction.atomic():
         submission.file.name, submission.sha256, submission.size = stored, sha, size
         submission.save()
-        pipeline.transition(submission, Submission.SUBMITTED, f"uploaded {upload.name} ({size} bytes)")
+        pipeline.transition(
+            submission, Submission.SUBMITTED, f"uploaded {upload.name} ({size} bytes)"
+        )
         pipeline.enqueue(submission)
     return submission

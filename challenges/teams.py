@@ -12,7 +12,9 @@ class TeamError(Exception):
 
 
 def team_of(user, challenge: Challenge) -> Team | None:
-    membership = Membership.objects.filter(user=user, challenge=challenge).select_related("team").first()
+    membership = (
+        Membership.objects.filter(user=user, challenge=challenge).select_related("team").first()
+    )
     return membership.team if membership else None
 
 
@@ -35,7 +37,9 @@ def create_team(user, challenge: Challenge, name: str) -> Team:
         raise TeamError("A team name needs 1 to 100 characters.")
     current = team_of(user, challenge)
     if current and current.submissions.exists():
-        raise TeamError(f"You are in team '{current.name}', which already has submissions; leave it only if it has none.")
+        raise TeamError(
+            f"You are in team '{current.name}', which already has submissions; leave it only if it has none."
+        )
     if Team.objects.filter(challenge=challenge, name=name).exists():
         raise TeamError(f"The name '{name}' is taken in this challenge.")
     with transaction.atomic():
@@ -55,7 +59,11 @@ def _create(user, challenge: Challenge, name: str) -> Team:
 
 
 def join(user, invite_code: str) -> Team:
-    team = Team.objects.filter(invite_code=invite_code.strip(), is_benchmark=False).select_related("challenge").first()
+    team = (
+        Team.objects.filter(invite_code=invite_code.strip(), is_benchmark=False)
+        .select_related("challenge")
+        .first()
+    )
     if team is None:
         raise TeamError("That invitation code does not match any team.")
     challenge = team.challenge
@@ -63,7 +71,9 @@ def join(user, invite_code: str) -> Team:
     if current == team:
         return team
     if current and current.submissions.exists():
-        raise TeamError(f"Your team '{current.name}' already has submissions, so you cannot move to another team.")
+        raise TeamError(
+            f"Your team '{current.name}' already has submissions, so you cannot move to another team."
+        )
     with transaction.atomic():
         if team.memberships.select_for_update().count() >= challenge.max_team_size:
             raise TeamError(f"Team '{team.name}' is full ({challenge.max_team_size} members).")
@@ -75,7 +85,9 @@ def join(user, invite_code: str) -> Team:
 
 def leave(user, challenge: Challenge) -> None:
     """Leave one's team; an empty team without submissions disappears."""
-    membership = Membership.objects.filter(user=user, challenge=challenge).select_related("team").first()
+    membership = (
+        Membership.objects.filter(user=user, challenge=challenge).select_related("team").first()
+    )
     if membership is None:
         raise TeamError("You are not in a team in this challenge.")
     team = membership.team

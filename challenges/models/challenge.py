@@ -14,7 +14,9 @@ class Challenge(models.Model):
     summary = models.CharField(max_length=500, blank=True)
     pages = models.JSONField(default=dict, help_text="page key -> Markdown text, from the bundle")
     max_team_size = models.PositiveIntegerField(default=4)
-    organisers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="organised_challenges", blank=True)
+    organisers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="organised_challenges", blank=True
+    )
     is_public = models.BooleanField(default=True)
     bundle_sha256 = models.CharField(max_length=64, blank=True)
     created = models.DateTimeField(auto_now_add=True)
@@ -58,18 +60,24 @@ class Phase(models.Model):
     kind = models.CharField(max_length=10, choices=KINDS, default=RESULT)
     metric = models.CharField(max_length=50, help_text="key in scoring.registry")
     metric_options = models.JSONField(default=dict, blank=True)
-    split = models.JSONField(default=dict, blank=True, help_text="how the solution splits into public/private")
+    split = models.JSONField(
+        default=dict, blank=True, help_text="how the solution splits into public/private"
+    )
     daily_limit = models.PositiveIntegerField(default=5)
     total_limit = models.PositiveIntegerField(null=True, blank=True)
     final_selections = models.PositiveIntegerField(default=2)
     time_limit_s = models.FloatField(default=600.0)
     memory_limit_mb = models.PositiveIntegerField(default=4096)
-    harness = models.CharField(max_length=50, blank=True, help_text="runner harness for code phases")
+    harness = models.CharField(
+        max_length=50, blank=True, help_text="runner harness for code phases"
+    )
     score_late = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["challenge", "order", "start"]
-        constraints = [models.UniqueConstraint(fields=["challenge", "key"], name="unique_phase_key")]
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "key"], name="unique_phase_key")
+        ]
 
     def __str__(self) -> str:
         return f"{self.challenge.slug}/{self.key}"
@@ -113,9 +121,14 @@ class DataFile(models.Model):
     ]
 
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="files")
-    phase = models.ForeignKey(Phase, on_delete=models.CASCADE, related_name="files", null=True, blank=True)
+    phase = models.ForeignKey(
+        Phase, on_delete=models.CASCADE, related_name="files", null=True, blank=True
+    )
     role = models.CharField(max_length=20, choices=ROLES)
-    name = models.CharField(max_length=300, help_text="path relative to the role's root, e.g. test/event000001000-hits.csv")
+    name = models.CharField(
+        max_length=300,
+        help_text="path relative to the role's root, e.g. test/event000001000-hits.csv",
+    )
     description = models.CharField(max_length=500, blank=True)
     file = models.FileField(max_length=500)
     size = models.BigIntegerField(default=0, help_text="bytes")
@@ -125,7 +138,9 @@ class DataFile(models.Model):
     class Meta:
         ordering = ["role", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["challenge", "phase", "role", "name"], name="unique_datafile"),
+            models.UniqueConstraint(
+                fields=["challenge", "phase", "role", "name"], name="unique_datafile"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -25,12 +25,21 @@ class Submission(models.Model):
     DONE = (FINISHED, FAILED)
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    phase = models.ForeignKey("challenges.Phase", on_delete=models.CASCADE, related_name="submissions")
-    team = models.ForeignKey("challenges.Team", on_delete=models.CASCADE, related_name="submissions")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="submissions")
+    phase = models.ForeignKey(
+        "challenges.Phase", on_delete=models.CASCADE, related_name="submissions"
+    )
+    team = models.ForeignKey(
+        "challenges.Team", on_delete=models.CASCADE, related_name="submissions"
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="submissions"
+    )
     file = models.FileField(upload_to=submission_upload_path, max_length=500)
     output = models.FileField(
-        upload_to=submission_upload_path, max_length=500, blank=True, help_text="result file a code submission wrote"
+        upload_to=submission_upload_path,
+        max_length=500,
+        blank=True,
+        help_text="result file a code submission wrote",
     )
     original_name = models.CharField(max_length=255)
     size = models.BigIntegerField(default=0, help_text="bytes")
@@ -39,7 +48,9 @@ class Submission(models.Model):
     status = models.CharField(max_length=12, choices=STATUSES, default=SUBMITTED, db_index=True)
     reason = models.TextField(blank=True, help_text="why it failed, for the owner")
     log_tail = models.TextField(blank=True)
-    run_report = models.JSONField(default=dict, blank=True, help_text="runner report of a code submission")
+    run_report = models.JSONField(
+        default=dict, blank=True, help_text="runner report of a code submission"
+    )
     attempts = models.PositiveIntegerField(default=0)
     is_late = models.BooleanField(default=False)
     selected_final = models.BooleanField(default=False)
@@ -97,8 +108,12 @@ class Score(models.Model):
     ci_low = models.FloatField(null=True)
     ci_high = models.FloatField(null=True)
     replicas = models.BinaryField(blank=True, default=b"", help_text="bootstrap replicas, float32")
-    details = models.JSONField(default=dict, blank=True, help_text="extra figures, e.g. accuracy and s/event")
-    diagnostics = models.JSONField(default=dict, blank=True, help_text="data for the submission's plots")
+    details = models.JSONField(
+        default=dict, blank=True, help_text="extra figures, e.g. accuracy and s/event"
+    )
+    diagnostics = models.JSONField(
+        default=dict, blank=True, help_text="data for the submission's plots"
+    )
     current = models.BooleanField(default=True)
     created = models.DateTimeField(auto_now_add=True)
 

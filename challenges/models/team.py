@@ -13,16 +13,24 @@ def new_invite_code() -> str:
 
 
 class Team(models.Model):
-    challenge = models.ForeignKey("challenges.Challenge", on_delete=models.CASCADE, related_name="teams")
+    challenge = models.ForeignKey(
+        "challenges.Challenge", on_delete=models.CASCADE, related_name="teams"
+    )
     name = models.CharField(max_length=100)
-    members = models.ManyToManyField(settings.AUTH_USER_MODEL, through="Membership", related_name="teams")
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
+    )
     invite_code = models.CharField(max_length=32, default=new_invite_code, unique=True)
-    is_benchmark = models.BooleanField(default=False, help_text="a reference baseline, shown unranked")
+    is_benchmark = models.BooleanField(
+        default=False, help_text="a reference baseline, shown unranked"
+    )
     created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
-        constraints = [models.UniqueConstraint(fields=["challenge", "name"], name="unique_team_name")]
+        constraints = [
+            models.UniqueConstraint(fields=["challenge", "name"], name="unique_team_name")
+        ]
 
     def __str__(self) -> str:
         return self.name
@@ -30,8 +38,12 @@ class Team(models.Model):
 
 class Membership(models.Model):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    challenge = models.ForeignKey("challenges.Challenge", on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    challenge = models.ForeignKey(
+        "challenges.Challenge", on_delete=models.CASCADE, related_name="memberships"
+    )
     joined = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -1,0 +1,36 @@
+"""python manage.py setup_demo: generate the demo data once, load both demo challenges."""
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.management.base import BaseCommand
+
+from challenges import demo
+
+ORGANISER = "organiser"
+
+
+class Command(BaseCommand):
+    help = "Generate the demo datasets (once), load the HiggsML and TrackML demo bundles, add benchmark rows."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--size", choices=sorted(demo.SIZES), default="full")
+        parser.add_argument("--only", choices=sorted(demo.GENERATORS), action="append")
+
+    def handle(self, size, only=None, **options):
+        users = get_user_model()
+        organiser = users.objects.filter(username=ORGANISER).first()
+        if organiser is None:
+            password = secrets.token_urlsafe(12)
+            organiser = users.objects.create_user(ORGANISER, password=password, is_staff=True)
+            self.stdout.write(
+                self.style.WARNING(
+                    f"Demo organiser account created (shown once): username '{ORGANISER}', password '{password}'"
+                )
+            )
+        for name in only or sorted(demo.GENERATORS):
+            self.stdout.write(
+                f"Preparing the {name} demo ({size} data; generated once, then reused)..."
+            )
+            challenge = demo.load_demo(name, organiser, size)
+            self.stdout.write(self.style.SUCCESS(f"Loaded '{challenge.title}'."))

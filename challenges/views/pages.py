@@ -1,0 +1,84 @@
+"""Home, challenge pages and data downloads."""
+
+from __future__ import annotations
+
+import markdown
+import nh3
+from django.db.models import Count, Max, Min
+from django.http import Http404
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.safestring import mark_safe
+
+from challenges import files, submitting, teams, visibility
+from challenges.models import Challenge, DataFile
+from challenges.views.common import get_challenge
+
+PAGES = [
+    ("overview", "Overview"),
+    ("data", "Data"),
+    ("evaluation", "Evaluation"),
+    ("rules", "Rules"),
+]
+
+
+def render_markdown(text: str) -> str:
+    html = markdown.markdown(text or "", extensions=["tables", "fenced_code"])
+    return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised just above
+
+
+def home(request):
+    now = timezone.now()
+    challenges = (
+        Challenge.objects.filter(is_public=True)
+        .annotate(
+            starts=Min("phases__start"),
+            ends=Max("phases__end"),
+            participants=Count("memberships", distinct=True),
+        )
+        .order_by("ends")
+    )
+    groups = {"open": [], "upcoming": [], "finished": []}
+    for challenge in challenges:
+        if challenge.starts and challenge.starts > now:
+            groups["upcoming"].append(challenge)
+        elif challenge.ends and challenge.ends <= now:
+            groups["finished"].append(challenge)
+        else:
+            groups["open"].append(challenge)
+    return render(request, "challenges/home.html", {"groups": groups})
+
+
+def challenge_page(request, slug: str, page: str = "overview"):
+    challenge = get_challenge(request.user, slug)
+    if page not in dict(PAGES):
+        raise Http404("No such page.")
+    phases = list(challenge.phases.all())
+    team = teams.team_of(request.user, challenge) if request.user.is_authenticated else None
+    context = {
+        "challenge": challenge,
+        "page": page,
+        "pages": PAGES,
+        "content": render_markdown(challenge.pages.get(page, "")),
+        "phases": phases,
+        "team": team,
+        "is_organiser": challenge.is_organiser(request.user),
+        "allowances": {p.key: submitting.allowance(p, team) for p in phases} if team else {},
+    }
+    if page == "data":
+        context["files"] = [
+            f
+            for f in challenge.files.filter(phase=None)
+            if visibility.can_download(request.user, f)
+        ]
+    if page == "evaluation":
+        context["metrics"] = [(p, p.get_metric()) for p in phases]
+    return render(request, "challenges/challenge.html", context)
+
+
+def download_file(request, slug: str, file_id: int):
+    challenge = get_challenge(request.user, slug)
+    data_file = DataFile.objects.filter(pk=file_id, challenge=challenge).first()
+    if data_file is None or not visibility.can_download(request.user, data_file):
+        raise Http404("No such file.")  # hidden files look exactly like missing ones
+    return files.download_response(data_file.file, data_file.name.replace("/", "_"))

@@ -1,0 +1,35 @@
+"""The team page: create, invite (share the code), join, leave."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+
+from challenges import teams
+from challenges.views.common import get_challenge
+
+
+@login_required
+def team_page(request, slug: str):
+    challenge = get_challenge(request.user, slug)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "create":
+                teams.create_team(request.user, challenge, request.POST.get("name", ""))
+                messages.success(request, "Team created.")
+            elif action == "join":
+                team = teams.join(request.user, request.POST.get("code", ""))
+                messages.success(request, f"You joined {team.name}.")
+            elif action == "leave":
+                teams.leave(request.user, challenge)
+                messages.success(request, "You left the team.")
+        except teams.TeamError as error:
+            messages.error(request, str(error))
+        return redirect("team", slug=slug)
+    team = teams.team_of(request.user, challenge)
+    members = team.memberships.select_related("user") if team else []
+    return render(
+        request, "challenges/team.html", {"challenge": challenge, "team": team, "members": members}
+    )

@@ -1,0 +1,33 @@
+// Small progressive enhancements: local time zones, drag-and-drop upload, status polling.
+document.addEventListener("DOMContentLoaded", () => {
+  for (const el of document.querySelectorAll("time[datetime]")) {
+    const when = new Date(el.getAttribute("datetime"));
+    if (!isNaN(when)) {
+      el.title = el.textContent + " UTC";
+      el.textContent = when.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
+    }
+  }
+  const zone = document.querySelector(".dropzone");
+  if (zone) {
+    const input = zone.querySelector("input[type=file]");
+    const label = zone.querySelector(".chosen");
+    const show = () => { label.textContent = input.files.length ? input.files[0].name : ""; };
+    input.addEventListener("change", show);
+    for (const type of ["dragenter", "dragover"]) zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); });
+    for (const type of ["dragleave", "drop"]) zone.addEventListener(type, () => zone.classList.remove("over"));
+    zone.addEventListener("drop", (e) => { e.preventDefault(); input.files = e.dataTransfer.files; show(); });
+  }
+  const poll = document.querySelector("[data-status-url]");
+  if (poll && poll.dataset.done !== "true") {
+    const tick = async () => {
+      const reply = await fetch(poll.dataset.statusUrl, { headers: { Accept: "application/json" } });
+      if (!reply.ok) return;
+      const data = await reply.json();
+      if (data.done) { window.location.reload(); return; }
+      const badge = document.getElementById("status-badge");
+      if (badge) { badge.textContent = data.status; badge.className = "status " + data.status; }
+      setTimeout(tick, 1500);
+    };
+    setTimeout(tick, 1500);
+  }
+});

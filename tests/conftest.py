@@ -1,0 +1,138 @@
+"""Fixtures shared by the whole suite: isolated storage, eager tasks, a real worker process."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def require(condition: bool, what: str) -> None:
+    """Skip when a service is missing on a developer machine; fail in CI, where it must exist."""
+    if condition:
+        return
+    if IN_CI:
+        pytest.fail(f"{what} is required in CI but is missing")
+    pytest.skip(f"{what} is not available here")
+
+
+@pytest.fixture(autouse=True)
+def isolated_storage(settings, tmp_path):
+    """Every test writes its files under its own temporary directory."""
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+    settings.DATA_DIR = tmp_path
+    yield tmp_path
+
+
+@pytest.fixture
+def eager_tasks(settings, django_capture_on_commit_callbacks):
+    """Run Celery tasks in-process, right after the transaction that queued them commits."""
+    from fivesigma.celery import app
+
+    app.conf.task_always_eager = True
+    try:
+        with django_capture_on_commit_callbacks(execute=True) as callbacks:
+            yield callbacks
+    finally:
+        app.conf.task_always_eager = False
+
+
+def _database_url() -> str:
+    from django.db import connection
+
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    return f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, tmp_path):
+    """A real, separate Celery worker process on both queues, sharing the test database.
+
+    Uses the configured broker (Redis when CELERY_BROKER_URL says so, the filesystem broker
+    otherwise) and the test's media directory. Yields the Popen; stops the worker after.
+    """
+    from fivesigma.celery import app
+
+    broker = os.environ.get("CELERY_BROKER_URL", "filesystem://")
+    if broker.startswith("redis://"):
+        import redis
+
+        try:
+            redis.Redis.from_url(broker).ping()
+        except redis.exceptions.ConnectionError:
+            require(False, f"Redis at {broker}")
+    env = {
+        **os.environ,
+        "FIVESIGMA_DATA_DIR": str(tmp_path),
+        "DATABASE_URL": _database_url(),
+        "CELERY_BROKER_URL": broker,
+        "PYTHONPATH": str(REPO),
+    }
+    if broker == "filesystem://":
+        folders = {
+            "data_folder_in": tmp_path / "broker" / "queue",
+            "data_folder_out": tmp_path / "broker" / "queue",
+            "control_folder": tmp_path / "broker" / "control",
+        }
+        for folder in folders.values():
+            folder.mkdir(parents=True, exist_ok=True)
+        app.conf.broker_transport_options = {
+            **{k: str(v) for k, v in folders.items()},
+            "store_processed": False,
+        }
+        app.pool.force_close_all()
+    log = open(tmp_path / "worker.log", "w")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "fivesigma",
+            "worker",
+            "-Q",
+            "scoring,sandbox",
+            "--concurrency",
+            "1",
+            "--pool",
+            "prefork",
+            "--loglevel",
+            "INFO",
+            "--without-mingle",
+            "--without-gossip",
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    worker.log_path = tmp_path / "worker.log"
+    yield worker
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+    log.close()
+
+
+def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):
+    """Poll ``predicate`` until it returns something truthy; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
