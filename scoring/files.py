@@ -1,0 +1,208 @@
+"""Reading a CSV table from a path or an upload: plain, gzip or a zip holding one CSV.
+
+The compression is recognised from the magic bytes (the name suffix is only a fallback for
+empty files), the file is read once as a stream, and decompressed bytes are capped so that
+a small archive cannot expand into an unbounded one (a decompression bomb).
+"""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+import pandas as pd
+
+from scoring.validation import SubmissionError
+
+DEFAULT_MAX_BYTES = 2 * 1024**3
+GZIP_MAGIC = b"\x1f\x8b"
+ZIP_MAGIC = b"PK\x03\x04"
+EMPTY_ZIP_MAGIC = b"PK\x05\x06"
+
+
+class _Capped(io.RawIOBase):
+    """A read-only stream that fails with a clear message after ``limit`` bytes."""
+
+    def __init__(self, stream: BinaryIO, limit: int, name: str):
+        self._stream = stream
+        self._left = limit
+        self._limit = limit
+        self._name = name
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        try:
+            data = self._stream.read(min(len(buffer), self._left + 1))
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+            raise SubmissionError(
+                [f"the file is damaged and cannot be decompressed ({error})"], self._name
+            ) from None
+        if len(data) > self._left:
+            raise SubmissionError(
+                [
+                    f"the file holds more than {self._limit / 1024**3:.3g} GiB of data once decompressed, the largest accepted"
+                ],
+                self._name,
+            )
+        self._left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def read_csv(
+    source, name: str | None = None, max_bytes: int = DEFAULT_MAX_BYTES, **pandas_options
+) -> pd.DataFrame:
+    """Read one CSV table from ``source`` (a path or a binary file-like object).
+
+    Accepts plain CSV, gzip-compressed CSV and a zip archive holding exactly one ``.csv``.
+    Raises :class:`SubmissionError` naming the file when it is empty, damaged, not a CSV
+    table, or larger than ``max_bytes`` once decompressed.
+    """
+    name = name or (
+        Path(source).name
+        if isinstance(source, str | os.PathLike)
+        else getattr(source, "name", None) or "submission"
+    )
+    name = Path(str(name)).name
+    with _open(source) as raw:
+        with _decompressed(raw, name) as stream:
+            text = io.TextIOWrapper(
+                io.BufferedReader(_Capped(stream, max_bytes, name), 1 << 20),
+                encoding="utf-8-sig",
+                errors="strict",
+            )
+            try:
+                return pd.read_csv(text, skipinitialspace=False, **pandas_options)
+            except SubmissionError:
+                raise
+            except pd.errors.EmptyDataError:
+                raise SubmissionError(
+                    ["the file is empty; it must start with a header line"], name
+                ) from None
+            except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as error:
+                raise SubmissionError(
+                    [f"the file is not a readable CSV table: {_first_line(error)}"], name
+                ) from None
+
+
+def _first_line(error: Exception) -> str:
+    return str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+
+
+class _open:
+    """Context manager giving a seekable-or-not binary stream for a path or a file-like object."""
+
+    def __init__(self, source):
+        self._source = source
+        self._owned = None
+
+    def __enter__(self) -> BinaryIO:
+        if isinstance(self._source, str | os.PathLike):
+            self._owned = open(self._source, "rb")  # noqa: SIM115 - closed in __exit__
+            return self._owned
+        if hasattr(self._source, "seek") and getattr(self._source, "seekable", lambda: True)():
+            self._source.seek(0)
+        return self._source
+
+    def __exit__(self, *exc) -> None:
+        if self._owned is not None:
+            self._owned.close()
+
+
+class _Prefixed(io.RawIOBase):
+    """``prefix`` followed by the rest of ``stream``: lets a non-seekable upload be peeked at."""
+
+    def __init__(self, prefix: bytes, stream: BinaryIO):
+        self._prefix = prefix
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        if self._prefix:
+            n = min(len(buffer), len(self._prefix))
+            buffer[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        return len(data)
+
+
+def _peek(raw: BinaryIO, size: int) -> tuple[bytes, BinaryIO]:
+    """The first ``size`` bytes of ``raw`` and a stream that still starts at the beginning."""
+    if hasattr(raw, "seekable") and raw.seekable():
+        start = raw.tell()
+        head = raw.read(size)
+        raw.seek(start)
+        return head, raw
+    head = raw.read(size)
+    return head, io.BufferedReader(_Prefixed(head, raw))
+
+
+class _decompressed:
+    """Context manager: the decompressed byte stream of ``raw`` (gzip, zip or plain)."""
+
+    def __init__(self, raw: BinaryIO, name: str):
+        self._raw = raw
+        self._name = name
+        self._closers: list = []
+
+    def __enter__(self) -> BinaryIO:
+        head, raw = _peek(self._raw, 4)
+        if head[:2] == GZIP_MAGIC:
+            stream = gzip.GzipFile(fileobj=raw, mode="rb")
+            self._closers.append(stream)
+            return stream
+        if head in (ZIP_MAGIC, EMPTY_ZIP_MAGIC):
+            return self._zip_member(raw)
+        return raw
+
+    def _zip_member(self, raw: BinaryIO) -> BinaryIO:
+        if not (hasattr(raw, "seekable") and raw.seekable()):
+            spool = tempfile.TemporaryFile()
+            self._closers.append(spool)
+            shutil.copyfileobj(raw, spool)
+            spool.seek(0)
+            raw = spool
+        try:
+            archive = zipfile.ZipFile(raw)
+        except zipfile.BadZipFile as error:
+            raise SubmissionError([f"the zip archive is damaged ({error})"], self._name) from None
+        self._closers.append(archive)
+        members = [
+            info
+            for info in archive.infolist()
+            if not info.is_dir()
+            and not info.filename.startswith("__MACOSX/")
+            and not Path(info.filename).name.startswith(".")
+        ]
+        tables = [info for info in members if info.filename.lower().endswith(".csv")]
+        if len(tables) != 1:
+            listed = ", ".join(info.filename for info in members) or "nothing"
+            raise SubmissionError(
+                [f"the zip archive must hold exactly one .csv file; it holds {listed}"], self._name
+            )
+        try:
+            member = archive.open(tables[0])
+        except (NotImplementedError, RuntimeError, zipfile.BadZipFile) as error:
+            raise SubmissionError(
+                [f"cannot open {tables[0].filename} in the zip archive ({error})"], self._name
+            ) from None
+        self._closers.append(member)
+        self._name = f"{self._name}:{tables[0].filename}"
+        return member
+
+    def __exit__(self, *exc) -> None:
+        for closer in reversed(self._closers):
+            closer.close()

@@ -1,0 +1,1 @@
+"""The metrics a challenge bundle can name; see :mod:`scoring.registry`."""

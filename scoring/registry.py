@@ -1,0 +1,37 @@
+"""Metrics by the key a challenge bundle names them with.
+
+>>> from scoring import registry
+>>> metric = registry.get("ams")
+>>> metric.higher_is_better
+True
+"""
+
+from __future__ import annotations
+
+from scoring.metric import Metric
+from scoring.metrics.ams import AmsMetric
+
+METRICS: dict[str, type[Metric]] = {cls.key: cls for cls in (AmsMetric,)}
+
+
+class UnknownMetric(KeyError):
+    """A metric key that is not registered; the message lists the known keys."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+def keys() -> list[str]:
+    """Registered metric keys."""
+    return list(METRICS)
+
+
+def get(key: str, **options) -> Metric:
+    """The metric registered under ``key``, configured with a bundle's ``metric_options``."""
+    try:
+        cls = METRICS[key]
+    except KeyError:
+        raise UnknownMetric(
+            f"unknown metric {key!r}; known metrics: {', '.join(METRICS)}"
+        ) from None
+    return cls(**options)
