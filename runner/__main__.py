@@ -1,0 +1,82 @@
+"""``python -m runner run --code PATH --input DIR --output DIR``: run one code submission, print the JSON report.
+
+The same code path as the site's ``sandbox`` queue, so a participant can reproduce the
+server's verdict and timings locally. Exit status 0 when the submission ran ok, 1 when it
+failed, 2 when it could not be run at all (no sandbox, bad input directory).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from runner import Limits, SandboxUnavailable, run_submission
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m runner", description="Run code submissions in the sandbox."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    run = commands.add_parser("run", help="run one code submission and print its JSON report")
+    run.add_argument(
+        "--code", type=Path, required=True, help="the submission zip (submission.py at its root)"
+    )
+    run.add_argument("--input", type=Path, required=True, help="the phase's input data directory")
+    run.add_argument("--output", type=Path, required=True, help="where submission.csv is written")
+    run.add_argument(
+        "--harness",
+        default="trackml",
+        help="trackml, higgsml or a harness .py file (default trackml)",
+    )
+    run.add_argument(
+        "--time-limit",
+        type=float,
+        default=Limits.time_limit_s,
+        help="wall-clock seconds for the whole run",
+    )
+    run.add_argument(
+        "--memory-limit",
+        type=int,
+        default=Limits.memory_limit_mb,
+        help="address space per process, MB",
+    )
+    run.add_argument(
+        "--cpu-time-limit",
+        type=float,
+        default=None,
+        help="CPU seconds per process (default: the wall limit)",
+    )
+    run.add_argument(
+        "--allow-unconfined",
+        action="store_true",
+        help="run WITHOUT the sandbox when bubblewrap is missing (only for your own code)",
+    )
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    try:
+        limits = Limits(
+            time_limit_s=args.time_limit,
+            memory_limit_mb=args.memory_limit,
+            cpu_time_s=args.cpu_time_limit,
+        )
+        report = run_submission(
+            args.code,
+            args.input,
+            args.output,
+            harness=args.harness,
+            limits=limits,
+            allow_unconfined=args.allow_unconfined,
+        )
+    except (SandboxUnavailable, ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(report.to_dict(), indent=2))
+    return 0 if report.ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""Frames exchanged over the pipes between the runner and the harness in the sandbox.
+
+A frame is a little-endian header ``(header_bytes: u32, payload_bytes: u32)`` followed by a
+UTF-8 JSON object and a raw payload (for TrackML the track ids as little-endian int64, for
+HiggsML the scores as little-endian float64). This module is imported on both sides: by the
+harness inside the sandbox (as ``harness.protocol``) and by the runner outside (as
+``runner.harness.protocol``), so it uses only the standard library.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import struct
+
+PREFIX = struct.Struct("<II")
+MAX_HEADER_BYTES = 1 << 20
+MAX_PAYLOAD_BYTES = 1 << 31
+
+
+class ProtocolError(Exception):
+    """The other side sent something that is not a frame."""
+
+
+def encode_frame(header: dict, payload: bytes = b"") -> bytes:
+    """One frame: the length prefix, the JSON header, then the payload."""
+    text = json.dumps(header, separators=(",", ":")).encode()
+    return PREFIX.pack(len(text), len(payload)) + text + payload
+
+
+def decode_prefix(prefix: bytes) -> tuple[int, int]:
+    """Header and payload sizes (bytes) from the 8-byte prefix; refuses absurd sizes."""
+    header_bytes, payload_bytes = PREFIX.unpack(prefix)
+    if header_bytes > MAX_HEADER_BYTES or payload_bytes > MAX_PAYLOAD_BYTES:
+        raise ProtocolError(f"frame sizes out of range ({header_bytes}, {payload_bytes} bytes)")
+    return header_bytes, payload_bytes
+
+
+def decode_header(text: bytes) -> dict:
+    try:
+        header = json.loads(text)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ProtocolError(f"frame header is not JSON ({exc})") from None
+    if not isinstance(header, dict):
+        raise ProtocolError("frame header is not a JSON object")
+    return header
+
+
+def write_frame(fd: int, header: dict, payload: bytes = b"") -> None:
+    """Write one frame to a blocking file descriptor."""
+    view = memoryview(encode_frame(header, payload))
+    while view:
+        view = view[os.write(fd, view) :]
+
+
+def read_exactly(fd: int, n: int) -> bytes:
+    """Read n bytes from a blocking file descriptor; EOFError when the pipe closes first."""
+    buffer = bytearray(n)
+    view = memoryview(buffer)
+    got = 0
+    while got < n:
+        k = os.readv(fd, [view[got:]])
+        if k == 0:
+            raise EOFError("pipe closed")
+        got += k
+    return bytes(buffer)
+
+
+def read_frame(fd: int) -> tuple[dict, bytes]:
+    """Read one frame from a blocking file descriptor: (header, payload)."""
+    header_bytes, payload_bytes = decode_prefix(read_exactly(fd, PREFIX.size))
+    header = decode_header(read_exactly(fd, header_bytes))
+    return header, read_exactly(fd, payload_bytes)

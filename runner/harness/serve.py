@@ -1,0 +1,160 @@
+"""The sandboxed process: import the submission, build its Model, then serve tasks.
+
+Run as ``python -m harness.serve --harness MODULE --input DIR --model DIR --limits JSON
+--cmd-fd N --result-fd M [--cpu K]``. Before anything of the participant is imported it
+applies the resource limits to itself and pins itself to one CPU. Then it answers the
+runner's frames (see ``protocol``):
+
+    runner -> {"cmd": "load", "task": T}   harness loads task T (untimed) -> {"type": "ready"}
+    runner -> {"cmd": "go"}                harness calls the model -> {"type": "result", "meta": {..}} + payload
+    runner -> {"cmd": "exit"}              harness exits
+
+Any failure is reported as {"type": "error", "stage": S, ...} with S one of harness, import,
+setup, load, run, result; the traceback goes to stderr (the log tail) and the process exits.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import json
+import os
+import resource
+import sys
+import traceback
+
+from .protocol import read_frame, write_frame
+
+RLIMITS = {
+    "address_space_bytes": resource.RLIMIT_AS,
+    "cpu_seconds": resource.RLIMIT_CPU,
+    "processes": resource.RLIMIT_NPROC,
+    "open_files": resource.RLIMIT_NOFILE,
+    "file_bytes": resource.RLIMIT_FSIZE,
+}
+
+
+def apply_limits(limits: dict[str, int]) -> None:
+    """Lower this process's rlimits (inherited by anything it starts). CPU: SIGXCPU, then SIGKILL 1 s later."""
+    for name, value in limits.items():
+        hard = value + 1 if name == "cpu_seconds" else value
+        resource.setrlimit(RLIMITS[name], (value, hard))
+
+
+class Channel:
+    """The two pipes to the runner, usable only by the process that opened them.
+
+    A process forked by the submission inherits the pipes; if it ever gets back here it
+    exits silently instead of interleaving frames with the real harness.
+    """
+
+    def __init__(self, cmd_fd: int, result_fd: int):
+        self.cmd_fd, self.result_fd, self.owner = cmd_fd, result_fd, os.getpid()
+
+    def _guard(self) -> None:
+        if os.getpid() != self.owner:
+            os._exit(0)
+
+    def receive(self) -> dict:
+        self._guard()
+        return read_frame(self.cmd_fd)[0]
+
+    def send(self, header: dict, payload: bytes = b"") -> None:
+        self._guard()
+        write_frame(self.result_fd, header, payload)
+
+    def fail(self, stage: str, exc: BaseException, task: str | None = None) -> None:
+        """Report a failure, print the traceback to the log and exit."""
+        self._guard()
+        traceback.print_exception(exc)
+        header = {
+            "type": "error",
+            "stage": stage,
+            "task": task,
+            "exc_type": type(exc).__name__,
+            "errno": getattr(exc, "errno", None),
+            "message": str(exc)[:2000],
+        }
+        try:
+            self.send(header)
+        finally:
+            _exit(1)
+
+
+def _exit(code: int) -> None:
+    """Exit now: no atexit handlers or non-daemon threads of the submission can hold us."""
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except Exception:
+            pass
+    os._exit(code)
+
+
+def build_model(channel: Channel, model_dir: str):
+    """Import submission.py from model_dir and call Model(model_dir) (both untimed)."""
+    sys.path.insert(0, model_dir)
+    try:
+        submission = importlib.import_module("submission")
+    except BaseException as exc:
+        channel.fail("import", exc)
+    model_class = getattr(submission, "Model", None)
+    if not callable(model_class):
+        channel.fail("import", LookupError("submission.py defines no class Model"))
+    try:
+        return model_class(model_dir)
+    except BaseException as exc:
+        channel.fail("setup", exc)
+
+
+def serve(channel: Channel, harness, model, input_dir: str) -> None:
+    loaded, task = None, None
+    while True:
+        command = channel.receive()
+        if command.get("cmd") == "load":
+            task, loaded = command["task"], None
+            try:
+                loaded = harness.load_task(task, input_dir)
+            except BaseException as exc:
+                channel.fail("load", exc, task)
+            channel.send({"type": "ready", "task": task})
+        elif command.get("cmd") == "go":
+            try:
+                output = harness.call(model, loaded)
+            except BaseException as exc:
+                channel.fail("run", exc, task)
+            try:
+                payload, meta = harness.encode(output, loaded, model)
+            except BaseException as exc:
+                channel.fail("result", exc, task)
+            channel.send({"type": "result", "task": task, "meta": meta}, payload)
+            loaded = output = None
+        else:
+            _exit(0)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(prog="harness.serve")
+    parser.add_argument("--harness", required=True)
+    parser.add_argument("--input", required=True)
+    parser.add_argument("--model", required=True)
+    parser.add_argument("--limits", required=True, type=json.loads)
+    parser.add_argument("--cmd-fd", required=True, type=int)
+    parser.add_argument("--result-fd", required=True, type=int)
+    parser.add_argument("--cpu", type=int)
+    args = parser.parse_args(argv)
+    apply_limits(args.limits)
+    if args.cpu is not None:
+        os.sched_setaffinity(0, {args.cpu})
+    channel = Channel(args.cmd_fd, args.result_fd)
+    try:
+        harness = importlib.import_module(args.harness)
+    except BaseException as exc:
+        channel.fail("harness", exc)
+    model = build_model(channel, args.model)
+    channel.send({"type": "hello", "pid": os.getpid()})
+    serve(channel, harness, model, args.input)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,173 @@
+"""run_submission: unpack a code submission, run it in the sandbox through a harness, time it."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+
+from runner.limits import MB, Limits
+from runner.reasons import death_reason, error_reason, wall_time_reason
+from runner.report import RunReport
+from runner.sandbox import Bubblewrap, Mounts, Unconfined, confinement
+from runner.session import HarnessDied, HarnessError, HarnessProcess, WallTimeExceeded
+from runner.unpack import SubmissionRejected, unpack_submission
+
+HARNESS_DIR = Path(__file__).resolve().parent / "harness"
+DEFAULT_LIMITS = Limits()  # frozen, so one shared default is safe
+BUILT_IN_HARNESSES = ("trackml", "higgsml")
+HARNESS_API = (
+    "PER_EVENT_TIMING",
+    "list_tasks",
+    "check_result",
+    "write_submission",
+    "load_task",
+    "call",
+    "encode",
+)
+
+
+class SubmissionFailed(Exception):
+    """The submission failed; the message is the participant-readable reason."""
+
+
+@dataclass
+class Harness:
+    """A harness module as the worker imports it, its name inside the sandbox and its file."""
+
+    module: ModuleType
+    inside_name: str
+    organiser_file: Path | None = None
+
+
+def load_harness(name: str) -> Harness:
+    """``trackml``, ``higgsml``, or the path of an organiser's harness ``.py`` file."""
+    if name in BUILT_IN_HARNESSES:
+        return Harness(importlib.import_module(f"runner.harness.{name}"), f"harness.{name}")
+    path = Path(name)
+    if path.suffix != ".py" or not path.is_file():
+        raise ValueError(
+            f"unknown harness {name!r}: use {' or '.join(BUILT_IN_HARNESSES)}, or the path of a harness .py file"
+        )
+    spec = importlib.util.spec_from_file_location("fivesigma_organiser_harness", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    missing = [attr for attr in HARNESS_API if not hasattr(module, attr)]
+    if missing:
+        raise ValueError(f"harness {path} does not define {', '.join(missing)}")
+    return Harness(module, "organiser_harness", path.resolve())
+
+
+def run_submission(
+    code_zip: Path,
+    input_dir: Path,
+    output_dir: Path,
+    *,
+    harness: str = "trackml",
+    limits: Limits = DEFAULT_LIMITS,
+    allow_unconfined: bool = False,
+) -> RunReport:
+    """Run one code submission on a phase's input data; write ``output_dir/submission.csv`` when ok.
+
+    Raises SandboxUnavailable when bubblewrap is missing (unless ``allow_unconfined``, meant
+    for local development only) and ValueError when the input directory or the harness is
+    unusable; everything the submission does wrong ends as a failed RunReport with a reason.
+    """
+    return run_confined(
+        confinement(allow_unconfined),
+        code_zip,
+        input_dir,
+        output_dir,
+        harness=harness,
+        limits=limits,
+    )
+
+
+def run_confined(
+    sandbox: Bubblewrap | Unconfined,
+    code_zip: Path,
+    input_dir: Path,
+    output_dir: Path,
+    *,
+    harness: str = "trackml",
+    limits: Limits = DEFAULT_LIMITS,
+) -> RunReport:
+    """run_submission with an explicit confinement."""
+    spec = load_harness(harness)
+    input_dir = Path(input_dir).resolve()
+    tasks = spec.module.list_tasks(input_dir)
+    report = RunReport("ok", confined=sandbox.confined)
+    with tempfile.TemporaryDirectory(prefix="fivesigma-run-") as tmp:
+        work = Path(tmp)
+        try:
+            model_dir = unpack_submission(
+                Path(code_zip),
+                work / "submission",
+                max_files=limits.max_submission_files,
+                max_bytes=int(limits.max_submission_mb * MB),
+            )
+        except SubmissionRejected as exc:
+            report.status, report.reason = "failed", str(exc)
+            return report
+        mounts = Mounts(HARNESS_DIR, model_dir, input_dir, spec.organiser_file)
+        with HarnessProcess(sandbox, mounts, work, limits, spec.inside_name) as process:
+            try:
+                results = _drive(process, spec.module, tasks, input_dir, limits, report)
+            except SubmissionFailed as exc:
+                report.status, report.reason = "failed", str(exc)
+            finally:
+                process.kill()
+                process.log.close()
+                report.peak_memory_mb = round(process.peak_memory_mb, 1)
+                report.log_tail = process.log.text()
+    if report.ok:
+        Path(output_dir).mkdir(parents=True, exist_ok=True)
+        report.n_events = spec.module.write_submission(results, Path(output_dir) / "submission.csv")
+    return report
+
+
+def _drive(
+    process: HarnessProcess,
+    module: ModuleType,
+    tasks: list[str],
+    input_dir: Path,
+    limits: Limits,
+    report: RunReport,
+) -> dict:
+    """Set-up, warm-up and every task, one at a time; returns the checked results by task."""
+    deadline = process.started + limits.time_limit_s
+    doing = "while importing submission.py and building Model(model_dir)"
+    results, seconds = {}, {}
+    try:
+        process.expect("hello", deadline)
+        report.stage_seconds["setup"] = round(time.monotonic() - process.started, 6)
+        plan = [("warmup", tasks[0])] if module.PER_EVENT_TIMING else []
+        for label, task in plan + [(task, task) for task in tasks]:
+            doing = f"on {task}" + (" (warm-up)" if label == "warmup" else "")
+            process.load(task, deadline)
+            seconds[label], header, payload = process.go(deadline)
+            try:
+                results[task] = module.check_result(
+                    task, payload, header.get("meta") or {}, input_dir
+                )
+            except ValueError as exc:
+                raise SubmissionFailed(f"the output for {task} is invalid: {exc}") from None
+        doing = "while exiting"
+        process.finish()
+    except HarnessError as exc:
+        raise SubmissionFailed(error_reason(exc.header, limits)) from None
+    except HarnessDied as exc:
+        raise SubmissionFailed(death_reason(exc.returncode, limits, doing)) from None
+    except WallTimeExceeded:
+        raise SubmissionFailed(wall_time_reason(limits, doing)) from None
+    if "warmup" in seconds:
+        report.stage_seconds["warmup"] = seconds.pop("warmup")
+    if module.PER_EVENT_TIMING:
+        report.set_event_timings(seconds)
+    else:
+        report.stage_seconds.update(seconds)
+    return results
