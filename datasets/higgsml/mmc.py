@@ -1,0 +1,131 @@
+"""Di-tau mass estimate from the visible lepton, the visible hadronic tau and missing ET.
+
+A likelihood scan in the spirit of the missing mass calculator (MMC). In the collinear
+approximation each tau's neutrinos fly along its visible decay products, which carry a
+fraction x of the tau momentum, so the missing transverse momentum is
+
+    MET = (1/x_lep - 1) pT_lep + (1/x_had - 1) pT_had,     m_tautau = m_vis / sqrt(x_lep x_had).
+
+The scan runs over x_lep on a grid; for each value the best x_had follows in closed form and
+the likelihood is Gaussian in the MET mismatch (resolution ``MET_SIGMA * sqrt(sum ET)``),
+times the decay spectra of x: (5 - 9x^2 + 4x^3)/3 for tau -> l nu nu and flat for
+tau -> hadrons nu. The estimate is the likelihood-weighted geometric mean of m_tautau. The
+estimator fails (returns ``UNDEFINED``) when no point of the scan matches the MET within
+``CHI2_MAX``: then the MET is not compatible with two taus, as in W + jets.
+
+``mass_mmc`` is the compiled kernel; ``mass_mmc_numpy`` is its plain NumPy twin.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+UNDEFINED = -999.0
+GRID = 40  # points in x_lep
+X_MIN = 0.025  # smallest visible momentum fraction scanned
+MET_SIGMA = 0.45  # GeV^(1/2): MET resolution sqrt(sum ET) coefficient assumed by the fit
+SIGMA_FLOOR = 4.0  # GeV
+CHI2_MAX = 4.0
+
+
+def x_grid() -> np.ndarray:
+    """Visible momentum fractions x_lep scanned (bin centres on [X_MIN, 1])."""
+    return X_MIN + (1.0 - X_MIN) * (np.arange(GRID) + 0.5) / GRID
+
+
+def leptonic_prior(x):
+    """Density of the visible fraction of a leptonic tau decay (collinear limit, unpolarised)."""
+    return (5.0 - 9.0 * x * x + 4.0 * x * x * x) / 3.0
+
+
+@numba.njit(cache=True)
+def _scan_event(p1x, p1y, p2x, p2y, metx, mety, sigma, log_mvis, xs, priors):
+    """Return (estimate, min chi2) for one event; estimate is nan when nothing is compatible."""
+    p2sq = p2x * p2x + p2y * p2y
+    b_max = 1.0 / xs[0] - 1.0
+    sum_w = 0.0
+    sum_wlog = 0.0
+    chi2_min = np.inf
+    for k in range(xs.shape[0]):
+        a = 1.0 / xs[k] - 1.0
+        rx = metx - a * p1x
+        ry = mety - a * p1y
+        b = (rx * p2x + ry * p2y) / p2sq
+        b = min(max(b, 0.0), b_max)
+        dx = rx - b * p2x
+        dy = ry - b * p2y
+        chi2 = (dx * dx + dy * dy) / (sigma * sigma)
+        chi2_min = min(chi2_min, chi2)
+        x2 = 1.0 / (1.0 + b)
+        w = math.exp(-0.5 * chi2) * priors[k] * x2 * x2
+        sum_w += w
+        sum_wlog += w * (log_mvis - 0.5 * math.log(xs[k] * x2))
+    if sum_w <= 0.0:
+        return np.nan, chi2_min
+    return math.exp(sum_wlog / sum_w), chi2_min
+
+
+@numba.njit(cache=True)
+def _scan(p1, p2, met, sigma, log_mvis, xs, priors, chi2_max):
+    n = p1.shape[0]
+    out = np.empty(n)
+    for i in range(n):
+        m, chi2_min = _scan_event(
+            p1[i, 0], p1[i, 1], p2[i, 0], p2[i, 1], met[i, 0], met[i, 1],
+            sigma[i], log_mvis[i], xs, priors,
+        )  # fmt: skip
+        out[i] = m if (chi2_min <= chi2_max and m == m) else -999.0
+    return out
+
+
+def _inputs(lepton, tau, met, sumet):
+    lepton, tau = np.asarray(lepton, dtype=np.float64), np.asarray(tau, dtype=np.float64)
+    visible = lepton + tau
+    m2 = visible[:, 0] ** 2 - np.sum(visible[:, 1:] ** 2, axis=1)
+    log_mvis = 0.5 * np.log(np.maximum(m2, 1e-6))
+    sigma = np.maximum(MET_SIGMA * np.sqrt(np.asarray(sumet, dtype=np.float64)), SIGMA_FLOOR)
+    xs = x_grid()
+    return (
+        np.ascontiguousarray(lepton[:, 1:3]),
+        np.ascontiguousarray(tau[:, 1:3]),
+        np.ascontiguousarray(met, dtype=np.float64),
+        sigma,
+        log_mvis,
+        xs,
+        leptonic_prior(xs),
+    )
+
+
+def mass_mmc(lepton, tau, met, sumet) -> np.ndarray:
+    """Di-tau mass estimates (GeV), ``UNDEFINED`` (-999.0) where the estimator fails.
+
+    lepton, tau: (n, 4) visible four-vectors (E, px, py, pz) in GeV; met: (n, 2) missing
+    transverse momentum in GeV; sumet: (n,) scalar transverse energy sum in GeV.
+    """
+    return _scan(*_inputs(lepton, tau, met, sumet), CHI2_MAX)
+
+
+def mass_mmc_numpy(lepton, tau, met, sumet) -> np.ndarray:
+    """Plain NumPy twin of :func:`mass_mmc` (same algorithm, vectorised over events)."""
+    p1, p2, met, sigma, log_mvis, xs, priors = _inputs(lepton, tau, met, sumet)
+    p2sq = np.sum(p2 * p2, axis=1)
+    b_max = 1.0 / xs[0] - 1.0
+    sum_w = np.zeros(len(p1))
+    sum_wlog = np.zeros(len(p1))
+    chi2_min = np.full(len(p1), np.inf)
+    for x1, prior in zip(xs, priors, strict=True):
+        r = met - (1.0 / x1 - 1.0) * p1
+        b = np.clip(np.sum(r * p2, axis=1) / p2sq, 0.0, b_max)
+        chi2 = np.sum((r - b[:, None] * p2) ** 2, axis=1) / sigma**2
+        chi2_min = np.minimum(chi2_min, chi2)
+        x2 = 1.0 / (1.0 + b)
+        w = np.exp(-0.5 * chi2) * prior * x2 * x2
+        sum_w += w
+        sum_wlog += w * (log_mvis - 0.5 * np.log(x1 * x2))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        estimate = np.exp(sum_wlog / sum_w)
+    ok = (chi2_min <= CHI2_MAX) & (sum_w > 0.0)
+    return np.where(ok, estimate, UNDEFINED)
