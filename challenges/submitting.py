@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -42,7 +42,7 @@ class Allowance:
 def allowance(phase: Phase, team: Team | None, now: datetime | None = None) -> Allowance:
     """Submissions used by ``team`` today (UTC day, as Kaggle) and in total; failed ones do not count."""
     now = now or timezone.now()
-    day_start = datetime.combine(now.astimezone(timezone.utc).date(), time.min, tzinfo=timezone.utc)
+    day_start = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
     counted = (
         Submission.objects.filter(phase=phase, team=team).exclude(status=Submission.FAILED)
         if team

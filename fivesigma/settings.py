@@ -100,7 +100,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
     # A file, not memory, so that integration tests can share it with a worker process.
-    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test-fivesigma.sqlite3")}
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / f"test-fivesigma-{os.getpid()}.sqlite3")}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -121,6 +121,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "staticfiles"
+WHITENOISE_AUTOREFRESH = DEBUG  # development: serve from the app directories, no collectstatic
 STATICFILES_DIRS = [
     BASE_DIR / "fivesigma" / "static",
     (

@@ -33,16 +33,13 @@ def isolated_storage(settings, tmp_path):
 
 
 @pytest.fixture
-def eager_tasks(settings, django_capture_on_commit_callbacks):
+def eager_tasks(transactional_db):
     """Run Celery tasks in-process, right after the transaction that queued them commits."""
     from fivesigma.celery import app
 
     app.conf.task_always_eager = True
-    try:
-        with django_capture_on_commit_callbacks(execute=True) as callbacks:
-            yield callbacks
-    finally:
-        app.conf.task_always_eager = False
+    yield
+    app.conf.task_always_eager = False
 
 
 def _database_url() -> str:
