@@ -87,7 +87,7 @@ def celery_worker_process(transactional_db, settings, tmp_path):
             **{k: str(v) for k, v in folders.items()},
             "store_processed": False,
         }
-        app.pool.force_close_all()
+        _reset_broker_connections(app)
     log = open(tmp_path / "worker.log", "w")
     worker = subprocess.Popen(
         [
@@ -122,6 +122,14 @@ def celery_worker_process(transactional_db, settings, tmp_path):
     except subprocess.TimeoutExpired:
         os.killpg(worker.pid, signal.SIGKILL)
     log.close()
+
+
+def _reset_broker_connections(app) -> None:
+    """Make the producer reconnect, so it picks up the broker options set for this test."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+        app._pool = None
+    app.amqp._producer_pool = None
 
 
 def wait_for(predicate, timeout: float = 60.0, interval: float = 0.2, what: str = "condition"):
