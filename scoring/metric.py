@@ -16,7 +16,6 @@ import pandas as pd
 
 from scoring.bootstrap import interval
 from scoring.files import DEFAULT_MAX_BYTES, read_csv
-from scoring.subsets import subset_column
 from scoring.validation import SubmissionError, check_columns, raise_if
 
 
@@ -76,7 +75,11 @@ class Metric:
         return frame
 
     def read_solution(self, path) -> pd.DataFrame:
-        """Read the hidden solution (CSV, optionally gzip); a malformed file raises ValueError."""
+        """Read the hidden solution (CSV, optionally gzip); a malformed file raises ValueError.
+
+        The leaderboard column (Usage or KaggleSet) is not required here, so that a site can
+        add it after reading; :meth:`check` and :meth:`evaluate` need it.
+        """
         try:
             frame = read_csv(path, max_bytes=2**62)
         except SubmissionError as error:
@@ -86,7 +89,6 @@ class Metric:
             raise ValueError(
                 f"solution {path}: missing column(s) {', '.join(missing)}; it has {', '.join(map(str, frame.columns))}"
             )
-        subset_column(frame)
         return frame
 
     def validate_submission(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:

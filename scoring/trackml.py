@@ -1,0 +1,318 @@
+"""TrackML weighted accuracy: how much of the event's truth weight the submitted tracks recover.
+
+Per event, every hit is assigned to exactly one track. A track is *good* when strictly more
+than half of its hits belong to one truth particle (its majority particle; noise,
+particle_id 0, counts as one particle) and it holds strictly more than half of that
+particle's hits. The event score is the truth weight of the majority particle's hits in
+good tracks over the event's total truth weight.
+
+A good track's majority particle owns a strict majority of the track's hits, so a
+Boyer-Moore majority vote per track finds the only candidate in one pass over the hits and
+a second pass counts it; no sort and no (track, particle) table are needed.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import numba
+import numpy as np
+import pandas as pd
+
+from scoring.validation import SubmissionError, examples
+
+HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+
+
+@numba.njit(cache=True, inline="always")
+def _slot(value, bits):
+    return np.int64((np.uint64(value) * HASH_MULTIPLIER) >> np.uint64(64 - bits))
+
+
+@numba.njit(cache=True)
+def _grown(keys, labels, bits):
+    """The hash table (keys, labels) rehashed into twice the slots."""
+    bits += 1
+    mask = (1 << bits) - 1
+    new_keys = np.empty(1 << bits, dtype=np.int64)
+    new_labels = np.full(1 << bits, -1, dtype=np.int64)
+    for old in range(labels.size):
+        if labels[old] >= 0:
+            slot = _slot(keys[old], bits)
+            while new_labels[slot] >= 0:
+                slot = (slot + 1) & mask
+            new_keys[slot] = keys[old]
+            new_labels[slot] = labels[old]
+    return new_keys, new_labels, bits
+
+
+@numba.njit(cache=True)
+def _dense_ids(values):
+    """Dense labels 0..k-1 of int64 ``values`` in order of first appearance, and k.
+
+    Values spanning a range not much wider than their count use a direct table; others
+    (64-bit particle ids, scattered track ids) an open-addressing hash table sized to the
+    number of distinct values (at most half full), so that it stays in cache.
+    """
+    n = values.size
+    dense = np.empty(n, dtype=np.int64)
+    if n == 0:
+        return dense, 0
+    low = values.min()
+    span = values.max() - low  # wraps negative on overflow
+    distinct = 0
+    if 0 <= span < n + 1024:
+        table = np.full(span + 1, -1, dtype=np.int64)
+        for i in range(n):
+            slot = values[i] - low
+            if table[slot] < 0:
+                table[slot] = distinct
+                distinct += 1
+            dense[i] = table[slot]
+        return dense, distinct
+    bits = 10
+    keys = np.empty(1 << bits, dtype=np.int64)
+    labels = np.full(1 << bits, -1, dtype=np.int64)
+    for i in range(n):
+        value = values[i]
+        mask = (1 << bits) - 1
+        slot = _slot(value, bits)
+        while labels[slot] >= 0 and keys[slot] != value:
+            slot = (slot + 1) & mask
+        if labels[slot] >= 0:
+            dense[i] = labels[slot]
+            continue
+        keys[slot] = value
+        labels[slot] = distinct
+        dense[i] = distinct
+        distinct += 1
+        if 2 * distinct > (1 << bits):
+            keys, labels, bits = _grown(keys, labels, bits)
+    return dense, distinct
+
+
+@numba.njit(cache=True)
+def _track_majority(track, particle, weight, n_tracks):
+    """Per track: hit count, majority candidate (dense particle), its hit count and weight.
+
+    The candidate is the strict-majority particle of the track when one exists (found by a
+    Boyer-Moore vote); otherwise it is some particle whose count fails the majority test.
+    """
+    size = np.zeros(n_tracks, dtype=np.int64)
+    candidate = np.zeros(n_tracks, dtype=np.int64)
+    votes = np.zeros(n_tracks, dtype=np.int64)
+    for i in range(track.size):
+        t = track[i]
+        size[t] += 1
+        if votes[t] == 0:
+            candidate[t] = particle[i]
+            votes[t] = 1
+        elif candidate[t] == particle[i]:
+            votes[t] += 1
+        else:
+            votes[t] -= 1
+    hits = np.zeros(n_tracks, dtype=np.int64)
+    held_weight = np.zeros(n_tracks)
+    for i in range(track.size):
+        t = track[i]
+        if particle[i] == candidate[t]:
+            hits[t] += 1
+            held_weight[t] += weight[i]
+    return size, candidate, hits, held_weight
+
+
+class EventMatch(NamedTuple):
+    """How the submitted tracks of one event match its truth particles (arrays in truth hit order)."""
+
+    score: float
+    particle: np.ndarray  # dense particle index of each truth hit
+    n_particles: int
+    track: np.ndarray  # submitted track id of each truth hit
+    found: np.ndarray  # per dense particle: majority particle of a good track
+
+
+def match_event(
+    hit_id, particle_id, weight, submitted_hit_id, track_id, event: object = None
+) -> EventMatch:
+    """Match one event's submission (hit_id, track_id) to its truth (hit_id, particle_id, weight).
+
+    Raises :class:`~scoring.validation.SubmissionError` when the submission does not hold
+    every truth hit exactly once (naming the event when given).
+    """
+    hit_id = np.asarray(hit_id, dtype=np.int64)
+    weight = np.asarray(weight, dtype=np.float64)
+    track = np.empty(hit_id.size, dtype=np.int64)
+    track[_truth_rows(hit_id, np.asarray(submitted_hit_id, dtype=np.int64), event)] = track_id
+    particle, n_particles = _dense_ids(_as_int64(particle_id))
+    dense_track, n_tracks = _dense_ids(track)
+    size, candidate, hits, held_weight = _track_majority(dense_track, particle, weight, n_tracks)
+    particle_hits = np.bincount(particle, minlength=n_particles)
+    good = (2 * hits > size) & (2 * hits > particle_hits[candidate])
+    total = weight.sum()
+    if not total > 0:
+        raise ValueError(
+            f"the truth weights of event {event} sum to {total}; the score is undefined"
+        )
+    found = np.zeros(n_particles, dtype=bool)
+    found[candidate[good]] = True
+    return EventMatch(float(held_weight[good].sum() / total), particle, n_particles, track, found)
+
+
+def _as_int64(values) -> np.ndarray:
+    values = np.asarray(values)
+    return (
+        values.view(np.int64) if values.dtype == np.uint64 else values.astype(np.int64, copy=False)
+    )
+
+
+def _truth_rows(truth_hits: np.ndarray, submitted_hits: np.ndarray, event) -> np.ndarray:
+    """Row in the truth of each submitted hit; every truth hit must be submitted exactly once."""
+    n = truth_hits.size
+    first = truth_hits[0] if n else 0
+    if (
+        n
+        and truth_hits[-1] - first == n - 1
+        and np.array_equal(truth_hits, np.arange(first, first + n))
+    ):
+        rows = submitted_hits - first
+        known = (rows >= 0) & (rows < n)
+    else:
+        rows = pd.Index(truth_hits).get_indexer(submitted_hits)
+        known = rows >= 0
+    counts = np.bincount(rows[known], minlength=n) if n else np.zeros(0, dtype=np.int64)
+    if known.all() and submitted_hits.size == n and (counts == 1).all():
+        return rows
+    where = f"event {event}: " if event is not None else ""
+    problems = []
+    if not known.all():
+        problems.append(
+            f"{where}{(~known).sum()} hit_id(s) are not hits of this event, e.g. {examples(submitted_hits[~known])}"
+        )
+    if (counts > 1).any():
+        problems.append(
+            f"{where}hit_id(s) {examples(truth_hits[counts > 1])} appear more than once; each hit belongs to exactly one track"
+        )
+    if (counts == 0).any():
+        problems.append(
+            f"{where}{(counts == 0).sum()} hit(s) of the event are missing, e.g. hit_id {examples(truth_hits[counts == 0])}"
+        )
+    raise SubmissionError(problems)
+
+
+def score_event(truth: pd.DataFrame, submission: pd.DataFrame) -> float:
+    """Weighted accuracy of one event, in [0, 1].
+
+    ``truth``: hit_id, particle_id, weight; ``submission``: hit_id, track_id (any integer
+    track ids, every truth hit exactly once).
+    """
+    return match_event(
+        truth["hit_id"].to_numpy(),
+        truth["particle_id"].to_numpy(),
+        truth["weight"].to_numpy(),
+        submission["hit_id"].to_numpy(),
+        submission["track_id"].to_numpy(),
+    ).score
+
+
+def score_event_pandas(truth: pd.DataFrame, submission: pd.DataFrame) -> float:
+    """The same score as :func:`score_event`, written as a direct pandas transcription.
+
+    Merge hits with tracks, count hits per (track, particle) pair, keep pairs holding more
+    than half of the track and more than half of the particle. Slow; the twin in tests and
+    the baseline of the benchmark.
+    """
+    merged = truth[["hit_id", "particle_id", "weight"]].merge(
+        submission[["hit_id", "track_id"]], on="hit_id", how="inner", validate="one_to_one"
+    )
+    if len(merged) != len(truth) or len(submission) != len(truth):
+        raise SubmissionError(["the submission must hold every hit of the event exactly once"])
+    pairs = (
+        merged.groupby(["track_id", "particle_id"], sort=False)
+        .agg(hits=("hit_id", "size"), weight=("weight", "sum"))
+        .reset_index()
+    )
+    track_size = merged.groupby("track_id").size()
+    particle_size = truth.groupby("particle_id").size()
+    good = (2 * pairs["hits"] > pairs["track_id"].map(track_size)) & (
+        2 * pairs["hits"] > pairs["particle_id"].map(particle_size)
+    )
+    return float(pairs.loc[good, "weight"].sum() / truth["weight"].sum())
+
+
+class EventScores(NamedTuple):
+    """Per-event accuracies (indexed by event_id, ascending) and their mean."""
+
+    per_event: pd.Series
+    mean: float
+
+
+def event_slices(event_id: np.ndarray) -> tuple[np.ndarray, dict[int, slice]]:
+    """Row order grouping the rows by event, and each event's slice of that order."""
+    event_id = np.asarray(event_id, dtype=np.int64)
+    order = (
+        np.arange(event_id.size)
+        if np.all(event_id[1:] >= event_id[:-1])
+        else np.argsort(event_id, kind="stable")
+    )
+    ordered = event_id[order]
+    starts = (
+        np.flatnonzero(np.append(True, ordered[1:] != ordered[:-1]))
+        if ordered.size
+        else np.zeros(0, dtype=np.int64)
+    )
+    stops = np.append(starts[1:], ordered.size)
+    return order, {
+        int(ordered[a]): slice(int(a), int(b)) for a, b in zip(starts, stops, strict=True)
+    }
+
+
+def matched_events(truth: pd.DataFrame, submission: pd.DataFrame, events=None):
+    """Yield (event_id, truth rows, EventMatch) for each event of ``events`` (default: all in truth).
+
+    Raises :class:`~scoring.validation.SubmissionError` for missing or unknown events and
+    for hits that do not match.
+    """
+    truth_order, truth_events = event_slices(truth["event_id"].to_numpy())
+    sub_order, sub_events = event_slices(submission["event_id"].to_numpy())
+    wanted = sorted(truth_events) if events is None else list(events)
+    missing = [e for e in wanted if e not in sub_events]
+    unknown = [e for e in sub_events if e not in truth_events]
+    if missing or unknown:
+        problems = (
+            [
+                f"{len(missing)} test event(s) are missing from the submission, e.g. event_id {examples(missing)}"
+            ]
+            if missing
+            else []
+        )
+        if unknown:
+            problems.append(
+                f"{len(unknown)} event_id(s) in the submission are not test events, e.g. {examples(unknown)}"
+            )
+        raise SubmissionError(problems)
+    columns = {name: truth[name].to_numpy() for name in ("hit_id", "particle_id", "weight")}
+    sub_hits = submission["hit_id"].to_numpy()
+    sub_tracks = submission["track_id"].to_numpy()
+    for event in wanted:
+        rows = truth_order[truth_events[event]]
+        sub_rows = sub_order[sub_events[event]]
+        match = match_event(
+            columns["hit_id"][rows],
+            columns["particle_id"][rows],
+            columns["weight"][rows],
+            sub_hits[sub_rows],
+            sub_tracks[sub_rows],
+            event,
+        )
+        yield event, rows, match
+
+
+def score_events(truth: pd.DataFrame, submission: pd.DataFrame) -> EventScores:
+    """Accuracy of every event of ``truth`` (event_id, hit_id, particle_id, weight) and the mean.
+
+    ``submission``: event_id, hit_id, track_id.
+    """
+    scores = {event: match.score for event, _, match in matched_events(truth, submission)}
+    per_event = pd.Series(scores, name="score", dtype=np.float64)
+    per_event.index.name = "event_id"
+    return EventScores(per_event, float(per_event.mean()))

@@ -1,0 +1,135 @@
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from scoring.trackml import _dense_ids, score_event, score_event_pandas, score_events
+from scoring.validation import SubmissionError
+from tests.scoring import twins
+
+# hits 1..6: particle A owns 1-3 (weight 0.2 each), B owns 4-5 (0.2 each), 6 is noise (0)
+TRUTH = pd.DataFrame(
+    {
+        "hit_id": [1, 2, 3, 4, 5, 6],
+        "particle_id": [2**60 + 1, 2**60 + 1, 2**60 + 1, 7, 7, 0],
+        "weight": [0.2, 0.2, 0.2, 0.2, 0.2, 0.0],
+    }
+)
+
+
+def _submission(tracks):
+    return pd.DataFrame({"hit_id": [1, 2, 3, 4, 5, 6], "track_id": tracks})
+
+
+@pytest.mark.parametrize(
+    ("tracks", "expected"),
+    [
+        ([5, 5, 5, 9, 9, 11], 1.0),  # perfect
+        ([0, 0, 0, 0, 0, 0], 0.0),  # one track holding everything: A has 3/6, not more than half
+        ([1, 1, 2, 2, 2, 2], 0.4),  # {1,2} good for A (2 of 3 hits); {3,4,5,6}: B has 2/4 only
+        ([3, 3, 3, 3, 8, 8], 0.6),  # {1..4} good for A (3/4); {5,6} ties at 1/2, not good
+        ([1, 2, 3, 4, 4, 5], 0.4),  # A split in singletons (1 of 3 hits each); B found
+        ([2**62, 2**62, 2**62, -3, -3, 17], 1.0),  # large, negative and scattered track ids
+    ],
+)
+def test_hand_worked_events(tracks, expected):
+    submission = _submission(tracks).iloc[[5, 3, 1, 0, 2, 4]]
+    assert score_event(TRUTH, submission) == pytest.approx(expected, abs=1e-15)
+    assert score_event_pandas(TRUTH, submission) == pytest.approx(expected, abs=1e-15)
+
+
+particle_ids = st.sampled_from([0, 0, 1, 2, 3, 2**40 + 5, 2**62 + 17, 4503668346847232])
+track_ids = st.sampled_from([0, 1, 2, 3, 7, 1000, 10**12, 2**62 + 3, 2**50])
+
+
+@st.composite
+def events(draw):
+    n = draw(st.integers(1, 60))
+    particles = draw(st.lists(particle_ids, min_size=n, max_size=n))
+    weights = draw(st.lists(st.floats(0.0, 1.0), min_size=n, max_size=n))
+    if sum(weights) <= 0:
+        weights[0] = 1.0
+    contiguous = draw(st.booleans())
+    hits = (
+        list(range(1, n + 1))
+        if contiguous
+        else draw(st.lists(st.integers(1, 10**9), min_size=n, max_size=n, unique=True))
+    )
+    tracks = draw(st.lists(track_ids, min_size=n, max_size=n))
+    order = draw(st.permutations(range(n)))
+    truth = pd.DataFrame(
+        {"hit_id": hits, "particle_id": np.array(particles, dtype=np.int64), "weight": weights}
+    )
+    submission = pd.DataFrame(
+        {"hit_id": [hits[i] for i in order], "track_id": [tracks[i] for i in order]}
+    )
+    return truth, submission
+
+
+@settings(max_examples=300, deadline=None)
+@given(events())
+def test_score_event_matches_the_definition(event):
+    truth, submission = event
+    expected = twins.trackml_event_score(
+        list(truth.itertuples(index=False, name=None)),
+        list(submission.itertuples(index=False, name=None)),
+    )
+    assert score_event(truth, submission) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+    assert score_event_pandas(truth, submission) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(st.integers(-5, 40), st.integers(-(2**63), 2**63 - 1)), max_size=300))
+def test_dense_ids_label_equal_values_equally_in_first_appearance_order(values):
+    values = np.array(values, dtype=np.int64)
+    dense, distinct = _dense_ids(values)
+    first_seen = {}
+    for v in values.tolist():
+        first_seen.setdefault(v, len(first_seen))
+    assert distinct == len(first_seen)
+    assert dense.tolist() == [first_seen[v] for v in values.tolist()]
+
+
+def test_many_distinct_values_grow_the_hash_table():
+    values = np.random.default_rng(3).integers(-(2**62), 2**62, 5000)
+    values = np.concatenate([values, values[::-1]])
+    dense, distinct = _dense_ids(values)
+    assert distinct == 5000
+    assert (dense[:5000] == np.arange(5000)).all() and (dense[5000:] == np.arange(5000)[::-1]).all()
+
+
+@pytest.mark.parametrize(
+    ("hits", "message"),
+    [
+        ([1, 2, 3, 4, 5], "missing, e.g. hit_id 6"),
+        ([1, 2, 3, 4, 5, 6, 6], "6 appear more than once"),
+        ([1, 2, 3, 4, 5, 6, 99], "not hits of this event, e.g. 99"),
+    ],
+)
+def test_hit_mismatch_is_reported(hits, message):
+    submission = pd.DataFrame({"hit_id": hits, "track_id": 0})
+    with pytest.raises(SubmissionError, match=message):
+        score_event(TRUTH, submission)
+
+
+def test_score_events_gives_per_event_scores_and_their_mean():
+    truth = pd.concat([TRUTH.assign(event_id=1000), TRUTH.assign(event_id=1001)])
+    submission = pd.concat(
+        [
+            _submission([5, 5, 5, 9, 9, 11]).assign(event_id=1001),
+            _submission([1, 1, 2, 2, 2, 2]).assign(event_id=1000),
+        ]
+    )
+    result = score_events(truth, submission)
+    assert result.per_event.to_dict() == {1000: pytest.approx(0.4), 1001: pytest.approx(1.0)}
+    assert result.mean == pytest.approx(0.7)
+
+
+def test_score_events_reports_missing_and_unknown_events():
+    truth = pd.concat([TRUTH.assign(event_id=1), TRUTH.assign(event_id=2)])
+    submission = _submission([0] * 6).assign(event_id=3)
+    with pytest.raises(SubmissionError) as error:
+        score_events(truth, submission)
+    assert "missing from the submission, e.g. event_id 1, 2" in str(error.value)
+    assert "not test events, e.g. 3" in str(error.value)
