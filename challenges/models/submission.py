@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 
-import numpy as np
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -85,6 +84,9 @@ class SubmissionEvent(models.Model):
     class Meta:
         ordering = ["at", "pk"]
 
+    def __str__(self) -> str:
+        return f"{self.status} at {self.at:%Y-%m-%d %H:%M:%S}"
+
 
 class Score(models.Model):
     """A submission's score on one subset (public or private) from one scoring round.
@@ -120,5 +122,5 @@ class Score(models.Model):
     class Meta:
         indexes = [models.Index(fields=["phase", "subset", "current", "team"])]
 
-    def replica_array(self) -> np.ndarray:
-        return np.frombuffer(bytes(self.replicas), dtype=np.float32)
+    def __str__(self) -> str:
+        return f"{self.subset} {self.metric} = {self.value}"

@@ -51,3 +51,6 @@ class Membership(models.Model):
             # one team per user per challenge
             models.UniqueConstraint(fields=["challenge", "user"], name="one_team_per_challenge"),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team}"

@@ -11,22 +11,38 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 
-def write_ams_bundle(root: Path, n_events: int = 400, seed: int = 1, slug: str = "tiny-higgs",
-                     start: str = "2020-01-01T00:00:00Z", end: str = "2099-01-01T00:00:00Z",
-                     daily_limit: int = 5, extra: str = "") -> pd.DataFrame:
+def write_ams_bundle(
+    root: Path,
+    n_events: int = 400,
+    seed: int = 1,
+    slug: str = "tiny-higgs",
+    start: str = "2020-01-01T00:00:00Z",
+    end: str = "2099-01-01T00:00:00Z",
+    daily_limit: int = 5,
+    extra: str = "",
+) -> pd.DataFrame:
     """Write a HiggsML-like bundle into ``root``; return its solution (EventId, Label, Weight, KaggleSet)."""
     rng = np.random.default_rng(seed)
     labels = np.where(rng.random(n_events) < 0.3, "s", "b")
-    weights = np.where(labels == "s", rng.uniform(0.001, 0.01, n_events), rng.uniform(0.5, 2.0, n_events))
+    weights = np.where(
+        labels == "s", rng.uniform(0.001, 0.01, n_events), rng.uniform(0.5, 2.0, n_events)
+    )
     kaggle_set = np.where(rng.random(n_events) < 0.4, "b", "v")
-    solution = pd.DataFrame({"EventId": np.arange(350000, 350000 + n_events), "Label": labels,
-                             "Weight": weights, "KaggleSet": kaggle_set})
+    solution = pd.DataFrame(
+        {
+            "EventId": np.arange(350000, 350000 + n_events),
+            "Label": labels,
+            "Weight": weights,
+            "KaggleSet": kaggle_set,
+        }
+    )
     (root / "data").mkdir(parents=True, exist_ok=True)
     (root / "pages").mkdir(exist_ok=True)
     solution.to_csv(root / "data" / "solution.csv", index=False)
     solution[["EventId"]].to_csv(root / "data" / "test.csv", index=False)
     (root / "pages" / "overview.md").write_text("A **tiny** test challenge.\n")
-    (root / "challenge.yaml").write_text(textwrap.dedent(f"""\
+    (root / "challenge.yaml").write_text(
+        textwrap.dedent(f"""\
         version: 1
         slug: {slug}
         title: Tiny Higgs
@@ -45,11 +61,15 @@ def write_ams_bundle(root: Path, n_events: int = 400, seed: int = 1, slug: str =
             solution: data/solution.csv
             split: {{by: column, column: KaggleSet, public: b, private: v}}
             daily_limit: {daily_limit}
-        """) + extra)
+        """)
+        + extra
+    )
     return solution
 
 
-def submission_csv(solution: pd.DataFrame, scores: np.ndarray, signal_fraction: float = 0.3) -> bytes:
+def submission_csv(
+    solution: pd.DataFrame, scores: np.ndarray, signal_fraction: float = 0.3
+) -> bytes:
     """A Kaggle-format submission ranking events by ``scores`` (higher = more signal-like)."""
     order = np.argsort(np.argsort(scores, kind="stable"), kind="stable") + 1
     n_signal = int(round(signal_fraction * len(scores)))

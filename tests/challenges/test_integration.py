@@ -5,12 +5,21 @@ Runs on SQLite with the filesystem broker and, in CI's second pass, on PostgreSQ
 
 from __future__ import annotations
 
+import io
+
 import numpy as np
+import pandas as pd
 import pytest
 
 from challenges import bundles, leaderboard, submitting
 from challenges.models import Score, Submission
-from tests.challenges.factories import make_user, reference_ams, submission_csv, upload, write_ams_bundle
+from tests.challenges.factories import (
+    make_user,
+    reference_ams,
+    submission_csv,
+    upload,
+    write_ams_bundle,
+)
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.integration
@@ -38,10 +47,6 @@ def test_worker_scores_submissions_from_two_teams(celery_worker_process, tmp_pat
     for submission, content in ((first, good), (second, noisy)):
         submission.refresh_from_db()
         assert submission.status == Submission.FINISHED, submission.reason
-        import io
-
-        import pandas as pd
-
         classes = pd.read_csv(io.BytesIO(content))["Class"].to_numpy()
         score = Score.objects.get(submission=submission, subset="public", current=True)
         assert score.value == pytest.approx(reference_ams(solution, classes, "b"), rel=1e-12)

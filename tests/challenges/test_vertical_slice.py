@@ -28,13 +28,21 @@ def test_upload_is_scored_and_ranked(client, tiny_challenge, eager_tasks):
     scores = (solution["Label"] == "s").to_numpy() * 1.0 + rng.normal(0, 0.8, len(solution))
     content = submission_csv(solution, scores)
 
-    response = client.post(reverse("submit", args=[challenge.slug, "main"]),
-                           {"file": io.BytesIO(content) | _named("mine.csv")})
+    response = client.post(
+        reverse("submit", args=[challenge.slug, "main"]),
+        {"file": io.BytesIO(content) | _named("mine.csv")},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
 
     submission = Submission.objects.get()
     assert submission.status == Submission.FINISHED, submission.reason
-    assert [e.status for e in submission.events.all()] == ["submitted", "queued", "running", "scoring", "finished"]
+    assert [e.status for e in submission.events.all()] == [
+        "submitted",
+        "queued",
+        "running",
+        "scoring",
+        "finished",
+    ]
     classes = pd.read_csv(io.BytesIO(content))["Class"].to_numpy()
     public = Score.objects.get(submission=submission, subset="public", current=True)
     assert public.value == pytest.approx(reference_ams(solution, classes, "b"), rel=1e-12)
@@ -52,22 +60,37 @@ def test_wrong_file_is_refused_at_once_and_not_stored(client, tiny_challenge, ea
     challenge, solution = tiny_challenge
     client.force_login(make_user("bob"))
     bad = b"EventId,RankOrder,Class\n1,1,s\n"
-    response = client.post(reverse("submit", args=[challenge.slug, "main"]), {"file": io.BytesIO(bad) | _named("bad.csv")})
+    response = client.post(
+        reverse("submit", args=[challenge.slug, "main"]),
+        {"file": io.BytesIO(bad) | _named("bad.csv")},
+    )
     assert response.status_code == 400
     assert "EventId" in response.content.decode() or "missing" in response.content.decode().lower()
     assert Submission.objects.count() == 0
 
 
-def test_private_scores_hidden_from_participants_before_the_end(client, tiny_challenge, eager_tasks):
+def test_private_scores_hidden_from_participants_before_the_end(
+    client, tiny_challenge, eager_tasks
+):
     challenge, solution = tiny_challenge
     client.force_login(make_user("carol"))
-    client.post(reverse("submit", args=[challenge.slug, "main"]),
-                {"file": io.BytesIO(submission_csv(solution, np.arange(len(solution)) * 1.0)) | _named("a.csv")})
+    client.post(
+        reverse("submit", args=[challenge.slug, "main"]),
+        {
+            "file": io.BytesIO(submission_csv(solution, np.arange(len(solution)) * 1.0))
+            | _named("a.csv")
+        },
+    )
     submission = Submission.objects.get()
     page = client.get(submission.get_absolute_url()).content.decode()
     private = Score.objects.get(submission=submission, subset="private")
     assert f"{private.value:.5f}" not in page
-    assert client.get(reverse("leaderboard", args=[challenge.slug, "main"]) + "?subset=private").status_code == 404
+    assert (
+        client.get(
+            reverse("leaderboard", args=[challenge.slug, "main"]) + "?subset=private"
+        ).status_code
+        == 404
+    )
     status = client.get(reverse("submission-status", args=[submission.uid])).json()
     assert set(status["scores"]) == {"public"}
 

@@ -1,0 +1,256 @@
+"""REST API views: thin layers over the challenge engine; every permission asks ``visibility``."""
+
+from __future__ import annotations
+
+from django.db.models import Prefetch
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf
+from rest_framework import status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from challenges import files, leaderboard, submitting, teams, visibility
+from challenges.api import charts
+from challenges.api import serializers as s
+from challenges.api.permissions import (
+    LoginThrottle,
+    UploadThrottle,
+    requested_subset,
+    visible_file,
+    visible_submission,
+)
+from challenges.models import Challenge, DataFile, Membership, Score, Submission
+from challenges.views.common import get_challenge, get_phase
+
+SUBSET = OpenApiParameter(
+    "subset",
+    str,
+    enum=["public", "private"],
+    description="private: after the phase ends, or for its organisers",
+)
+
+
+def current_scores(with_diagnostics: bool = False) -> Prefetch:
+    scores = Score.objects.filter(current=True).defer("replicas")
+    if not with_diagnostics:
+        scores = scores.defer("diagnostics")
+    return Prefetch("scores", queryset=scores)
+
+
+class ChallengeList(APIView):
+    """Challenges the caller can see, with their phases."""
+
+    @extend_schema(responses=s.ChallengeSerializer(many=True))
+    def get(self, request):
+        challenges = [
+            c
+            for c in Challenge.objects.prefetch_related("phases__challenge")
+            if c.is_public or c.is_organiser(request.user)
+        ]
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(challenges, request, view=self)
+        data = s.ChallengeSerializer(page, many=True, context={"request": request}).data
+        return paginator.get_paginated_response(data)
+
+
+class ChallengeDetail(APIView):
+    @extend_schema(responses=s.ChallengeDetailSerializer)
+    def get(self, request, slug: str):
+        challenge = get_challenge(request.user, slug)
+        return Response(s.ChallengeDetailSerializer(challenge, context={"request": request}).data)
+
+
+class PhaseList(APIView):
+    @extend_schema(responses=s.PhaseSerializer(many=True))
+    def get(self, request, slug: str):
+        challenge = get_challenge(request.user, slug)
+        phases = challenge.phases.select_related("challenge")
+        return Response(s.PhaseSerializer(phases, many=True, context={"request": request}).data)
+
+
+class PhaseDetail(APIView):
+    """A phase, with the caller's team allowance of submissions when logged in."""
+
+    @extend_schema(responses=s.PhaseDetailSerializer)
+    def get(self, request, slug: str, key: str):
+        challenge = get_challenge(request.user, slug)
+        phase = get_phase(challenge, key)
+        context = {"request": request}
+        if request.user.is_authenticated:
+            context["allowance"] = submitting.allowance(
+                phase, teams.team_of(request.user, challenge)
+            )
+        return Response(s.PhaseDetailSerializer(phase, context=context).data)
+
+
+class LeaderboardView(APIView):
+    """Ranked rows of a phase, 100 a page; ties marked on the rows of the page."""
+
+    @extend_schema(
+        parameters=[SUBSET],
+        responses=inline_serializer(
+            "LeaderboardPage",
+            {
+                "phase": drf.CharField(),
+                "subset": drf.CharField(),
+                "metric": drf.CharField(),
+                "higher_is_better": drf.BooleanField(),
+                "count": drf.IntegerField(),
+                "next": drf.URLField(allow_null=True),
+                "previous": drf.URLField(allow_null=True),
+                "results": s.LeaderboardRowSerializer(many=True),
+            },
+        ),
+    )
+    def get(self, request, slug: str, key: str):
+        phase = get_phase(get_challenge(request.user, slug), key)
+        subset = requested_subset(request, phase)
+        board = leaderboard.compute(phase, subset)
+        paginator = PageNumberPagination()
+        rows = paginator.paginate_queryset(board.rows, request, view=self)
+        leaderboard.mark_ties(rows, board.higher_is_better)
+        response = paginator.get_paginated_response(
+            s.LeaderboardRowSerializer(rows, many=True).data
+        )
+        response.data = {
+            "phase": phase.key,
+            "subset": subset,
+            "metric": phase.metric,
+            "higher_is_better": board.higher_is_better,
+            **response.data,
+        }
+        return response
+
+
+class LeaderboardChart(APIView):
+    """What the leaderboard page plots: the record line, baseline levels, accuracy vs speed."""
+
+    @extend_schema(parameters=[SUBSET], responses=OpenApiTypes.OBJECT)
+    def get(self, request, slug: str, key: str):
+        phase = get_phase(get_challenge(request.user, slug), key)
+        subset = requested_subset(request, phase)
+        return Response(charts.chart_data(leaderboard.compute(phase, subset)))
+
+
+class PhaseSubmissions(APIView):
+    """GET: the caller's team's submissions to the phase (all of them for organisers).
+    POST (multipart ``file``, optional ``description``): submit, within the daily allowance."""
+
+    permission_classes = [IsAuthenticated]
+    throttle_classes = [UploadThrottle]
+    throttle_scope = "upload"
+
+    @extend_schema(responses=s.SubmissionSerializer(many=True))
+    def get(self, request, slug: str, key: str):
+        phase = get_phase(get_challenge(request.user, slug), key)
+        submissions = (
+            visibility.visible_submissions(request.user, phase)
+            .select_related("phase__challenge", "team", "user")
+            .prefetch_related(current_scores())
+            .order_by("-created")
+        )
+        paginator = PageNumberPagination()
+        page = paginator.paginate_queryset(submissions, request, view=self)
+        context = {
+            "request": request,
+            "show_private": visibility.can_see_private(request.user, phase),
+        }
+        return paginator.get_paginated_response(
+            s.SubmissionSerializer(page, many=True, context=context).data
+        )
+
+    @extend_schema(request=s.SubmissionUploadSerializer, responses={201: s.SubmissionSerializer})
+    def post(self, request, slug: str, key: str):
+        phase = get_phase(get_challenge(request.user, slug), key)
+        upload = request.FILES.get("file")
+        if upload is None:
+            raise ValidationError(
+                {"file": "Send the submission as the multipart form field 'file'."}
+            )
+        try:
+            submission = submitting.submit(
+                phase, request.user, upload, str(request.data.get("description", ""))
+            )
+        except submitting.SubmissionRefused as refused:
+            return Response({"detail": str(refused)}, status=status.HTTP_400_BAD_REQUEST)
+        submission = (
+            Submission.objects.select_related("phase__challenge", "team", "user")
+            .prefetch_related(current_scores())
+            .get(pk=submission.pk)
+        )
+        data = s.SubmissionSerializer(submission, context={"request": request}).data
+        return Response(data, status=status.HTTP_201_CREATED, headers={"Location": data["url"]})
+
+
+class SubmissionDetail(APIView):
+    """A submission with its status history, log tail, visible scores and their diagnostics."""
+
+    @extend_schema(responses=s.SubmissionDetailSerializer)
+    def get(self, request, uid):
+        submission = visible_submission(
+            request,
+            Submission.objects.select_related("phase__challenge", "team", "user")
+            .prefetch_related(current_scores(with_diagnostics=True), "events")
+            .filter(uid=uid)
+            .first(),
+        )
+        return Response(s.SubmissionDetailSerializer(submission, context={"request": request}).data)
+
+
+class FileList(APIView):
+    """The challenge's downloadable files with their sizes (bytes) and SHA-256 checksums."""
+
+    @extend_schema(responses=s.DataFileSerializer(many=True))
+    def get(self, request, slug: str):
+        challenge = get_challenge(request.user, slug)
+        data_files = [
+            f
+            for f in challenge.files.filter(phase=None).select_related("challenge")
+            if visibility.can_download(request.user, f)
+        ]
+        return Response(
+            s.DataFileSerializer(data_files, many=True, context={"request": request}).data
+        )
+
+
+class FileDownload(APIView):
+    """The bytes of a file, streamed."""
+
+    @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
+    def get(self, request, slug: str, file_id: int):
+        challenge = get_challenge(request.user, slug)
+        data_file = visible_file(
+            request, DataFile.objects.filter(pk=file_id, challenge=challenge).first()
+        )
+        response = files.download_response(data_file.file, data_file.name.replace("/", "_"))
+        response["X-Checksum-SHA256"] = data_file.sha256
+        return response
+
+
+class Me(APIView):
+    """Who the token belongs to, and their team in each challenge."""
+
+    @extend_schema(responses=s.MeSerializer)
+    def get(self, request):
+        if not request.user.is_authenticated:
+            raise NotAuthenticated("Log in or send 'Authorization: Token <key>'.")
+        memberships = Membership.objects.filter(user=request.user).select_related(
+            "challenge", "team"
+        )
+        return Response(
+            {
+                "username": request.user.username,
+                "teams": {m.challenge.slug: m.team.name for m in memberships},
+            }
+        )
+
+
+class ObtainToken(ObtainAuthToken):
+    """POST username and password; get the API token (created on first use)."""
+
+    throttle_classes = [LoginThrottle]
