@@ -18,6 +18,7 @@ import math
 
 import numba
 import numpy as np
+import pandas as pd
 
 from scoring.ams import ams
 
@@ -79,6 +80,18 @@ def _poisson_count(u):
     )
 
 
+@numba.njit(cache=True, inline="always")
+def _replica_key(seed, stream, replica):
+    return _mix((seed * SEED_STEP + stream) * SEED_STEP + np.uint64(replica) + GOLDEN)
+
+
+@numba.njit(cache=True, inline="always")
+def _row_count(key, row):
+    """Poisson(1) count of one ``row`` in the replica of ``key`` (as in :func:`poisson_counts`)."""
+    hashed = _mix(key + np.uint64(row >> 2) * GOLDEN)
+    return _poisson_count((hashed >> np.uint64(16 * (row & 3))) & np.uint64(0xFFFF))
+
+
 @numba.njit(cache=True, fastmath=True)
 def _replica_sums(columns, seed, stream, n_replicas):
     """out[r, k] = sum_i count(seed, r, i) * columns[k, i], block by block over the rows."""
@@ -88,7 +101,7 @@ def _replica_sums(columns, seed, stream, n_replicas):
     for start in range(0, n, BLOCK):
         size = min(BLOCK, n - start)
         for r in range(n_replicas):
-            key = _mix((seed * SEED_STEP + stream) * SEED_STEP + np.uint64(r) + GOLDEN)
+            key = _replica_key(seed, stream, r)
             for quad in range((size + 3) >> 2):
                 hashed = _mix(key + np.uint64((start >> 2) + quad) * GOLDEN)
                 for lane in range(4):
@@ -186,3 +199,72 @@ def ams_replicas(
     s = totals[0] * ratio(sums[:, 0], sums[:, 1], 0.0)
     b = totals[1] * ratio(sums[:, 2], sums[:, 3], 0.0)
     return ams(s, b, b_reg)
+
+
+@numba.njit(cache=True)
+def _replica_auc(positive, tie_start, rows, seed, stream, n_replicas):
+    """ROC AUC per replica over rows sorted by increasing score; ties share half credit."""
+    out = np.empty(n_replicas)
+    for r in range(n_replicas):
+        key = _replica_key(seed, stream, r)
+        negatives_below = 0.0
+        pairs = 0.0
+        tie_positives = 0.0
+        tie_negatives = 0.0
+        total_positives = 0.0
+        for j in range(rows.size):
+            if tie_start[j]:
+                pairs += tie_positives * (negatives_below + 0.5 * tie_negatives)
+                negatives_below += tie_negatives
+                total_positives += tie_positives
+                tie_positives = 0.0
+                tie_negatives = 0.0
+            count = _row_count(key, rows[j])
+            if positive[j]:
+                tie_positives += count
+            else:
+                tie_negatives += count
+        pairs += tie_positives * (negatives_below + 0.5 * tie_negatives)
+        total_positives += tie_positives
+        total_negatives = negatives_below + tie_negatives
+        out[r] = (
+            pairs / (total_positives * total_negatives)
+            if total_positives * total_negatives > 0
+            else np.nan
+        )
+    return out
+
+
+def auc_replicas(scores, positive, seed: int, n_replicas: int, stream: int = 0) -> np.ndarray:
+    """Replicas of the ROC AUC of ``scores`` for the truth ``positive`` (rows in solution order).
+
+    A replica without both classes gets the AUC of the full sample.
+    """
+    scores = np.asarray(scores, dtype=np.float64)
+    positive = np.asarray(positive, dtype=bool)
+    order = np.argsort(scores, kind="stable")
+    ordered = scores[order]
+    tie_start = np.append(True, ordered[1:] != ordered[:-1])
+    replicas = _replica_auc(
+        positive[order],
+        tie_start,
+        order.astype(np.int64),
+        np.uint64(seed),
+        np.uint64(stream),
+        int(n_replicas),
+    )
+    undefined = np.isnan(replicas)
+    if undefined.any():
+        replicas[undefined] = roc_auc(scores, positive)
+    return replicas
+
+
+def roc_auc(scores, positive) -> float:
+    """ROC AUC as the Mann-Whitney statistic with average ranks for ties (NaN without both classes)."""
+    positive = np.asarray(positive, dtype=bool)
+    n_pos = int(positive.sum())
+    n_neg = positive.size - n_pos
+    if not n_pos or not n_neg:
+        return math.nan
+    ranks = pd.Series(np.asarray(scores, dtype=np.float64)).rank(method="average").to_numpy()
+    return float((ranks[positive].sum() - n_pos * (n_pos + 1) / 2.0) / (n_pos * n_neg))

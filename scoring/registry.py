@@ -10,8 +10,20 @@ from __future__ import annotations
 
 from scoring.metric import Metric
 from scoring.metrics.ams import AmsMetric
+from scoring.metrics.tabular import AccuracyMetric, LogLossMetric, RocAucMetric
+from scoring.metrics.trackml import ThroughputMetric, TrackmlMetric
 
-METRICS: dict[str, type[Metric]] = {cls.key: cls for cls in (AmsMetric,)}
+METRICS: dict[str, type[Metric]] = {
+    cls.key: cls
+    for cls in (
+        AmsMetric,
+        TrackmlMetric,
+        ThroughputMetric,
+        RocAucMetric,
+        LogLossMetric,
+        AccuracyMetric,
+    )
+}
 
 
 class UnknownMetric(KeyError):

@@ -142,7 +142,7 @@ def match_event(
     hit_id = np.asarray(hit_id, dtype=np.int64)
     weight = np.asarray(weight, dtype=np.float64)
     track = np.empty(hit_id.size, dtype=np.int64)
-    track[_truth_rows(hit_id, np.asarray(submitted_hit_id, dtype=np.int64), event)] = track_id
+    track[truth_rows(hit_id, np.asarray(submitted_hit_id, dtype=np.int64), event)] = track_id
     particle, n_particles = _dense_ids(_as_int64(particle_id))
     dense_track, n_tracks = _dense_ids(track)
     size, candidate, hits, held_weight = _track_majority(dense_track, particle, weight, n_tracks)
@@ -165,7 +165,7 @@ def _as_int64(values) -> np.ndarray:
     )
 
 
-def _truth_rows(truth_hits: np.ndarray, submitted_hits: np.ndarray, event) -> np.ndarray:
+def truth_rows(truth_hits: np.ndarray, submitted_hits: np.ndarray, event) -> np.ndarray:
     """Row in the truth of each submitted hit; every truth hit must be submitted exactly once."""
     n = truth_hits.size
     first = truth_hits[0] if n else 0
