@@ -1,0 +1,129 @@
+"""A tiny HiggsML-like challenge loaded from a bundle, with an organiser and two participants.
+
+Shared by the API, client and browser tests. The bundle comes from
+``tests.challenges.factories.write_ams_bundle`` (solution with EventId, Label, Weight and a
+KaggleSet public/private split); a second phase, ``past``, has already ended.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from django.utils import timezone
+
+from challenges import bundles
+from challenges.models import Challenge, Phase, Submission
+from tests.challenges.factories import make_user, submission_csv, write_ams_bundle
+
+PASSWORD = "a-long-test-password"
+PAST_PHASE = """\
+  - key: past
+    title: Past phase
+    start: 2020-01-01T00:00:00Z
+    end: 2021-01-01T00:00:00Z
+    kind: result
+    metric: ams
+    solution: data/solution.csv
+    split: {by: column, column: KaggleSet, public: b, private: v}
+"""
+
+
+@pytest.fixture(autouse=True)
+def fast_passwords(settings):
+    """Cheap password hashing: the suite creates and logs in many users."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@dataclass
+class SiteChallenge:
+    challenge: Challenge
+    phase: Phase
+    past: Phase
+    solution: pd.DataFrame
+    bundle: Path
+    organiser: object
+    alice: object
+    bob: object
+
+
+def load_site_challenge(tmp_path: Path, slug: str = "tiny-higgs", daily_limit: int = 5):
+    bundle = tmp_path / f"bundle-{slug}"
+    solution = write_ams_bundle(bundle, slug=slug, daily_limit=daily_limit, extra=PAST_PHASE)
+    organiser = make_user(f"organiser-{slug}", password=PASSWORD)
+    challenge = bundles.load(bundle, organiser=organiser)
+    return SiteChallenge(
+        challenge=challenge,
+        phase=challenge.phases.get(key="main"),
+        past=challenge.phases.get(key="past"),
+        solution=solution,
+        bundle=bundle,
+        organiser=organiser,
+        alice=make_user(f"alice-{slug}", password=PASSWORD),
+        bob=make_user(f"bob-{slug}", password=PASSWORD),
+    )
+
+
+def ranked_submission(solution: pd.DataFrame, noise: float = 0.8, seed: int = 3) -> bytes:
+    """A valid submission whose ranking is the truth blurred by Gaussian ``noise``."""
+    rng = np.random.default_rng(seed)
+    truth = (solution["Label"] == "s").to_numpy() * 1.0
+    return submission_csv(solution, truth + rng.normal(0.0, noise, len(solution)))
+
+
+def end_phase(phase: Phase) -> None:
+    """Move the phase's end into the past (its submissions stay on time)."""
+    Phase.objects.filter(pk=phase.pk).update(end=timezone.now() - timedelta(seconds=1))
+    phase.refresh_from_db()
+
+
+def finished(submission: Submission) -> Submission:
+    submission.refresh_from_db()
+    assert submission.status == Submission.FINISHED, submission.reason
+    return submission
+
+
+def add_scored(
+    phase: Phase,
+    team_name: str,
+    public: float | None,
+    private: float | None = None,
+    at=None,
+    benchmark: bool = False,
+    replicas: np.ndarray | None = None,
+    details: dict | None = None,
+) -> Submission:
+    """A finished submission with its score rows written directly (no file is scored)."""
+    from challenges.models import Score, Team
+
+    team, _ = Team.objects.get_or_create(
+        challenge=phase.challenge, name=team_name, defaults={"is_benchmark": benchmark}
+    )
+    submission = Submission.objects.create(
+        phase=phase,
+        team=team,
+        file="unused.csv",
+        original_name="unused.csv",
+        status=Submission.FINISHED,
+    )
+    at = at or submission.created
+    Submission.objects.filter(pk=submission.pk).update(created=at)
+    for subset, value in ((Score.PUBLIC, public), (Score.PRIVATE, private)):
+        if subset == Score.PRIVATE and private is None:
+            continue
+        Score.objects.create(
+            submission=submission,
+            phase=phase,
+            team=team,
+            submitted=at,
+            subset=subset,
+            metric=phase.metric,
+            value=value,
+            replicas=b"" if replicas is None else np.asarray(replicas, np.float32).tobytes(),
+            details=details or {},
+        )
+    return submission
