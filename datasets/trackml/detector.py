@@ -2,7 +2,7 @@
 
 Three sub-detectors, each a barrel and two endcaps, with the official volume and layer ids:
 pixel (8; 7/9), short strip (13; 12/14), long strip (17; 16/18). Barrel layers are cylinders
-of tilted planar modules (staves in phi, rings in z with a small radial stagger); endcap
+of tilted planar staves in phi, each a row of modules abutting in z; endcap
 layers are disks of trapezoidal modules in rings, alternately displaced in z. Lengths in mm.
 
 The module frame follows ``detectors.csv``: a point with local coordinates (u, v, w) is at
@@ -40,13 +40,15 @@ class Technology:
     half_v: float  # module half-length along v
     x_over_x0: float  # radiation lengths per layer at normal incidence
     tilt: float  # barrel stave tilt about the stave axis, rad
-    stagger: float  # radial (barrel) or z (endcap) displacement of alternate modules, mm
+    stagger: float  # endcaps: z displacement of alternate modules, mm
 
 
-PIXEL = Technology(0.15, 0.05, 0.05625, 8.4, 36.0, 0.015, 0.18, 1.0)
+PIXEL = Technology(0.15, 0.05, 0.05625, 8.4, 35.0, 0.015, 0.18, 0.0)
 PIXEL_ENDCAP = Technology(0.15, 0.05, 0.05625, 8.4, 40.0, 0.015, 0.0, 1.5)
-SHORT_STRIP = Technology(0.25, 0.08, 1.2, 24.0, 54.0, 0.020, 0.12, 2.0)
-LONG_STRIP = Technology(0.35, 0.12, 10.4, 48.0, 54.0, 0.025, 0.10, 2.0)
+SHORT_STRIP = Technology(0.25, 0.08, 1.2, 24.0, 54.0, 0.020, 0.12, 0.0)
+SHORT_STRIP_ENDCAP = Technology(0.25, 0.08, 1.2, 24.0, 54.0, 0.020, 0.0, 2.0)
+LONG_STRIP = Technology(0.35, 0.12, 10.4, 48.0, 54.0, 0.025, 0.10, 0.0)
+LONG_STRIP_ENDCAP = Technology(0.35, 0.12, 10.4, 48.0, 54.0, 0.025, 0.0, 2.0)
 
 
 @dataclass(frozen=True)
@@ -91,9 +93,9 @@ def _endcaps(volume_minus, volume_plus, abs_z, r_min, r_max, tech):
 LAYERS: tuple[BarrelLayer | EndcapLayer, ...] = tuple(
     _endcaps(7, 9, PIXEL_DISKS_Z, 30.0, 175.0, PIXEL_ENDCAP)
     + _barrel(8, PIXEL_RADII, 455.0, PIXEL)
-    + _endcaps(12, 14, STRIP_DISKS_Z, 230.0, 700.0, SHORT_STRIP)
+    + _endcaps(12, 14, STRIP_DISKS_Z, 230.0, 700.0, SHORT_STRIP_ENDCAP)
     + _barrel(13, SHORT_STRIP_RADII, 1030.0, SHORT_STRIP)
-    + _endcaps(16, 18, STRIP_DISKS_Z, 720.0, 1020.0, LONG_STRIP)
+    + _endcaps(16, 18, STRIP_DISKS_Z, 720.0, 1020.0, LONG_STRIP_ENDCAP)
     + _barrel(17, LONG_STRIP_RADII, 1030.0, LONG_STRIP)
 )
 
@@ -116,13 +118,18 @@ class Geometry:
 
 
 def _barrel_modules(layer: BarrelLayer):
+    """Module rows of a barrel layer: tilted staves, each n_z modules abutting in z.
+
+    The module half-length is adjusted so n_z modules span exactly the layer's length, which
+    keeps a stave one plane with no gaps in z for tracks from any vertex.
+    """
     t = layer.tech
     n_phi = int(np.ceil(2 * np.pi * layer.radius * (1 + OVERLAP) / (2 * t.half_u * np.cos(t.tilt))))
-    n_z = int(np.ceil(2 * layer.half_length / (2 * t.half_v * (1 - OVERLAP))))
-    z_centres = np.linspace(-layer.half_length + t.half_v, layer.half_length - t.half_v, n_z)
+    n_z = max(1, round(layer.half_length / t.half_v))
+    half_v = layer.half_length / n_z
     rows = []
-    for j, zc in enumerate(z_centres):
-        radius = layer.radius + (t.stagger if j % 2 else -t.stagger)
+    for j in range(n_z):
+        zc = -layer.half_length + (2 * j + 1) * half_v
         for i in range(n_phi):
             phi = 2 * np.pi * (i + 0.5) / n_phi
             psi = phi + t.tilt
@@ -131,10 +138,10 @@ def _barrel_modules(layer: BarrelLayer):
             w = (np.cos(psi), np.sin(psi), 0.0)
             rot = np.array([u, v, w]).T  # columns are the local axes
             rows.append(
-                [radius * np.cos(phi), radius * np.sin(phi), zc, *rot.ravel()]
-                + [t.thickness, t.half_u, t.half_u, t.half_v, t.pitch_u, t.pitch_v]
+                [layer.radius * np.cos(phi), layer.radius * np.sin(phi), zc, *rot.ravel()]
+                + [t.thickness, t.half_u, t.half_u, half_v, t.pitch_u, t.pitch_v]
             )
-    return rows, n_phi, n_z
+    return rows, n_phi, n_z, half_v
 
 
 def _endcap_rings(layer: EndcapLayer):
@@ -178,9 +185,9 @@ def geometry() -> Geometry:
     for layer in LAYERS:
         first = len(modules)
         if isinstance(layer, BarrelLayer):
-            rows, n_phi, n_z = _barrel_modules(layer)
+            rows, n_phi, n_z, half_v = _barrel_modules(layer)
             layers.append(
-                [0, layer.radius, layer.half_length, layer.tech.half_v, layer.tech.x_over_x0]
+                [0, layer.radius, layer.half_length, half_v, layer.tech.x_over_x0]
                 + [first, n_phi, n_z, 0, 0]
             )
         else:

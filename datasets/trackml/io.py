@@ -59,8 +59,9 @@ def _part_path(prefix: str | Path, part: str) -> Path:
 
 
 def _error(path: Path, column: str, row: int, value, expected: str) -> FormatError:
+    shown = "an empty value" if pd.isna(value) else f"'{value}'"
     return FormatError(
-        f"{path}: column {column!r}, row {row + 1} (line {row + 2}): {value!r} is not {expected}"
+        f"{path}: column {column!r}, row {row + 1} (line {row + 2}): {shown} is not {expected}"
     )
 
 
@@ -71,15 +72,20 @@ def _check_column(values: pd.Series, path: Path, column: str, kind: str) -> np.n
         if values.dtype.kind == "u":
             return ids.astype(np.int64) if (ids <= np.iinfo(np.int64).max).all() else ids
         text = values.astype(str).str.strip()
-        ok = text.str.fullmatch(r"\+?\d{1,20}").to_numpy(bool)
+        ok = text.str.fullmatch(r"\+?\d{1,20}").to_numpy(bool).copy()
         ok[ok] = [int(t) < 1 << 64 for t in text[ok]]
         row = int(np.flatnonzero(~ok)[0]) if not ok.all() else 0
         raise _error(path, column, row, values.iloc[row], "an unsigned 64-bit integer")
     if kind == INT:
         if values.dtype.kind in "iu":
             return values.to_numpy().astype(np.int64)
-        text = values.astype(str).str.strip()
-        bad = ~text.str.fullmatch(r"[+-]?\d+").to_numpy(bool)
+        if values.dtype.kind == "f":  # integers written as 3.0 pass, 2.5 or empty do not
+            numbers = values.to_numpy()
+            bad = ~np.isfinite(numbers) | (numbers != np.round(numbers))
+            if not bad.any():
+                return numbers.astype(np.int64)
+        else:
+            bad = ~values.astype(str).str.strip().str.fullmatch(r"[+-]?\d+").to_numpy(bool)
         expected = "an integer"
     else:
         if values.dtype.kind in "fiu":

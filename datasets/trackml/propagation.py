@@ -25,17 +25,22 @@ PION_MASS = 0.13957  # GeV
 
 
 @njit(cache=True)
-def curvature(px, py, q, bz):
-    """Signed transverse curvature (1/mm) of a charge q (e) with momentum (px, py) in field bz (T)."""
-    return -q * C_FIELD * bz / math.sqrt(px * px + py * py)
+def helix(x, y, z, px, py, pz, q, bz):
+    """Helix of a charge q (e) at (x, y, z) mm with momentum (px, py, pz) GeV in field bz (T).
 
-
-@njit(cache=True)
-def helix_step(x, y, z, px, py, pz, q, bz, t):
-    """Position (mm) and momentum (GeV) after transverse arc length t (mm) on the helix."""
+    Returned as (x, y, z, phi0, kappa, pt, pz, xc, yc): start point, azimuth of the
+    momentum, signed transverse curvature (1/mm), pT and pz (GeV), centre of the circle.
+    """
     pt = math.sqrt(px * px + py * py)
     kappa = -q * C_FIELD * bz / pt
     phi0 = math.atan2(py, px)
+    return (x, y, z, phi0, kappa, pt, pz, x - math.sin(phi0) / kappa, y + math.cos(phi0) / kappa)
+
+
+@njit(cache=True)
+def helix_at(h, t):
+    """Position (mm) and momentum (GeV) on helix h after transverse arc length t (mm)."""
+    x, y, z, phi0, kappa, pt, pz = h[0], h[1], h[2], h[3], h[4], h[5], h[6]
     half = 0.5 * kappa * t
     chord = t if abs(half) < 1e-12 else math.sin(half) / (0.5 * kappa)
     mid = phi0 + half
@@ -51,52 +56,56 @@ def helix_step(x, y, z, px, py, pz, q, bz, t):
 
 
 @njit(cache=True)
-def cylinder_crossings(x, y, px, py, q, bz, radius):
+def helix_step(x, y, z, px, py, pz, q, bz, t):
+    """Position (mm) and momentum (GeV) after transverse arc length t (mm) from a start state."""
+    return helix_at(helix(x, y, z, px, py, pz, q, bz), t)
+
+
+@njit(cache=True)
+def cylinder_crossings(h, radius):
     """Arc lengths t > T_MIN (mm) of the next two crossings of the cylinder r = radius, or inf."""
-    kappa = curvature(px, py, q, bz)
-    phi0 = math.atan2(py, px)
+    x, y, kappa, xc, yc = h[0], h[1], h[4], h[7], h[8]
     rho = 1.0 / abs(kappa)
-    xc = x - math.sin(phi0) / kappa
-    yc = y + math.cos(phi0) / kappa
     d = math.sqrt(xc * xc + yc * yc)
     if d < 1e-9 or d > rho + radius or d < abs(rho - radius):
         return np.inf, np.inf
     a = (radius * radius - rho * rho + d * d) / (2.0 * d)
-    h = math.sqrt(max(radius * radius - a * a, 0.0))
+    half_chord = math.sqrt(max(radius * radius - a * a, 0.0))
     ex, ey = xc / d, yc / d
     v0x, v0y = x - xc, y - yc
-    out = np.empty(2)
-    for k in range(2):
-        sign = 1.0 if k == 0 else -1.0
-        vx = a * ex - sign * h * ey - xc
-        vy = a * ey + sign * h * ex - yc
+    t_first, t_second = np.inf, np.inf
+    for sign in (1.0, -1.0):
+        vx = a * ex - sign * half_chord * ey - xc
+        vy = a * ey + sign * half_chord * ex - yc
         dbeta = math.atan2(v0x * vy - v0y * vx, v0x * vx + v0y * vy)
         t = (dbeta if kappa > 0 else -dbeta) * rho
         if t <= T_MIN:
             t += 2.0 * math.pi * rho
-        out[k] = t
-    return min(out[0], out[1]), max(out[0], out[1])
+        if t < t_first:
+            t_first, t_second = t, t_first
+        else:
+            t_second = t
+    return t_first, t_second
 
 
 @njit(cache=True)
-def disk_crossing(z, px, py, pz, z_disk):
-    """Arc length t > T_MIN (mm) at which the helix reaches the plane z = z_disk, or inf."""
-    if pz == 0.0:
+def disk_crossing(h, z_disk):
+    """Arc length t > T_MIN (mm) at which helix h reaches the plane z = z_disk, or inf."""
+    if h[6] == 0.0:
         return np.inf
-    t = (z_disk - z) * math.sqrt(px * px + py * py) / pz
+    t = (z_disk - h[2]) * h[5] / h[6]
     return t if t > T_MIN else np.inf
 
 
 @njit(cache=True)
-def plane_crossing(x, y, z, px, py, pz, q, bz, module, t_guess):
-    """Arc length (mm) where the helix meets the module plane (Newton from t_guess), or nan."""
+def plane_crossing(h, module, t_guess):
+    """Arc length (mm) where helix h meets the module plane (Newton from t_guess), or nan."""
     nx, ny, nz = module[5], module[8], module[11]
-    pt = math.sqrt(px * px + py * py)
     t = t_guess
     for _ in range(30):
-        x1, y1, z1, px1, py1, pz1 = helix_step(x, y, z, px, py, pz, q, bz, t)
+        x1, y1, z1, px1, py1, pz1 = helix_at(h, t)
         f = nx * (x1 - module[0]) + ny * (y1 - module[1]) + nz * (z1 - module[2])
-        slope = (nx * px1 + ny * py1 + nz * pz1) / pt
+        slope = (nx * px1 + ny * py1 + nz * pz1) / h[5]
         if abs(slope) < 1e-6:
             return np.nan
         step = f / slope
@@ -160,27 +169,63 @@ def candidate_modules(layer, rings, gx, gy, gz, out):
 
 
 @njit(cache=True)
-def next_layer(x, y, z, px, py, pz, q, bz, layers):
-    """(t, layer index) of the next layer the helix crosses within its extent, or (inf, -1)."""
+def next_layer(h, layers):
+    """(t, layer index) of the next layer helix h crosses within its extent, or (inf, -1)."""
     t_best, l_best = np.inf, -1
     for index in range(layers.shape[0]):
         layer = layers[index]
+        if layer[0] != 0.0:
+            continue
+        t1, t2 = cylinder_crossings(h, layer[1])
+        for t in (t1, t2):
+            if t < t_best and abs(h[2] + t * h[6] / h[5]) <= layer[2] + EDGE_MARGIN:
+                t_best, l_best = t, index
+                break
+    for index in range(layers.shape[0]):
+        layer = layers[index]
         if layer[0] == 0.0:
-            t1, t2 = cylinder_crossings(x, y, px, py, q, bz, layer[1])
-            for t in (t1, t2):
-                if t < t_best:
-                    zc = z + t * pz / math.sqrt(px * px + py * py)
-                    if abs(zc) <= layer[2] + EDGE_MARGIN:
-                        t_best, l_best = t, index
-                        break
-        else:
-            t = disk_crossing(z, px, py, pz, layer[1])
-            if t < t_best:
-                xc, yc, _, _, _, _ = helix_step(x, y, z, px, py, pz, q, bz, t)
-                r = math.sqrt(xc * xc + yc * yc)
-                if layer[2] - EDGE_MARGIN <= r <= layer[3] + EDGE_MARGIN:
-                    t_best, l_best = t, index
+            continue
+        t = disk_crossing(h, layer[1])
+        if t < t_best:
+            xc, yc, _, _, _, _ = helix_at(h, t)
+            r = math.sqrt(xc * xc + yc * yc)
+            if layer[2] - EDGE_MARGIN <= r <= layer[3] + EDGE_MARGIN:
+                t_best, l_best = t, index
     return t_best, l_best
+
+
+@njit(cache=True)
+def layer_hits(h, layer, rings, modules, t_c, cand, out, n_out):
+    """Append (module row, t) of every module of the layer that helix h crosses near t_c.
+
+    out[k] = (module row, t), sized like cand (at most 3 x 3 candidates); returns the new count.
+    """
+    gx, gy, gz, gpx, gpy, gpz = helix_at(h, t_c)
+    p = math.sqrt(gpx * gpx + gpy * gpy + gpz * gpz)
+    dx, dy, dz = gpx / p, gpy / p, gpz / p
+    n_cand = candidate_modules(layer, rings, gx, gy, gz, cand)
+    for c in range(n_cand):
+        module = modules[cand[c]]
+        # straight-line estimate first: cheap rejection of modules the track misses
+        nx, ny, nz = module[5], module[8], module[11]
+        along = nx * dx + ny * dy + nz * dz
+        if abs(along) < 1e-6:
+            continue
+        s = -(nx * (gx - module[0]) + ny * (gy - module[1]) + nz * (gz - module[2])) / along
+        u, v = local_uv(module, gx + s * dx, gy + s * dy, gz + s * dz)
+        if abs(v) > module[15] + 2.0 or abs(u) > module[14] + 2.0:
+            continue
+        t_m = plane_crossing(h, module, t_c + s * math.sqrt(dx * dx + dy * dy))
+        if not (t_m > T_MIN and abs(t_m - t_c) < 50.0):
+            continue
+        hx, hy, hz, _, _, _ = helix_at(h, t_m)
+        u, v = local_uv(module, hx, hy, hz)
+        if not inside_module(module, u, v):
+            continue
+        out[n_out, 0] = cand[c]
+        out[n_out, 1] = t_m
+        n_out += 1
+    return n_out
 
 
 @njit(cache=True)
@@ -221,6 +266,7 @@ def transport(part, n_primary, layers, rings, modules, bz, max_turns, material, 
     np.random.seed(seed)
     hits = np.empty((hit_capacity, 8))
     cand = np.empty(16, dtype=np.int64)
+    crossed = np.empty((16, 2))
     n_part, n_hits = n_primary, 0
     p_row = 0
     while p_row < n_part:
@@ -229,35 +275,25 @@ def transport(part, n_primary, layers, rings, modules, bz, max_turns, material, 
         q, mass = part[p_row, 6], part[p_row, 7]
         budget = 2.0 * math.pi * max_turns
         for _ in range(MAX_STEPS):
-            t_c, index = next_layer(x, y, z, px, py, pz, q, bz, layers)
+            h = helix(x, y, z, px, py, pz, q, bz)
+            t_c, index = next_layer(h, layers)
             if index < 0:
                 break
-            kappa = curvature(px, py, q, bz)
-            budget -= abs(kappa) * t_c
+            budget -= abs(h[4]) * t_c
             if budget < 0:
                 break
             layer = layers[index]
-            xc, yc, zc, _, _, _ = helix_step(x, y, z, px, py, pz, q, bz, t_c)
-            n_cand = candidate_modules(layer, rings, xc, yc, zc, cand)
-            n_on_layer = 0
-            for c in range(n_cand):
-                module = modules[cand[c]]
-                t_m = plane_crossing(x, y, z, px, py, pz, q, bz, module, t_c)
-                if not (t_m > T_MIN and abs(t_m - t_c) < 50.0):
-                    continue
-                hx, hy, hz, hpx, hpy, hpz = helix_step(x, y, z, px, py, pz, q, bz, t_m)
-                u, v = local_uv(module, hx, hy, hz)
-                if not inside_module(module, u, v):
-                    continue
-                if n_hits >= hit_capacity:
-                    return n_part, -1, hits
+            n_crossed = layer_hits(h, layer, rings, modules, t_c, cand, crossed, 0)
+            if n_hits + n_crossed > hit_capacity:
+                return n_part, -1, hits
+            for k in range(n_crossed):
+                hx, hy, hz, hpx, hpy, hpz = helix_at(h, crossed[k, 1])
                 row = hits[n_hits]
-                row[0], row[1], row[2], row[3], row[4] = p_row, cand[c], hx, hy, hz
+                row[0], row[1], row[2], row[3], row[4] = p_row, crossed[k, 0], hx, hy, hz
                 row[5], row[6], row[7] = hpx, hpy, hpz
                 n_hits += 1
-                n_on_layer += 1
-            x, y, z, px, py, pz = helix_step(x, y, z, px, py, pz, q, bz, t_c)
-            if not material or n_on_layer == 0:
+            x, y, z, px, py, pz = helix_at(h, t_c)
+            if not material or n_crossed == 0:
                 continue
             # material of the crossed layer, traversed at the local incidence angle
             p = math.sqrt(px * px + py * py + pz * pz)
