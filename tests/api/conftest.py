@@ -6,22 +6,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.api.site import SiteChallenge, fast_passwords, load_site_challenge
+from tests.api.site import fast_passwords, fresh_throttles, site
 
-__all__ = ["fast_passwords"]
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttles():
-    """Upload and login rates count per test, not across the suite."""
-    from django.core.cache import cache
-
-    cache.clear()
-
-
-@pytest.fixture
-def site(db, tmp_path) -> SiteChallenge:
-    return load_site_challenge(tmp_path)
+__all__ = ["fast_passwords", "fresh_throttles", "site"]
 
 
 def api_client(user=None) -> APIClient:

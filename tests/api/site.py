@@ -39,6 +39,14 @@ def fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def fresh_throttles():
+    """Upload and login rates count per test, not across the suite."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @dataclass
 class SiteChallenge:
     challenge: Challenge
@@ -49,6 +57,12 @@ class SiteChallenge:
     organiser: object
     alice: object
     bob: object
+
+
+@pytest.fixture
+def site(db, tmp_path) -> SiteChallenge:
+    """The tiny challenge, loaded from its bundle with its organiser, alice and bob."""
+    return load_site_challenge(tmp_path)
 
 
 def load_site_challenge(tmp_path: Path, slug: str = "tiny-higgs", daily_limit: int = 5):

@@ -1,0 +1,149 @@
+"""What each ``fivesigma`` command does; each returns the process exit status."""
+
+from __future__ import annotations
+
+import getpass
+import sys
+import time
+from pathlib import Path
+
+from challenges.client import config
+from challenges.client.remote import Api, ClientError, file_sha256
+
+POLL_S = 2.0
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def login(url: str, token: str | None, username: str | None) -> int:
+    """Check the token (or trade a username and password for one) and store it."""
+    url = url.rstrip("/")
+    if not token:
+        if not username:
+            raise ClientError("Give --token TOKEN (from your profile page) or --username NAME.")
+        password = getpass.getpass(f"Password for {username} at {url}: ")
+        token = Api(url).post("token/", {"username": username, "password": password})["token"]
+    me = Api(url, token).get("me/")
+    path = config.save(config.Config(url=url, token=token))
+    say(f"Logged in to {url} as {me['username']}; token saved in {path}.")
+    return 0
+
+
+def list_challenges(api: Api) -> int:
+    for challenge in api.pages("challenges/"):
+        say(f"{challenge['slug']}: {challenge['title']}")
+        for phase in challenge["phases"]:
+            state = "open" if phase["is_open"] else ("ended" if phase["has_ended"] else "upcoming")
+            say(
+                f"  {phase['key']:<16} {phase['kind']:<7} {phase['metric']:<12} {state}, ends {phase['end']}"
+            )
+    return 0
+
+
+def download(api: Api, challenge: str, out: Path | None) -> int:
+    """Every public file of ``challenge`` into ``out`` (default ./CHALLENGE), checksums verified."""
+    out = (out or Path(challenge)).resolve()
+    listed = api.get(f"challenges/{challenge}/files/")
+    if not listed:
+        say(f"{challenge} has no public files.")
+        return 0
+    for entry in listed:
+        target = (out / entry["name"]).resolve()
+        if not target.is_relative_to(out):
+            raise ClientError(f"refusing to write '{entry['name']}' outside {out}")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if (
+            target.exists()
+            and target.stat().st_size == entry["size"]
+            and file_sha256(target) == entry["sha256"]
+        ):
+            say(f"{entry['name']}: up to date")
+            continue
+        api.download(entry["download_url"], target, entry["size"], entry["sha256"])
+    say(f"{len(listed)} file(s) in {out}, SHA-256 checked.")
+    return 0
+
+
+def submit(
+    api: Api, challenge: str, phase: str, file: Path, description: str, wait: bool, timeout_s: float
+) -> int:
+    if not file.is_file():
+        raise ClientError(f"{file}: no such file")
+    response = api.upload(
+        f"challenges/{challenge}/phases/{phase}/submissions/", file, {"description": description}
+    )
+    submission = response.json()
+    say(f"Submitted {file.name} as {submission['uid']} ({submission['status']}).")
+    say(f"Follow it at {submission['page_url']}")
+    if not wait:
+        return 0
+    return follow(api, submission["url"], timeout_s)
+
+
+def follow(api: Api, url: str, timeout_s: float) -> int:
+    """Poll a submission until it is finished or failed; print its scores or the reason."""
+    deadline = time.monotonic() + timeout_s
+    seen = None
+    while True:
+        submission = api.get(url)
+        if submission["status"] != seen:
+            seen = submission["status"]
+            say(f"  {seen}")
+        if submission["done"]:
+            break
+        if time.monotonic() > deadline:
+            say(f"Still {seen} after {timeout_s:.0f} s; check later at {submission['page_url']}")
+            return 3
+        time.sleep(POLL_S)
+    if submission["status"] == "failed":
+        say(f"Failed: {submission['reason']}")
+        return 1
+    for score in submission["scores"]:
+        say(
+            f"{score['subset']:<8} {score['metric']} = {_number(score['value'])}" + _interval(score)
+        )
+    return 0
+
+
+def leaderboard(api: Api, challenge: str, phase: str, private: bool, top: int) -> int:
+    subset = "private" if private else "public"
+    board = api.get(f"challenges/{challenge}/phases/{phase}/leaderboard/", subset=subset)
+    rows, page = list(board["results"]), board
+    while len(rows) < top and page.get("next"):
+        page = api.get(page["next"])
+        rows += page["results"]
+    rows = rows[:top]
+    direction = "higher" if board["higher_is_better"] else "lower"
+    say(
+        f"{challenge} / {phase}: {subset} leaderboard, {board['metric']} ({direction} is better), {board['count']} rows"
+    )
+    say(f"{'#':>4}  {'team':<24} {'score':>12}  {'95% interval':<21} {'entries':>7}")
+    for row in rows:
+        rank = "" if row["rank"] is None else str(row["rank"])
+        team = row["team"] + (" (baseline)" if row["is_benchmark"] else "")
+        tie = " ≈" if row["tied_with_above"] else ""
+        say(
+            f"{rank:>4}  {team[:24]:<24} {_number(row['score']):>12}  {_interval(row).strip():<21} {row['entries']:>7}{tie}"
+        )
+    if len(rows) < board["count"]:
+        say(f"... {board['count'] - len(rows)} more rows (use --top).")
+    if any(row["tied_with_above"] for row in rows):
+        say("≈: not significantly different from the row above (paired bootstrap).")
+    return 0
+
+
+def _number(value) -> str:
+    return "—" if value is None else f"{value:.5f}"
+
+
+def _interval(score: dict) -> str:
+    if score.get("ci_low") is None or score.get("ci_high") is None:
+        return ""
+    return f"  [{score['ci_low']:.4f}, {score['ci_high']:.4f}]"
+
+
+def fail(message: str) -> int:
+    print(f"fivesigma: {message}", file=sys.stderr, flush=True)
+    return 1

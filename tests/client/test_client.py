@@ -1,0 +1,137 @@
+"""``fivesigma`` commands against a live site: login, download, submit --wait, leaderboard."""
+
+from __future__ import annotations
+
+import io
+import json
+import stat
+
+import pytest
+from rest_framework.authtoken.models import Token
+
+from challenges import pipeline
+from challenges.client.__main__ import main
+from challenges.client.remote import MultipartBody
+from challenges.models import DataFile, Score, Submission
+from tests.api.site import PASSWORD, add_scored, ranked_submission
+
+
+def test_login_with_a_token_stores_it_for_the_owner_only(site, live_server, client_config, capsys):
+    token = Token.objects.create(user=site.alice).key
+    assert main(["login", "--url", live_server.url + "/", "--token", token]) == 0
+    assert f"as {site.alice.username}" in capsys.readouterr().out
+    assert json.loads(client_config.read_text()) == {"url": live_server.url, "token": token}
+    assert stat.S_IMODE(client_config.stat().st_mode) == 0o600
+
+
+def test_login_with_username_and_password(site, live_server, client_config, monkeypatch):
+    monkeypatch.setattr("getpass.getpass", lambda prompt: PASSWORD)
+    assert main(["login", "--url", live_server.url, "--username", site.bob.username]) == 0
+    stored = json.loads(client_config.read_text())
+    assert stored["token"] == Token.objects.get(user=site.bob).key
+
+
+def test_login_with_a_wrong_token_keeps_nothing(site, live_server, client_config, capsys):
+    assert main(["login", "--url", live_server.url, "--token", "wrong"]) == 1
+    assert "refused the token" in capsys.readouterr().err
+    assert not client_config.exists()
+
+
+def test_commands_need_a_login(db, capsys):
+    assert main(["leaderboard", "tiny-higgs", "main"]) == 1
+    assert "fivesigma login" in capsys.readouterr().err
+
+
+def test_download_writes_verified_files_once(site, logged_in, tmp_path, capsys):
+    out = tmp_path / "data"
+    assert main(["download", "tiny-higgs", "--out", str(out)]) == 0
+    assert (out / "test.csv").read_bytes() == (site.bundle / "data" / "test.csv").read_bytes()
+    assert main(["download", "tiny-higgs", "--out", str(out)]) == 0
+    assert "test.csv: up to date" in capsys.readouterr().out
+
+
+def test_download_refuses_bytes_with_the_wrong_checksum(site, logged_in, tmp_path, capsys):
+    DataFile.objects.filter(role=DataFile.PUBLIC).update(sha256="0" * 64)
+    out = tmp_path / "data"
+    assert main(["download", "tiny-higgs", "--out", str(out)]) == 1
+    assert "not the published" in capsys.readouterr().err
+    assert list(out.iterdir()) == []
+
+
+def test_submit_and_wait_prints_the_score(site, logged_in, tmp_path, eager_tasks, capsys):
+    path = tmp_path / "mine.csv"
+    path.write_bytes(ranked_submission(site.solution))
+    assert main(["submit", "tiny-higgs", "main", str(path), "--wait", "--description", "cli"]) == 0
+    output = capsys.readouterr().out
+    submission = Submission.objects.get()
+    assert submission.status == Submission.FINISHED and submission.description == "cli"
+    public = Score.objects.get(submission=submission, subset="public", current=True)
+    assert f"public   ams = {public.value:.5f}" in output
+    assert "private" not in output
+
+
+def test_submit_refused_prints_the_reason(site, logged_in, tmp_path, capsys):
+    path = tmp_path / "bad.csv"
+    path.write_text("EventId,RankOrder,Class\n1,1,s\n")
+    assert main(["submit", "tiny-higgs", "main", str(path)]) == 1
+    assert "EventId" in capsys.readouterr().err
+    assert Submission.objects.count() == 0
+
+
+def test_submit_wait_prints_the_failure_reason(
+    site, logged_in, tmp_path, eager_tasks, monkeypatch, capsys
+):
+    def broken(submission):
+        raise pipeline.ScoringFailure("the solution file is being replaced; try again in an hour")
+
+    monkeypatch.setattr(pipeline, "score", broken)
+    path = tmp_path / "mine.csv"
+    path.write_bytes(ranked_submission(site.solution))
+    assert main(["submit", "tiny-higgs", "main", str(path), "--wait"]) == 1
+    assert "Failed: the solution file is being replaced" in capsys.readouterr().out
+
+
+def test_leaderboard_prints_ranked_rows(site, logged_in, capsys):
+    add_scored(site.phase, "second", 2.0)
+    add_scored(site.phase, "first", 3.0)
+    add_scored(site.phase, "baseline", 2.5, benchmark=True)
+    assert main(["leaderboard", "tiny-higgs", "main"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    table = [line.split()[:3] for line in lines[2:5]]
+    assert table == [
+        ["1", "first", "3.00000"],
+        ["baseline", "(baseline)", "2.50000"],
+        ["2", "second", "2.00000"],
+    ]
+
+
+def test_private_leaderboard_before_the_end_is_refused(site, logged_in, capsys):
+    assert main(["leaderboard", "tiny-higgs", "main", "--private"]) == 1
+    assert "after the phase ends" in capsys.readouterr().err
+
+
+def test_challenges_lists_phases(site, logged_in, capsys):
+    assert main(["challenges"]) == 0
+    output = capsys.readouterr().out
+    assert "tiny-higgs: Tiny Higgs" in output and "past" in output
+
+
+def test_multipart_body_streams_the_file_in_chunks():
+    content = bytes(range(256)) * 1000
+    seen = []
+    body = MultipartBody(io.BytesIO(content), 'odd "name".csv', {"description": "x"}, seen.append)
+    chunks = []
+    while chunk := body.read(4096):
+        assert len(chunk) <= max(4096, len(body.head))
+        chunks.append(chunk)
+    raw = b"".join(chunks)
+    assert len(raw) == len(body)
+    assert sum(seen) == len(content)
+    assert raw.startswith(f"--{body.boundary}\r\n".encode())
+    assert content in raw and raw.endswith(f"--{body.boundary}--\r\n".encode())
+    assert b'filename="odd %22name%22.csv"' in raw
+
+
+def test_login_options_exclude_each_other():
+    with pytest.raises(SystemExit):
+        main(["login", "--url", "http://x", "--token", "a", "--username", "b"])
