@@ -64,31 +64,24 @@ def _rows(positions: np.ndarray) -> str:
 
 
 def check_columns(frame: pd.DataFrame, required: Sequence[str]) -> list[str]:
-    """Missing and unexpected columns, with a hint when only the spelling differs."""
+    """One problem describing a wrong header: missing or unexpected columns."""
     found = [str(c) for c in frame.columns]
-    problems = []
-    lower = {c.lower(): c for c in found}
-    for column in required:
-        if column not in found:
-            hint = (
-                f" (found {lower[column.lower()]!r}: names are case-sensitive)"
-                if column.lower() in lower
-                else ""
-            )
-            problems.append(
-                f"missing column {column!r}{hint}; the header must be {','.join(required)}"
-            )
-    extra = [
-        c for c in found if c not in required and c.lower() not in {r.lower() for r in required}
-    ]
+    missing = [c for c in required if c not in found]
+    extra = [c for c in found if c not in required]
+    if not (missing or extra):
+        return []
+    parts = [f"the header must be {','.join(required)}"]
+    if missing:
+        parts.append(f"missing {', '.join(missing)}")
     if extra:
-        problems.append(
-            f"unexpected column(s) {examples(extra)}; the header must be {','.join(required)}"
+        parts.append(
+            f"unexpected {', '.join(extra[:SHOWN_EXAMPLES])}"
+            + (f" (and {len(extra) - SHOWN_EXAMPLES} more)" if len(extra) > SHOWN_EXAMPLES else "")
         )
-    duplicated = sorted({c for c in found if found.count(c) > 1})
-    if duplicated:
-        problems.append(f"column(s) {examples(duplicated)} appear more than once in the header")
-    return problems
+    lower = {c.lower(): c for c in extra}
+    if any(c.lower() in lower for c in missing):
+        parts.append("column names are case-sensitive")
+    return ["; ".join(parts)]
 
 
 def integer_column(

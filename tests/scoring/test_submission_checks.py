@@ -1,0 +1,168 @@
+"""Format and id checks of submissions: every message names the column, the rows and the ids."""
+
+import io
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from scoring import registry
+from scoring.validation import SubmissionError
+
+
+def _read(metric_key: str, text: str, **options):
+    return registry.get(metric_key, **options).read_submission(
+        io.BytesIO(text.encode()), name="sub.csv"
+    )
+
+
+def _problems(metric_key: str, text: str, **options) -> str:
+    with pytest.raises(SubmissionError) as error:
+        _read(metric_key, text, **options)
+    return str(error.value)
+
+
+def test_valid_ams_submission_is_typed():
+    frame = _read("ams", "EventId,RankOrder,Class\n10,2,s\n11,1,b\n")
+    assert frame["EventId"].dtype == np.int64 and frame["RankOrder"].tolist() == [2, 1]
+    assert frame["Class"].tolist() == ["s", "b"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "EventId,Rank,Class\n1,1,s\n",
+            "the header must be EventId,RankOrder,Class; missing RankOrder; unexpected Rank",
+        ),
+        ("eventid,RankOrder,Class\n1,1,s\n", "case-sensitive"),
+        ("EventId,RankOrder,Class\n", "header but no rows"),
+        (
+            "EventId,RankOrder,Class\n1,1,s\n1,2,b\n",
+            "duplicated value(s) in column 'EventId', e.g. 1 (repeated at rows 2)",
+        ),
+        (
+            "EventId,RankOrder,Class\n1,1,s\nx,2,b\n",
+            "column 'EventId' must be numeric; rows 2 hold 'x'",
+        ),
+        (
+            "EventId,RankOrder,Class\n1,1,s\n2,1.5,b\n",
+            "column 'RankOrder' must hold whole numbers; rows 2",
+        ),
+        (
+            "EventId,RankOrder,Class\n1,1,s\n2,,b\n",
+            "column 'RankOrder' has empty or NaN values in rows 2",
+        ),
+        (
+            "EventId,RankOrder,Class\n1,1,s\n2,1,b\n3,5,b\n",
+            "must be a permutation of 1..3; rows 3 hold 5",
+        ),
+        (
+            "EventId,RankOrder,Class\n1,1,s\n2,1,b\n3,2,b\n",
+            "value(s) 1 are repeated and 3 are absent",
+        ),
+        (
+            "EventId,RankOrder,Class\n1,1,s\n2,2,S\n3,3,1\n",
+            "column 'Class' must be one of s, b; rows 2, 3 hold 'S', '1'",
+        ),
+        ("EventId,RankOrder,Class\n-1,1,s\n", "column 'EventId' must be >= 0; rows 1 have -1"),
+    ],
+)
+def test_ams_format_problems(text, expected):
+    assert expected in _problems("ams", text)
+
+
+def test_many_problems_are_summarised():
+    rows = "".join(f"{i},{i},x\n" for i in range(1, 30))
+    message = _problems("ams", "EventId,RankOrder,Class\n" + rows)
+    assert "rows 1, 2, 3, 4, 5 (and 24 more)" in message
+
+
+def test_more_than_ten_problems_end_with_a_count():
+    error = SubmissionError([f"problem {i}" for i in range(14)], "f.csv")
+    text = str(error)
+    assert text.startswith("f.csv: 14 problems found:")
+    assert "problem 9" in text and "problem 10" not in text and "and 4 more" in text
+    assert len(error.problems) == 14
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("event_id,hit_id,track_id\n1,1,-4\n", "column 'track_id' must be >= 0; rows 1 have -4"),
+        (
+            "event_id,hit_id,track_id\n1,1,0\n1,2,0\n1,1,3\n",
+            "1 hit(s) are assigned more than once, e.g. 'event 1 hit 1' (rows 3)",
+        ),
+        (
+            "event_id,hit_id,track_id\n1,1,0\n1,2,nan\n",
+            "column 'track_id' has empty or NaN values in rows 2",
+        ),
+    ],
+)
+def test_trackml_format_problems(text, expected):
+    assert expected in _problems("trackml", text)
+
+
+def test_tabular_columns_follow_the_options():
+    frame = _read("log_loss", "Id,p\na,0.5\nb,1\n", id_column="Id", prediction_column="p")
+    assert frame.columns.tolist() == ["Id", "p"]
+    assert "column 'p' must lie in [0.0, 1.0]; rows 2 have 1.5" in _problems(
+        "log_loss", "Id,p\na,0.5\nb,1.5\n", id_column="Id", prediction_column="p"
+    )
+
+
+def _ams_solution():
+    return pd.DataFrame(
+        {
+            "EventId": [1, 2, 3, 4],
+            "Label": ["s", "b", "s", "b"],
+            "Weight": [1.0, 2.0, 1.0, 2.0],
+            "Usage": ["Public", "Public", "Private", "Private"],
+        }
+    )
+
+
+def test_check_names_missing_and_unknown_ids():
+    metric = registry.get("ams")
+    submission = pd.DataFrame(
+        {"EventId": [1, 2, 3, 99, 98], "RankOrder": [1, 2, 3, 4, 5], "Class": ["s"] * 5}
+    )
+    with pytest.raises(SubmissionError) as error:
+        metric.check(_ams_solution(), submission)
+    problems = error.value.problems
+    assert problems[0] == "1 EventId(s) of the test set are missing from the submission, e.g. 4"
+    assert (
+        problems[1]
+        == "2 EventId(s) in the submission are not in the test set, e.g. 99, 98 (rows 4, 5)"
+    )
+    assert "has 5 rows; the test set needs one row for each of its 4 EventIds" in problems[2]
+
+
+def test_check_accepts_a_complete_submission():
+    submission = pd.DataFrame(
+        {"EventId": [4, 3, 2, 1], "RankOrder": [1, 2, 3, 4], "Class": ["s"] * 4}
+    )
+    registry.get("ams").check(_ams_solution(), submission)
+
+
+def test_trackml_check_lists_problems_of_several_events():
+    truth = pd.DataFrame(
+        {
+            "event_id": [1, 1, 2, 2, 3, 3],
+            "hit_id": [1, 2, 1, 2, 1, 2],
+            "particle_id": [5, 5, 6, 6, 7, 7],
+            "weight": 0.5,
+            "Usage": ["Public", "Public", "Private", "Private", "Private", "Private"],
+        }
+    )
+    submission = pd.DataFrame(
+        {"event_id": [1, 2, 2, 2, 4], "hit_id": [1, 1, 2, 3, 1], "track_id": 0}
+    )
+    with pytest.raises(SubmissionError) as error:
+        registry.get("trackml").check(truth, submission)
+    text = str(error.value)
+    assert "1 test event(s) are missing from the submission, e.g. event_id 3" in text
+    assert "not test events, e.g. 4" in text
+    assert "event 1: 1 hit(s) of the event are missing, e.g. hit_id 2" in text
+    assert "event 2: 1 hit_id(s) are not hits of this event, e.g. 3" in text
