@@ -5,7 +5,7 @@ read-only Python environment, the harness modules, the unpacked submission and t
 input data (all read-only), a fresh size-limited tmpfs at /tmp (the only writable place),
 a private /proc and a minimal /dev. It has new network (no interfaces but loopback), PID,
 IPC, UTS and cgroup namespaces and runs as the unprivileged user nobody (65534) with no
-capabilities and no_new_privs. Its environment is built from scratch (``clean_environment``).
+capabilities and no_new_privs, unable to create user namespaces (``seccomp``). Its environment is built from scratch (``clean_environment``).
 """
 
 from __future__ import annotations
@@ -16,6 +16,8 @@ import shutil
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+
+from runner.seccomp import filter_fd
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ ETC_ENTRIES = (
     "ssl",
     "ca-certificates",
 )
-SANDBOX_DIRS = ("/sandbox", "/sandbox/lib", "/sandbox/venv", "/sandbox/venv/bin")
+SANDBOX_DIRS = ("/etc", "/sandbox", "/sandbox/lib", "/sandbox/venv", "/sandbox/venv/bin")
 ROOT_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 
@@ -59,6 +61,7 @@ class Launch:
     argv: list[str]
     env: dict[str, str]
     cwd: str | None
+    fds: tuple[int, ...] = ()  # to pass to the process, and close once it has started
 
 
 def clean_environment(pythonpath: str, extra: dict[str, str] | None = None) -> dict[str, str]:
@@ -126,6 +129,8 @@ class Bubblewrap:
                 "--gid",
                 str(os.getgid()),
             ]
+        for directory in SANDBOX_DIRS:  # mount points bwrap would otherwise create as 0700
+            args += ["--perms", "0755", "--dir", directory]
         args += ["--ro-bind", "/usr", "/usr"]
         for name in ROOT_LINKS:
             host = Path("/") / name
@@ -141,8 +146,6 @@ class Bubblewrap:
             args += ["--ro-bind", str(work / name), f"/etc/{name}"]
         args += ["--proc", "/proc", "--dev", "/dev"]
         args += ["--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
-        for directory in SANDBOX_DIRS:  # mount points bwrap would otherwise create as 0700
-            args += ["--perms", "0755", "--dir", directory]
         python, env_extra = _python_environment(args, work)
         args += ["--ro-bind", str(mounts.harness_dir), "/sandbox/lib/harness"]
         if mounts.organiser_harness:
@@ -153,13 +156,17 @@ class Bubblewrap:
             ]
         args += ["--ro-bind", str(mounts.model_dir), "/sandbox/submission"]
         args += ["--ro-bind", str(mounts.input_dir), "/sandbox/input"]
+        fds: tuple[int, ...] = ()
+        if self.privileged and (seccomp := filter_fd()) is not None:
+            args += ["--add-seccomp-fd", str(seccomp)]
+            fds = (seccomp,)
         if self.privileged:
             drop = [str(SANDBOX_UID)] * 2
             args += [self.setpriv, "--reuid", drop[0], "--regid", drop[1], "--clear-groups"]
             args += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
         argv = args + [python, "-B", "-s", "-m", "harness.serve", *harness_args]
         argv += ["--input", "/sandbox/input", "--model", "/sandbox/submission"]
-        return Launch(argv, clean_environment("/sandbox/lib", env_extra), None)
+        return Launch(argv, clean_environment("/sandbox/lib", env_extra), None, fds)
 
 
 def _identity_files() -> dict[str, str]:

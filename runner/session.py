@@ -92,11 +92,11 @@ class HarnessProcess:
                 stdin=subprocess.DEVNULL,
                 stdout=log_write,
                 stderr=log_write,
-                pass_fds=(cmd_read, result_write),
+                pass_fds=(cmd_read, result_write, *launch.fds),
                 start_new_session=True,
             )
         finally:
-            for fd in (cmd_read, result_write, log_write):
+            for fd in (cmd_read, result_write, log_write, *launch.fds):
                 os.close(fd)
         try:
             os.sched_setaffinity(self.popen.pid, {self.cpu})
@@ -130,7 +130,7 @@ class HarnessProcess:
         except (BrokenPipeError, OSError):
             raise self._died() from None
 
-    def _read(self, n: int, deadline: float) -> bytes:
+    def _read(self, n: int, deadline: float) -> bytearray:
         view = memoryview(bytearray(n))
         got = 0
         poller = select.poll()
@@ -144,13 +144,13 @@ class HarnessProcess:
             if k == 0:
                 raise self._died()
             got += k
-        return view.obj
+        return view.obj  # the bytearray itself: a 1 MB result is not copied again
 
-    def receive(self, deadline: float) -> tuple[dict, bytes]:
+    def receive(self, deadline: float) -> tuple[dict, bytearray]:
         """The next frame; HarnessError for an error frame."""
         try:
-            header_bytes, payload_bytes = decode_prefix(bytes(self._read(PREFIX.size, deadline)))
-            header = decode_header(bytes(self._read(header_bytes, deadline)))
+            header_bytes, payload_bytes = decode_prefix(self._read(PREFIX.size, deadline))
+            header = decode_header(self._read(header_bytes, deadline))
         except ProtocolError:
             self.kill()
             raise HarnessError(
@@ -159,7 +159,7 @@ class HarnessProcess:
                     "message": "the harness pipe was written to by something else",
                 }
             ) from None
-        payload = bytes(self._read(payload_bytes, deadline)) if payload_bytes else b""
+        payload = self._read(payload_bytes, deadline) if payload_bytes else b""
         if header.get("type") == "error":
             self.stop()
             raise HarnessError(header)

@@ -22,10 +22,15 @@ class ProtocolError(Exception):
     """The other side sent something that is not a frame."""
 
 
-def encode_frame(header: dict, payload: bytes = b"") -> bytes:
-    """One frame: the length prefix, the JSON header, then the payload."""
+def encode_head(header: dict, payload_bytes: int) -> bytes:
+    """The length prefix and the JSON header of a frame carrying payload_bytes of payload."""
     text = json.dumps(header, separators=(",", ":")).encode()
-    return PREFIX.pack(len(text), len(payload)) + text + payload
+    return PREFIX.pack(len(text), payload_bytes) + text
+
+
+def encode_frame(header: dict, payload: bytes = b"") -> bytes:
+    """One whole frame: the length prefix, the JSON header, then the payload."""
+    return encode_head(header, len(payload)) + payload
 
 
 def decode_prefix(prefix: bytes) -> tuple[int, int]:
@@ -47,10 +52,15 @@ def decode_header(text: bytes) -> dict:
 
 
 def write_frame(fd: int, header: dict, payload: bytes = b"") -> None:
-    """Write one frame to a blocking file descriptor."""
-    view = memoryview(encode_frame(header, payload))
-    while view:
-        view = view[os.write(fd, view) :]
+    """Write one frame to a blocking file descriptor (the payload is not copied)."""
+    body = memoryview(payload).cast("B")
+    parts = [memoryview(encode_head(header, len(body))), body]
+    while parts:
+        written = os.writev(fd, parts)
+        while parts and written >= len(parts[0]):
+            written -= len(parts.pop(0))
+        if parts:
+            parts[0] = parts[0][written:]
 
 
 def read_exactly(fd: int, n: int) -> bytes:

@@ -16,6 +16,7 @@ setup, load, run, result; the traceback goes to stderr (the log tail) and the pr
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import json
 import os
@@ -117,6 +118,7 @@ def serve(channel: Channel, harness, model, input_dir: str) -> None:
                 loaded = harness.load_task(task, input_dir)
             except BaseException as exc:
                 channel.fail("load", exc, task)
+            gc.collect()  # the garbage of loading is not the timed call's to collect
             channel.send({"type": "ready", "task": task})
         elif command.get("cmd") == "go":
             try:

@@ -1,0 +1,129 @@
+"""Synthetic phase data and submission zips for the runner tests (small, so the suite stays fast)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import textwrap
+import zipfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from runner import Limits, run_submission
+from runner.sandbox import SANDBOX_UID, find_bubblewrap
+
+EVENTS = (1000, 1001)
+N_HITS = 300
+TRUTH_MARKER = "TRUTH-5f1gma-only-on-the-host"
+
+needs_bwrap = pytest.mark.skipif(find_bubblewrap() is None, reason="bubblewrap is not installed")
+
+# Short limits: every sandbox rule is hit within seconds.
+FAST = Limits(time_limit_s=30, memory_limit_mb=1024, max_processes=32, max_output_mb=8, cpu=0)
+
+
+def write_trackml_event(directory: Path, event_id: int, n_hits: int, seed: int = 0) -> None:
+    """A tiny event in the official TrackML file format (positions in mm)."""
+    rng = np.random.default_rng(seed + event_id)
+    hit_id = np.arange(1, n_hits + 1)
+    hits = pd.DataFrame(
+        {
+            "hit_id": hit_id,
+            "x": rng.normal(0, 300, n_hits),
+            "y": rng.normal(0, 300, n_hits),
+            "z": rng.normal(0, 1000, n_hits),
+            "volume_id": 8,
+            "layer_id": 2 * rng.integers(1, 5, n_hits),
+            "module_id": rng.integers(1, 100, n_hits),
+        }
+    )
+    cells = pd.DataFrame(
+        {"hit_id": hit_id, "ch0": rng.integers(0, 100, n_hits), "ch1": 3, "value": 0.1}
+    )
+    hits.to_csv(directory / f"event{event_id:09d}-hits.csv", index=False)
+    cells.to_csv(directory / f"event{event_id:09d}-cells.csv", index=False)
+
+
+@pytest.fixture
+def phase(tmp_path) -> dict[str, Path]:
+    """A phase on the host: input/ (what the sandbox sees), truth/ next to it (what it must not)."""
+    input_dir, truth_dir = tmp_path / "phase" / "input", tmp_path / "phase" / "truth"
+    input_dir.mkdir(parents=True)
+    truth_dir.mkdir()
+    for event_id in EVENTS:
+        write_trackml_event(input_dir, event_id, N_HITS)
+        (truth_dir / f"event{event_id:09d}-truth.csv").write_text(
+            f"hit_id,particle_id\n1,{TRUTH_MARKER}\n"
+        )
+    media = tmp_path / "media"
+    media.mkdir(exist_ok=True)
+    (media / "other-team-submission.zip").write_text(TRUTH_MARKER)
+    return {"input": input_dir, "truth": truth_dir, "root": tmp_path, "media": media}
+
+
+def make_zip(path: Path, files: dict[str, str | bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return path
+
+
+def submission(body: str) -> str:
+    """submission.py source: imports, then the dedented body (which defines class Model)."""
+    return "import json, os, sys, time\nimport numpy as np\n" + textwrap.dedent(body)
+
+
+def tree_digest(root: Path, skip: Path | None = None) -> dict[str, str]:
+    """sha256 of every file under root (except under skip), to prove nothing changed."""
+    digest = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and not (skip and path.is_relative_to(skip)):
+            digest[str(path.relative_to(root))] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digest
+
+
+def sandbox_processes() -> list[int]:
+    """Processes of the sandbox user still alive on the host (there must be none after a run)."""
+    if os.geteuid() != 0:
+        return []
+    alive = []
+    for entry in os.scandir("/proc"):
+        if entry.name.isdigit():
+            try:
+                status = Path(entry.path, "status").read_text()
+            except OSError:
+                continue
+            uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
+            if int(uid) == SANDBOX_UID:
+                alive.append(int(entry.name))
+    return alive
+
+
+@pytest.fixture
+def run_code(phase, tmp_path):
+    """Run submission.py source (or a files dict) in the sandbox on the phase; check the host after."""
+
+    def run(
+        source: str | dict,
+        limits: Limits = FAST,
+        harness: str = "trackml",
+        input_dir: Path | None = None,
+        **kwargs,
+    ):
+        files = {"submission.py": source} if isinstance(source, str) else source
+        code = make_zip(tmp_path / "code.zip", files)
+        output = tmp_path / "output"
+        before = tree_digest(phase["root"], skip=output)
+        report = run_submission(
+            code, input_dir or phase["input"], output, harness=harness, limits=limits, **kwargs
+        )
+        assert tree_digest(phase["root"], skip=output) == before, (
+            "the run changed files on the host"
+        )
+        assert sandbox_processes() == [], "sandbox processes survived the run"
+        return report
+
+    return run
