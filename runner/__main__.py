@@ -1,8 +1,12 @@
-"""``python -m runner run --code PATH --input DIR --output DIR``: run one code submission, print the JSON report.
+"""The runner's command line.
 
-The same code path as the site's ``sandbox`` queue, so a participant can reproduce the
-server's verdict and timings locally. Exit status 0 when the submission ran ok, 1 when it
-failed, 2 when it could not be run at all (no sandbox, bad input directory).
+``python -m runner run --code PATH --input DIR --output DIR`` runs one code submission and
+prints the JSON report: the same code path as the site's ``sandbox`` queue, so a participant
+can reproduce the server's verdict and timings locally. Exit status 0 when the submission
+ran ok, 1 when it failed, 2 when it could not be run at all (no sandbox, bad input directory).
+
+``python -m runner check`` runs a probe submission that checks the sandbox rules from the
+inside; exit status 0 when this machine can run code submissions.
 """
 
 from __future__ import annotations
@@ -14,6 +18,8 @@ import sys
 from pathlib import Path
 
 from runner import Limits, SandboxUnavailable, run_submission
+from runner.sandbox import confinement
+from runner.selfcheck import self_check
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -55,8 +61,11 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="run WITHOUT the sandbox when bubblewrap is missing (only for your own code)",
     )
+    commands.add_parser("check", help="check that this machine's sandbox works")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(message)s")
+    if args.command == "check":
+        return check()
     try:
         limits = Limits(
             time_limit_s=args.time_limit,
@@ -76,6 +85,21 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     print(json.dumps(report.to_dict(), indent=2))
     return 0 if report.ok else 1
+
+
+def check() -> int:
+    try:
+        report = self_check(confinement(allow_unconfined=False), Limits(time_limit_s=60))
+    except SandboxUnavailable as exc:
+        print(f"sandbox unavailable: {exc}", file=sys.stderr)
+        return 2
+    if report.ok:
+        print(
+            f"sandbox ok: bubblewrap confines code submissions (start-up {report.stage_seconds['setup']:.2f} s)"
+        )
+        return 0
+    print(f"sandbox check FAILED: {report.reason}\n{report.log_tail}", file=sys.stderr)
+    return 1
 
 
 if __name__ == "__main__":

@@ -15,6 +15,8 @@ import pytest
 import runner.sandbox
 from runner import Limits, RunReport, SandboxUnavailable, run_submission
 from runner.__main__ import main as runner_main
+from runner.sandbox import Unconfined
+from runner.selfcheck import self_check
 
 from .conftest import EVENTS, FAST, N_HITS, make_zip, needs_bwrap, submission
 
@@ -311,3 +313,14 @@ def test_limits_reject_nonsense():
     with pytest.raises(ValueError, match="Limits.cpu"):
         Limits(cpu=-1)
     assert Limits(time_limit_s=12.5).cpu_seconds == 13 and Limits(cpu_time_s=2).cpu_seconds == 2
+
+
+@needs_bwrap
+def test_self_check_passes_here_and_would_catch_an_open_sandbox(capsys, monkeypatch):
+    assert runner_main(["check"]) == 0
+    assert "sandbox ok" in capsys.readouterr().out
+    open_sandbox = self_check(Unconfined(), FAST)  # the probe itself must be able to fail
+    assert open_sandbox.status == "failed" and "Model(model_dir) failed: AssertionError" in open_sandbox.reason
+    monkeypatch.setattr(runner.sandbox, "find_bubblewrap", lambda: None)
+    assert runner_main(["check"]) == 2
+    assert "apt-get install bubblewrap" in capsys.readouterr().err
