@@ -2,7 +2,8 @@
 
 Resolutions are those of a general-purpose LHC detector around 2012 (energies in GeV):
 electrons and muons sigma(pT)/pT = 1.5% (+) 0.03% pT; hadronic taus 8% (+) 55%/sqrt(pT);
-jets sqrt((4/pT)^2 + 0.75^2/pT + 0.05^2), with |eta| < 4.5 and pT > 30 GeV to count. The
+jets sqrt((4/pT)^2 + 0.75^2/pT + 0.05^2), with |eta| < 4.5 and pT > 30 GeV to count.
+Directions are measured exactly (angular resolutions are negligible for these features). The
 missing transverse momentum is minus the vector sum of everything measured (leptons, taus,
 all jets, the soft recoil measured with a response below one) plus pile-up noise of
 0.55 sqrt(sum ET_soft) per component. The selection is a single-lepton trigger and the
@@ -28,7 +29,7 @@ TRACKER_ETA_MAX = 2.5
 DELTA_R_MIN = 0.2
 SOFT_RESPONSE = 0.8  # calorimeter response to the unclustered soft recoil
 PILEUP_SUMET = (3.0, 28.0)  # Gamma(shape, scale in GeV) of underlying event and pile-up sum ET
-MET_NOISE = 0.55  # GeV^(1/2): MET resolution per component is MET_NOISE * sqrt(sum ET soft)
+MET_NOISE = 0.8  # GeV^(1/2): MET resolution per component is MET_NOISE * sqrt(sum ET soft)
 
 
 @dataclass
@@ -43,12 +44,13 @@ class RecoEvents:
     sumet: np.ndarray  # (n,) scalar sum of transverse energy
 
 
-def smear_pt(rng, p: np.ndarray, relative_sigma: np.ndarray, angle_sigma: float = 0.0):
-    """Scale the transverse momentum by 1 + N(0, relative_sigma), keeping the mass."""
+def smear_pt(rng, p: np.ndarray, relative_sigma: np.ndarray) -> np.ndarray:
+    """Scale momenta by 1 + N(0, relative_sigma) (at least 0.05), keeping direction and mass."""
     scale = np.maximum(1.0 + relative_sigma * rng.standard_normal(relative_sigma.shape), 0.05)
-    eta = kin.eta(p) + angle_sigma * rng.standard_normal(scale.shape)
-    phi = kin.phi(p) + angle_sigma * rng.standard_normal(scale.shape)
-    return kin.from_pt_eta_phi_m(kin.pt(p) * scale, eta, phi, kin.mass(p))
+    m2 = np.maximum(p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1), 0.0)
+    momentum = p[..., 1:] * scale[..., None]
+    energy = np.sqrt(m2 + np.sum(momentum**2, axis=-1))
+    return np.concatenate([energy[..., None], momentum], axis=-1)
 
 
 def lepton_resolution(pt):
@@ -68,10 +70,9 @@ def measure(rng: np.random.Generator, truth: TruthEvents) -> RecoEvents:
     """Apply the detector response to generator-level events."""
     n = len(truth.lepton)
     lepton = smear_pt(rng, truth.lepton, lepton_resolution(kin.pt(truth.lepton)))
-    tau = smear_pt(rng, truth.tau, tau_resolution(kin.pt(truth.tau)), 0.005)
+    tau = smear_pt(rng, truth.tau, tau_resolution(kin.pt(truth.tau)))
     present = truth.partons[..., 0] > 0
-    jets = smear_pt(rng, truth.partons, jet_resolution(kin.pt(truth.partons)), 0.02)
-    jets[~present] = 0.0
+    jets = smear_pt(rng, truth.partons, jet_resolution(kin.pt(truth.partons)))
     jet_pt, jet_eta = kin.pt(jets), np.abs(kin.eta(jets))
     in_calorimeter = present & (jet_eta < CALORIMETER_ETA_MAX)
     counted = in_calorimeter & (jet_pt > JET_PT_MIN) & (jet_eta < JET_ETA_MAX)

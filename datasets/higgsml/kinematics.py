@@ -1,16 +1,47 @@
 """Four-vectors as NumPy arrays of shape (..., 4) holding (E, px, py, pz) in GeV.
 
 The z axis is the beam line; pseudorapidity eta = -ln tan(theta / 2), azimuth phi in
-(-pi, pi] radians. Every function works on whole arrays of events at once.
+(-pi, pi] radians. Every function works on whole arrays of events at once. The three
+hottest operations (building four-vectors, two-body decays, decays in flight) run as
+compiled loops; each has a plain NumPy twin (``*_numpy``) that the tests use as oracle.
 """
 
 from __future__ import annotations
 
+import math
+
+import numba
 import numpy as np
+
+
+def _flat(*arrays):
+    """Broadcast float arrays and return them flattened, contiguous, plus the common shape."""
+    arrays = np.broadcast_arrays(*(np.asarray(a, dtype=np.float64) for a in arrays))
+    return [np.ascontiguousarray(a).reshape(-1) for a in arrays], arrays[0].shape
+
+
+@numba.njit(cache=True)
+def _from_pt_eta_phi_m(pt, eta, phi, m):
+    out = np.empty((pt.shape[0], 4))
+    for i in range(pt.shape[0]):
+        px = pt[i] * math.cos(phi[i])
+        py = pt[i] * math.sin(phi[i])
+        pz = pt[i] * math.sinh(eta[i])
+        out[i, 0] = math.sqrt(px * px + py * py + pz * pz + m[i] * m[i])
+        out[i, 1] = px
+        out[i, 2] = py
+        out[i, 3] = pz
+    return out
 
 
 def from_pt_eta_phi_m(pt, eta, phi, m) -> np.ndarray:
     """Four-vectors from transverse momentum (GeV), pseudorapidity, azimuth and mass (GeV)."""
+    flat, shape = _flat(pt, eta, phi, m)
+    return _from_pt_eta_phi_m(*flat).reshape(*shape, 4)
+
+
+def from_pt_eta_phi_m_numpy(pt, eta, phi, m) -> np.ndarray:
+    """NumPy twin of :func:`from_pt_eta_phi_m`."""
     pt, eta, phi, m = np.broadcast_arrays(
         *(np.asarray(a, dtype=np.float64) for a in (pt, eta, phi, m))
     )
@@ -37,8 +68,9 @@ def phi(p: np.ndarray) -> np.ndarray:
 
 def eta(p: np.ndarray) -> np.ndarray:
     """Pseudorapidity; +-inf along the beam, 0 for a null vector."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.arcsinh(np.nan_to_num(p[..., 3] / pt(p)))
+    transverse = pt(p)
+    ratio = np.divide(p[..., 3], transverse, out=np.zeros_like(transverse), where=transverse > 0)
+    return np.arcsinh(ratio)
 
 
 def mass(p: np.ndarray) -> np.ndarray:
@@ -50,6 +82,21 @@ def mass(p: np.ndarray) -> np.ndarray:
 def delta_phi(phi1, phi2) -> np.ndarray:
     """Azimuthal difference phi1 - phi2 folded into [-pi, pi)."""
     return np.mod(np.asarray(phi1) - phi2 + np.pi, 2.0 * np.pi) - np.pi
+
+
+@numba.njit(cache=True)
+def _boost(q0, q1, q2, q3, parent, out):
+    """Write into ``out`` (4,) the boost of (q0, q1, q2, q3) from the rest frame of ``parent``."""
+    energy = parent[0]
+    bx, by, bz = parent[1] / energy, parent[2] / energy, parent[3] / energy
+    m2 = energy * energy - parent[1] ** 2 - parent[2] ** 2 - parent[3] ** 2
+    gamma = energy / math.sqrt(max(m2, 0.0))
+    bq = bx * q1 + by * q2 + bz * q3
+    factor = gamma * gamma / (gamma + 1.0) * bq + gamma * q0
+    out[0] = gamma * (q0 + bq)
+    out[1] = q1 + factor * bx
+    out[2] = q2 + factor * by
+    out[3] = q3 + factor * bz
 
 
 def boost_from_rest(q: np.ndarray, parent: np.ndarray) -> np.ndarray:
@@ -75,7 +122,10 @@ def unit_directions(cos_theta, phi_angle) -> np.ndarray:
 
 
 def directions_about(axis: np.ndarray, cos_theta, phi_angle) -> np.ndarray:
-    """Unit three-vectors at polar angle acos(cos_theta) and azimuth phi about ``axis``."""
+    """Unit three-vectors at polar angle acos(cos_theta) and azimuth phi about ``axis`` (n, 3).
+
+    The azimuth is counted from n x z (n x x when the axis is within 26 degrees of the beam).
+    """
     n = axis / np.linalg.norm(axis, axis=-1, keepdims=True)
     helper = np.where(np.abs(n[..., 2:3]) < 0.9, [0.0, 0.0, 1.0], [1.0, 0.0, 0.0])
     u = np.cross(n, helper)
@@ -89,6 +139,55 @@ def directions_about(axis: np.ndarray, cos_theta, phi_angle) -> np.ndarray:
     )
 
 
+@numba.njit(cache=True)
+def _decay_in_flight(parent, energy, momentum, cos_theta, phi_angle):
+    out = np.empty((parent.shape[0], 4))
+    for i in range(parent.shape[0]):
+        norm = math.sqrt(parent[i, 1] ** 2 + parent[i, 2] ** 2 + parent[i, 3] ** 2)
+        nx, ny, nz = parent[i, 1] / norm, parent[i, 2] / norm, parent[i, 3] / norm
+        if abs(nz) < 0.9:  # u = n x z
+            ux, uy, uz = ny, -nx, 0.0
+        else:  # u = n x x
+            ux, uy, uz = 0.0, nz, -ny
+        norm = math.sqrt(ux * ux + uy * uy + uz * uz)
+        ux, uy, uz = ux / norm, uy / norm, uz / norm
+        vx, vy, vz = ny * uz - nz * uy, nz * ux - nx * uz, nx * uy - ny * ux
+        c = cos_theta[i]
+        s = math.sqrt(max(1.0 - c * c, 0.0))
+        cp, sp = s * math.cos(phi_angle[i]), s * math.sin(phi_angle[i])
+        p = momentum[i]
+        _boost(
+            energy[i],
+            p * (c * nx + cp * ux + sp * vx),
+            p * (c * ny + cp * uy + sp * vy),
+            p * (c * nz + cp * uz + sp * vz),
+            parent[i],
+            out[i],
+        )
+    return out
+
+
+def decay_in_flight(parent: np.ndarray, energy, momentum, cos_theta, phi_angle) -> np.ndarray:
+    """Lab four-vectors (n, 4) of daughters of moving ``parent`` (n, 4) particles.
+
+    In the parent rest frame the daughter has ``energy`` and ``momentum`` (GeV) at polar
+    angle acos(cos_theta) and azimuth phi about the parent's flight direction (the helicity
+    axis), as :func:`directions_about` defines them.
+    """
+    parent = np.ascontiguousarray(parent, dtype=np.float64)
+    (energy, momentum, cos_theta, phi_angle), _ = _flat(
+        *np.broadcast_arrays(energy, momentum, cos_theta, phi_angle, parent[:, 0])[:4]
+    )
+    return _decay_in_flight(parent, energy, momentum, cos_theta, phi_angle)
+
+
+def decay_in_flight_numpy(parent, energy, momentum, cos_theta, phi_angle) -> np.ndarray:
+    """NumPy twin of :func:`decay_in_flight`."""
+    direction = directions_about(parent[:, 1:], np.asarray(cos_theta), np.asarray(phi_angle))
+    energy, momentum = (np.broadcast_to(a, len(parent))[:, None] for a in (energy, momentum))
+    return boost_from_rest(np.concatenate([energy, momentum * direction], axis=1), parent)
+
+
 def two_body_momentum(m, m1, m2) -> np.ndarray:
     """Daughter momentum (GeV) in the rest frame of a parent of mass m decaying to m1 + m2."""
     m, m1, m2 = (np.asarray(a, dtype=np.float64) for a in (m, m1, m2))
@@ -96,17 +195,49 @@ def two_body_momentum(m, m1, m2) -> np.ndarray:
     return np.sqrt(np.maximum(lam, 0.0)) / (2.0 * m)
 
 
-def two_body_decay(parent: np.ndarray, m1, m2, direction: np.ndarray):
-    """Decay ``parent`` into masses m1, m2 (GeV); ``direction`` is daughter 1's rest-frame unit vector.
+@numba.njit(cache=True)
+def _two_body_decay(parent, m1, m2, cos_theta, phi_angle):
+    out = np.empty((parent.shape[0], 2, 4))
+    for i in range(parent.shape[0]):
+        m2_parent = parent[i, 0] ** 2 - parent[i, 1] ** 2 - parent[i, 2] ** 2 - parent[i, 3] ** 2
+        lam = (m2_parent - (m1[i] + m2[i]) ** 2) * (m2_parent - (m1[i] - m2[i]) ** 2)
+        p = math.sqrt(max(lam, 0.0)) / (2.0 * math.sqrt(m2_parent))
+        c = cos_theta[i]
+        s = math.sqrt(max(1.0 - c * c, 0.0))
+        dx, dy, dz = p * s * math.cos(phi_angle[i]), p * s * math.sin(phi_angle[i]), p * c
+        _boost(math.sqrt(p * p + m1[i] * m1[i]), dx, dy, dz, parent[i], out[i, 0])
+        _boost(math.sqrt(p * p + m2[i] * m2[i]), -dx, -dy, -dz, parent[i], out[i, 1])
+    return out
 
-    Returns the two daughters' four-vectors in the parent's (lab) frame.
+
+def two_body_decay(parent: np.ndarray, m1, m2, cos_theta, phi_angle):
+    """Decay ``parent`` (n, 4) into masses m1, m2 (GeV).
+
+    Daughter 1 flies at polar angle acos(cos_theta) and azimuth phi (about +z) in the
+    parent rest frame. Returns the two daughters' (n, 4) four-vectors in the lab frame.
     """
+    parent = np.ascontiguousarray(parent, dtype=np.float64)
+    (m1, m2, cos_theta, phi_angle), _ = _flat(
+        *np.broadcast_arrays(m1, m2, cos_theta, phi_angle, parent[:, 0])[:4]
+    )
+    out = _two_body_decay(parent, m1, m2, cos_theta, phi_angle)
+    return out[:, 0], out[:, 1]
+
+
+def two_body_decay_numpy(parent: np.ndarray, m1, m2, cos_theta, phi_angle):
+    """NumPy twin of :func:`two_body_decay`."""
+    direction = unit_directions(np.asarray(cos_theta), np.asarray(phi_angle))
     p = two_body_momentum(mass(parent), m1, m2)[..., None]
     m1 = np.broadcast_to(np.asarray(m1, dtype=np.float64), p.shape[:-1])[..., None]
     m2 = np.broadcast_to(np.asarray(m2, dtype=np.float64), p.shape[:-1])[..., None]
     q1 = np.concatenate([np.sqrt(p * p + m1 * m1), p * direction], axis=-1)
     q2 = np.concatenate([np.sqrt(p * p + m2 * m2), -p * direction], axis=-1)
     return boost_from_rest(q1, parent), boost_from_rest(q2, parent)
+
+
+def isotropic(rng: np.random.Generator, n: int):
+    """(cos theta, phi) of ``n`` isotropic directions."""
+    return rng.uniform(-1.0, 1.0, n), rng.uniform(-np.pi, np.pi, n)
 
 
 def sample_power_law(rng: np.random.Generator, x_min: float, index: float, size) -> np.ndarray:

@@ -8,10 +8,13 @@ fraction x of the tau momentum, so the missing transverse momentum is
 
 The scan runs over x_lep on a grid; for each value the best x_had follows in closed form and
 the likelihood is Gaussian in the MET mismatch (resolution ``MET_SIGMA * sqrt(sum ET)``),
-times the decay spectra of x: (5 - 9x^2 + 4x^3)/3 for tau -> l nu nu and flat for
-tau -> hadrons nu. The estimate is the likelihood-weighted geometric mean of m_tautau. The
-estimator fails (returns ``UNDEFINED``) when no point of the scan matches the MET within
-``CHI2_MAX``: then the MET is not compatible with two taus, as in W + jets.
+times prior densities of x_lep and x_had. The priors are Beta distributions describing
+selected events: the lepton and tau pT thresholds keep taus whose visible products carry
+most of the momentum (the bare decay spectra, (5 - 9x^2 + 4x^3)/3 for tau -> l nu nu and
+flat for tau -> hadrons nu, would pull the estimate high). The estimate is the
+posterior-weighted geometric mean of m_tautau. The estimator fails (returns ``UNDEFINED``)
+when no point of the scan matches the MET within ``CHI2_MAX``: then the MET is not
+compatible with two taus, as in W + jets.
 
 ``mass_mmc`` is the compiled kernel; ``mass_mmc_numpy`` is its plain NumPy twin.
 """
@@ -26,9 +29,11 @@ import numpy as np
 UNDEFINED = -999.0
 GRID = 40  # points in x_lep
 X_MIN = 0.025  # smallest visible momentum fraction scanned
-MET_SIGMA = 0.45  # GeV^(1/2): MET resolution sqrt(sum ET) coefficient assumed by the fit
+MET_SIGMA = 0.6  # GeV^(1/2): MET resolution sqrt(sum ET) coefficient assumed by the fit
 SIGMA_FLOOR = 4.0  # GeV
-CHI2_MAX = 4.0
+CHI2_MAX = 12.0
+LEPTON_PRIOR = (5.0, 3.0)  # Beta(a, b) of x_lep for selected events
+HADRON_PRIOR = (2.0, 1.0)  # Beta(a, b) of x_had for selected events
 
 
 def x_grid() -> np.ndarray:
@@ -36,13 +41,14 @@ def x_grid() -> np.ndarray:
     return X_MIN + (1.0 - X_MIN) * (np.arange(GRID) + 0.5) / GRID
 
 
-def leptonic_prior(x):
-    """Density of the visible fraction of a leptonic tau decay (collinear limit, unpolarised)."""
-    return (5.0 - 9.0 * x * x + 4.0 * x * x * x) / 3.0
+def beta_shape(x, shape):
+    """Unnormalised Beta density x^(a-1) (1-x)^(b-1)."""
+    a, b = shape
+    return x ** (a - 1.0) * (1.0 - x) ** (b - 1.0)
 
 
 @numba.njit(cache=True)
-def _scan_event(p1x, p1y, p2x, p2y, metx, mety, sigma, log_mvis, xs, priors):
+def _scan_event(p1x, p1y, p2x, p2y, metx, mety, sigma, log_mvis, xs, priors, had_a, had_b):
     """Return (estimate, min chi2) for one event; estimate is nan when nothing is compatible."""
     p2sq = p2x * p2x + p2y * p2y
     b_max = 1.0 / xs[0] - 1.0
@@ -60,7 +66,8 @@ def _scan_event(p1x, p1y, p2x, p2y, metx, mety, sigma, log_mvis, xs, priors):
         chi2 = (dx * dx + dy * dy) / (sigma * sigma)
         chi2_min = min(chi2_min, chi2)
         x2 = 1.0 / (1.0 + b)
-        w = math.exp(-0.5 * chi2) * priors[k] * x2 * x2
+        # prior of x_had times the Jacobian |dx_had/db| = x_had^2
+        w = math.exp(-0.5 * chi2) * priors[k] * x2 ** (had_a + 1.0) * (1.0 - x2) ** (had_b - 1.0)
         sum_w += w
         sum_wlog += w * (log_mvis - 0.5 * math.log(xs[k] * x2))
     if sum_w <= 0.0:
@@ -69,13 +76,13 @@ def _scan_event(p1x, p1y, p2x, p2y, metx, mety, sigma, log_mvis, xs, priors):
 
 
 @numba.njit(cache=True)
-def _scan(p1, p2, met, sigma, log_mvis, xs, priors, chi2_max):
+def _scan(p1, p2, met, sigma, log_mvis, xs, priors, had_a, had_b, chi2_max):
     n = p1.shape[0]
     out = np.empty(n)
     for i in range(n):
         m, chi2_min = _scan_event(
             p1[i, 0], p1[i, 1], p2[i, 0], p2[i, 1], met[i, 0], met[i, 1],
-            sigma[i], log_mvis[i], xs, priors,
+            sigma[i], log_mvis[i], xs, priors, had_a, had_b,
         )  # fmt: skip
         out[i] = m if (chi2_min <= chi2_max and m == m) else -999.0
     return out
@@ -95,7 +102,7 @@ def _inputs(lepton, tau, met, sumet):
         sigma,
         log_mvis,
         xs,
-        leptonic_prior(xs),
+        beta_shape(xs, LEPTON_PRIOR),
     )
 
 
@@ -105,7 +112,7 @@ def mass_mmc(lepton, tau, met, sumet) -> np.ndarray:
     lepton, tau: (n, 4) visible four-vectors (E, px, py, pz) in GeV; met: (n, 2) missing
     transverse momentum in GeV; sumet: (n,) scalar transverse energy sum in GeV.
     """
-    return _scan(*_inputs(lepton, tau, met, sumet), CHI2_MAX)
+    return _scan(*_inputs(lepton, tau, met, sumet), *HADRON_PRIOR, CHI2_MAX)
 
 
 def mass_mmc_numpy(lepton, tau, met, sumet) -> np.ndarray:
@@ -122,7 +129,8 @@ def mass_mmc_numpy(lepton, tau, met, sumet) -> np.ndarray:
         chi2 = np.sum((r - b[:, None] * p2) ** 2, axis=1) / sigma**2
         chi2_min = np.minimum(chi2_min, chi2)
         x2 = 1.0 / (1.0 + b)
-        w = np.exp(-0.5 * chi2) * prior * x2 * x2
+        had_a, had_b = HADRON_PRIOR
+        w = np.exp(-0.5 * chi2) * prior * x2 ** (had_a + 1.0) * (1.0 - x2) ** (had_b - 1.0)
         sum_w += w
         sum_wlog += w * (log_mvis - 0.5 * np.log(x1 * x2))
     with np.errstate(invalid="ignore", divide="ignore"):

@@ -14,7 +14,7 @@ initial-state radiation (ISR) partons and a soft intrinsic kT.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
@@ -29,6 +29,9 @@ B_MASS = 4.8  # GeV
 Z_TAU_POLARISATION = -0.147  # mean tau- helicity in Z decays
 MAX_PARTONS = 7  # jets-to-be per event: up to 4 from t tbar decays plus 3 ISR partons
 MAX_ISR = 3
+# Generator-level filter, looser than the selection by more than three resolutions, so
+# that it only spares the detector simulation of events that could never be selected.
+LEPTON_FILTER_PT, TAU_FILTER_PT, FILTER_ETA = 23.0, 14.0, 2.6  # GeV, GeV, |eta|
 
 
 @dataclass
@@ -42,6 +45,11 @@ class TruthEvents:
     invisible: np.ndarray  # (n, 4) sum of the neutrinos
     soft: np.ndarray  # (n, 2) unclustered soft recoil (px, py)
 
+    def filtered(self) -> TruthEvents:
+        """The events whose lepton and visible tau pass the generator-level filter."""
+        keep = passes_filter(self.lepton, LEPTON_FILTER_PT) & passes_filter(self.tau, TAU_FILTER_PT)
+        return TruthEvents(*(getattr(self, f.name)[keep] for f in fields(self)))
+
 
 @dataclass(frozen=True)
 class Radiation:
@@ -54,31 +62,49 @@ class Radiation:
     kt_sigma: float = 4.0  # GeV, intrinsic soft kT per transverse component
 
 
+@dataclass
+class Emission:
+    """ISR of n events: partons' pT and azimuth (n, MAX_ISR; pT 0 when absent), soft kT (n, 2).
+
+    Only transverse momenta shape the recoil, so pseudorapidities and masses are drawn by
+    :meth:`partons` for the events that survive the generator filter.
+    """
+
+    model: Radiation
+    pt: np.ndarray
+    phi: np.ndarray
+    soft: np.ndarray
+
+    def transverse(self) -> np.ndarray:
+        """Summed transverse momentum (n, 2) of the partons and the soft kT (GeV)."""
+        px = np.sum(self.pt * np.cos(self.phi), axis=1)
+        py = np.sum(self.pt * np.sin(self.phi), axis=1)
+        return np.stack([px, py], axis=1) + self.soft
+
+    def partons(self, rng: np.random.Generator, kept: np.ndarray) -> np.ndarray:
+        """Four-vectors (k, MAX_ISR, 4) of the partons of the events ``kept`` (indices)."""
+        pt, phi = self.pt[kept], self.phi[kept]
+        eta = np.clip(rng.normal(0.0, self.model.eta_width, pt.shape), -6.0, 6.0)
+        return kin.from_pt_eta_phi_m(pt, eta, phi, pt * rng.uniform(0.04, 0.15, pt.shape))
+
+
 def pad_partons(*groups: np.ndarray) -> np.ndarray:
     """Stack (n, 4) or (n, k, 4) parton arrays into (n, MAX_PARTONS, 4), zero-padded."""
     parts = [g[:, None, :] if g.ndim == 2 else g for g in groups]
-    stacked = np.concatenate(parts, axis=1) if parts else np.zeros((0, 0, 4))
+    stacked = np.concatenate(parts, axis=1)
     n, k = stacked.shape[:2]
     out = np.zeros((n, MAX_PARTONS, 4))
     out[:, :k] = stacked[:, :MAX_PARTONS]
     return out
 
 
-def radiate(rng: np.random.Generator, n: int, model: Radiation, minimum: int = 0):
-    """ISR partons (n, MAX_ISR, 4) and soft kT (n, 2); at least ``minimum`` partons per event."""
-    count = np.minimum(minimum + rng.poisson(model.mean_partons, n), MAX_ISR)
+def radiate(rng: np.random.Generator, n: int, model: Radiation) -> Emission:
+    """Draw the ISR of ``n`` events."""
+    count = np.minimum(rng.poisson(model.mean_partons, n), MAX_ISR)
     pt = kin.sample_power_law(rng, model.pt_min, model.index, (n, MAX_ISR))
     pt *= np.arange(MAX_ISR)[None, :] < count[:, None]
-    eta = np.clip(rng.normal(0.0, model.eta_width, (n, MAX_ISR)), -6.0, 6.0)
     phi = rng.uniform(-np.pi, np.pi, (n, MAX_ISR))
-    partons = kin.from_pt_eta_phi_m(pt, eta, phi, pt * rng.uniform(0.04, 0.15, (n, MAX_ISR)))
-    soft = rng.normal(0.0, model.kt_sigma, (n, 2))
-    return partons, soft
-
-
-def recoil(partons: np.ndarray, soft: np.ndarray) -> np.ndarray:
-    """Transverse momentum (n, 2) balancing the given partons and soft kT."""
-    return -(partons[..., 1:3].sum(axis=1) + soft)
+    return Emission(model, pt, phi, rng.normal(0.0, model.kt_sigma, (n, 2)))
 
 
 def sample_rapidity(rng: np.random.Generator, n: int, width: float) -> np.ndarray:
@@ -97,8 +123,9 @@ def decay_to_taus(rng, boson: np.ndarray, vector: bool):
     n = len(boson)
     u = rng.random(n)
     cos_theta = sample_one_plus_cos2(u) if vector else 2.0 * u - 1.0
-    direction = kin.unit_directions(cos_theta, rng.uniform(-np.pi, np.pi, n))
-    return kin.two_body_decay(boson, taus.TAU_MASS, taus.TAU_MASS, direction)
+    return kin.two_body_decay(
+        boson, taus.TAU_MASS, taus.TAU_MASS, cos_theta, rng.uniform(-np.pi, np.pi, n)
+    )
 
 
 def lepton_masses(rng, n: int):
@@ -107,52 +134,82 @@ def lepton_masses(rng, n: int):
     return is_muon, np.where(is_muon, taus.MUON_MASS, taus.ELECTRON_MASS)
 
 
+def passes_filter(visible: np.ndarray, pt_min: float) -> np.ndarray:
+    """Generator-level filter on a visible object: pT > pt_min (GeV) and |eta| < FILTER_ETA."""
+    return (kin.pt(visible) > pt_min) & (np.abs(kin.eta(visible)) < FILTER_ETA)
+
+
+def may_pass_filter(tau: np.ndarray, pt_min: float) -> np.ndarray:
+    """Taus whose decay products could pass the filter on a visible object (necessary condition).
+
+    Relative to the tau flight direction a decay product carries at most the rest-frame
+    momentum m_tau / 2 transversely and at most E_tau along it, so its pT is below
+    pT_tau E_tau / p_tau + m_tau / 2 and its direction within asin(m_tau / (2 pT)) of the
+    tau's: 0.064 rad for pT > 14 GeV, which keeps |eta| < 2.6 products inside |eta| < 3.2.
+    """
+    momentum = np.sqrt(np.sum(tau[:, 1:] ** 2, axis=1))
+    return (kin.pt(tau) * tau[:, 0] / momentum > pt_min - 0.5 * taus.TAU_MASS) & (
+        np.abs(kin.eta(tau)) < 3.2
+    )
+
+
 def decay_ditau(rng, tau_minus: np.ndarray, tau_plus: np.ndarray, helicity, correlation: float):
-    """One tau decays to a lepton, the other hadronically; returns lepton, tau_vis, neutrinos, is_muon.
+    """One tau decays to a lepton, the other hadronically, keeping events that pass the filter.
 
     ``helicity`` is the tau- helicity per event; the tau+ analysing polarisation is
-    ``correlation * helicity`` (+1 for a vector boson, -1 for the scalar Higgs).
+    ``correlation * helicity`` (+1 for a vector boson, -1 for the scalar Higgs). Returns
+    (indices of the kept events, lepton, visible tau, neutrinos, is_muon) for those events.
     """
     n = len(tau_minus)
-    minus_is_leptonic = (rng.random(n) < 0.5)[:, None]
-    leptonic = np.where(minus_is_leptonic, tau_minus, tau_plus)
-    hadronic = np.where(minus_is_leptonic, tau_plus, tau_minus)
-    pol_minus, pol_plus = helicity, correlation * helicity
-    pol_lep = np.where(minus_is_leptonic[:, 0], pol_minus, pol_plus)
-    pol_had = np.where(minus_is_leptonic[:, 0], pol_plus, pol_minus)
+    minus_is_leptonic = rng.random(n) < 0.5
     is_muon, m_lep = lepton_masses(rng, n)
-    lepton, nu_lep = taus.decay_leptonic(rng, leptonic, pol_lep, m_lep)
-    visible, nu_had = taus.decay_hadronic(rng, hadronic, pol_had)
-    return lepton, visible, nu_lep + nu_had, is_muon
+    leptonic = np.where(minus_is_leptonic[:, None], tau_minus, tau_plus)
+    hadronic = np.where(minus_is_leptonic[:, None], tau_plus, tau_minus)
+    pol_lep = np.where(minus_is_leptonic, 1.0, correlation) * helicity
+    pol_had = np.where(minus_is_leptonic, correlation, 1.0) * helicity
+    kept = np.flatnonzero(
+        may_pass_filter(leptonic, LEPTON_FILTER_PT) & may_pass_filter(hadronic, TAU_FILTER_PT)
+    )
+    lepton, nu_lep = taus.decay_leptonic(rng, leptonic[kept], pol_lep[kept], m_lep[kept])
+    ok = passes_filter(lepton, LEPTON_FILTER_PT)
+    kept, lepton, nu_lep = kept[ok], lepton[ok], nu_lep[ok]
+    visible, nu_had = taus.decay_hadronic(rng, hadronic[kept], pol_had[kept])
+    ok = passes_filter(visible, TAU_FILTER_PT)
+    kept = kept[ok]
+    return kept, lepton[ok], visible[ok], nu_lep[ok] + nu_had[ok], is_muon[kept]
 
 
-def resonance_to_taus(rng, n, masses, partons, soft, rapidity_width, vector, mean_helicity):
-    """A di-tau resonance recoiling against ``partons`` and ``soft``; returns TruthEvents."""
-    px_py = recoil(partons, soft)
+def resonance_to_taus(rng, masses, isr: Emission, rapidity_width, vector, mean_helicity, tags=None):
+    """A di-tau resonance recoiling against ISR and optional ``tags`` (n, k, 4) partons."""
+    n = len(masses)
+    px_py = -isr.transverse()
+    if tags is not None:
+        px_py -= tags[..., 1:3].sum(axis=1)
     boson = kin.from_mass_pt_rapidity(
         masses, px_py[:, 0], px_py[:, 1], sample_rapidity(rng, n, rapidity_width)
     )
     tau_minus, tau_plus = decay_to_taus(rng, boson, vector)
     helicity = np.where(rng.random(n) < 0.5 * (1.0 + mean_helicity), 1.0, -1.0)
     correlation = 1.0 if vector else -1.0
-    lepton, visible, neutrinos, is_muon = decay_ditau(
+    kept, lepton, visible, neutrinos, is_muon = decay_ditau(
         rng, tau_minus, tau_plus, helicity, correlation
     )
-    return TruthEvents(lepton, is_muon, visible, pad_partons(partons), neutrinos, soft)
+    partons = [isr.partons(rng, kept)] if tags is None else [tags[kept], isr.partons(rng, kept)]
+    return TruthEvents(lepton, is_muon, visible, pad_partons(*partons), neutrinos, isr.soft[kept])
 
 
-GGF_RADIATION = Radiation(mean_partons=1.4, pt_min=12.0, index=3.3)
-VBF_RADIATION = Radiation(mean_partons=0.3, pt_min=12.0, index=3.8)
-VH_RADIATION = Radiation(mean_partons=0.6, pt_min=12.0, index=3.8)
-Z_RADIATION = Radiation(mean_partons=0.9, pt_min=12.0, index=3.8)
-TOP_RADIATION = Radiation(mean_partons=0.8, pt_min=12.0, index=3.5)
-W_RADIATION = Radiation(mean_partons=0.8, pt_min=12.0, index=3.6)
+GGF_RADIATION = Radiation(mean_partons=1.6, pt_min=20.0, index=3.0)
+VBF_RADIATION = Radiation(mean_partons=0.3, pt_min=20.0, index=3.5)
+VH_RADIATION = Radiation(mean_partons=0.6, pt_min=20.0, index=3.5)
+Z_RADIATION = Radiation(mean_partons=1.0, pt_min=20.0, index=3.5)
+TOP_RADIATION = Radiation(mean_partons=0.8, pt_min=20.0, index=3.3)
+W_RADIATION = Radiation(mean_partons=1.0, pt_min=20.0, index=3.5)
 
 
 def higgs_ggf(rng: np.random.Generator, n: int) -> TruthEvents:
     """Gluon-fusion H -> tau tau: hard ISR, central Higgs."""
-    partons, soft = radiate(rng, n, GGF_RADIATION)
-    return resonance_to_taus(rng, n, np.full(n, HIGGS_MASS), partons, soft, 1.6, False, 0.0)
+    isr = radiate(rng, n, GGF_RADIATION)
+    return resonance_to_taus(rng, np.full(n, HIGGS_MASS), isr, 1.6, False, 0.0)
 
 
 def higgs_vbf(rng: np.random.Generator, n: int) -> TruthEvents:
@@ -161,9 +218,8 @@ def higgs_vbf(rng: np.random.Generator, n: int) -> TruthEvents:
     eta = np.stack([side * rng.normal(2.4, 1.0, n), -side * rng.normal(2.4, 1.0, n)], axis=1)
     pt = kin.sample_power_law(rng, 25.0, 3.0, (n, 2))
     tags = kin.from_pt_eta_phi_m(pt, eta, rng.uniform(-np.pi, np.pi, (n, 2)), 0.08 * pt)
-    isr, soft = radiate(rng, n, VBF_RADIATION)
-    partons = np.concatenate([tags, isr], axis=1)
-    return resonance_to_taus(rng, n, np.full(n, HIGGS_MASS), partons, soft, 1.2, False, 0.0)
+    isr = radiate(rng, n, VBF_RADIATION)
+    return resonance_to_taus(rng, np.full(n, HIGGS_MASS), isr, 1.2, False, 0.0, tags)
 
 
 def higgs_vh(rng: np.random.Generator, n: int) -> TruthEvents:
@@ -174,25 +230,26 @@ def higgs_vh(rng: np.random.Generator, n: int) -> TruthEvents:
         kin.sample_breit_wigner(rng, W_MASS, W_WIDTH, 60.0, 100.0, n),
         kin.sample_breit_wigner(rng, Z_MASS, Z_WIDTH, 70.0, 110.0, n),
     )
-    isr, soft = radiate(rng, n, VH_RADIATION)
-    px_py = recoil(isr, soft)
+    isr = radiate(rng, n, VH_RADIATION)
+    px_py = -isr.transverse()
     m_vh = HIGGS_MASS + m_v + rng.gamma(2.0, 60.0, n)
     system = kin.from_mass_pt_rapidity(m_vh, px_py[:, 0], px_py[:, 1], sample_rapidity(rng, n, 1.3))
-    direction = kin.unit_directions(rng.uniform(-1, 1, n), rng.uniform(-np.pi, np.pi, n))
-    higgs, vector = kin.two_body_decay(system, HIGGS_MASS, m_v, direction)
-    direction = kin.unit_directions(rng.uniform(-1, 1, n), rng.uniform(-np.pi, np.pi, n))
-    q1, q2 = kin.two_body_decay(vector, 0.3, 0.3, direction)
+    higgs, vector = kin.two_body_decay(system, HIGGS_MASS, m_v, *kin.isotropic(rng, n))
+    q1, q2 = kin.two_body_decay(vector, 0.3, 0.3, *kin.isotropic(rng, n))
     tau_minus, tau_plus = decay_to_taus(rng, higgs, vector=False)
     helicity = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-    lepton, visible, neutrinos, is_muon = decay_ditau(rng, tau_minus, tau_plus, helicity, -1.0)
-    return TruthEvents(lepton, is_muon, visible, pad_partons(q1, q2, isr), neutrinos, soft)
+    kept, lepton, visible, neutrinos, is_muon = decay_ditau(
+        rng, tau_minus, tau_plus, helicity, -1.0
+    )
+    partons = pad_partons(q1[kept], q2[kept], isr.partons(rng, kept))
+    return TruthEvents(lepton, is_muon, visible, partons, neutrinos, isr.soft[kept])
 
 
 def z_tautau(rng: np.random.Generator, n: int) -> TruthEvents:
     """Z/gamma* -> tau tau with a Breit-Wigner mass and soft, quark-initiated ISR."""
     masses = kin.sample_breit_wigner(rng, Z_MASS, Z_WIDTH, 40.0, 250.0, n)
-    partons, soft = radiate(rng, n, Z_RADIATION)
-    return resonance_to_taus(rng, n, masses, partons, soft, 1.9, True, Z_TAU_POLARISATION)
+    isr = radiate(rng, n, Z_RADIATION)
+    return resonance_to_taus(rng, masses, isr, 1.9, True, Z_TAU_POLARISATION)
 
 
 def w_to_lepton(rng, w: np.ndarray):
@@ -203,9 +260,8 @@ def w_to_lepton(rng, w: np.ndarray):
     n = len(w)
     is_muon, m_lep = lepton_masses(rng, n)
     via_tau = rng.random(n) < 0.2
-    direction = kin.unit_directions(rng.uniform(-1, 1, n), rng.uniform(-np.pi, np.pi, n))
     lepton, neutrinos = kin.two_body_decay(
-        w, np.where(via_tau, taus.TAU_MASS, m_lep), 0.0, direction
+        w, np.where(via_tau, taus.TAU_MASS, m_lep), 0.0, *kin.isotropic(rng, n)
     )
     tau = lepton[via_tau]
     lepton[via_tau], nu_tau = taus.decay_leptonic(rng, tau, -1.0, m_lep[via_tau])
@@ -216,8 +272,7 @@ def w_to_lepton(rng, w: np.ndarray):
 def w_to_hadronic_tau(rng, w: np.ndarray):
     """W -> tau nu with tau -> hadrons nu (left-handed tau); returns (visible tau, neutrinos)."""
     n = len(w)
-    direction = kin.unit_directions(rng.uniform(-1, 1, n), rng.uniform(-np.pi, np.pi, n))
-    tau, nu = kin.two_body_decay(w, taus.TAU_MASS, 0.0, direction)
+    tau, nu = kin.two_body_decay(w, taus.TAU_MASS, 0.0, *kin.isotropic(rng, n))
     visible, nu_tau = taus.decay_hadronic(rng, tau, -1.0)
     return visible, nu + nu_tau
 
@@ -236,49 +291,56 @@ def fake_tau(rng, jet: np.ndarray):
 
 
 def w_jets(rng: np.random.Generator, n: int) -> TruthEvents:
-    """W -> lepton nu plus jets, one of which fakes the hadronic tau."""
-    isr, soft = radiate(rng, n, W_RADIATION, minimum=1)
-    px_py = recoil(isr, soft)
+    """W -> lepton nu recoiling against jets, one of which fakes the hadronic tau.
+
+    The faking jet's pT follows the ISR spectrum above TAU_FILTER_PT: softer jets cannot
+    give a visible tau passing the filter.
+    """
+    model = W_RADIATION
+    isr = radiate(rng, n, model)
+    source_pt = kin.sample_power_law(rng, TAU_FILTER_PT, model.index, n)
+    source = kin.from_pt_eta_phi_m(
+        source_pt,
+        rng.normal(0.0, model.eta_width, n),
+        rng.uniform(-np.pi, np.pi, n),
+        source_pt * rng.uniform(0.04, 0.15, n),
+    )
+    px_py = -isr.transverse() - source[:, 1:3]
     masses = kin.sample_breit_wigner(rng, W_MASS, W_WIDTH, 40.0, 200.0, n)
     w = kin.from_mass_pt_rapidity(masses, px_py[:, 0], px_py[:, 1], sample_rapidity(rng, n, 1.9))
     lepton, neutrinos, is_muon = w_to_lepton(rng, w)
-    n_isr = np.count_nonzero(isr[..., 0] > 0, axis=1)
-    pick = (rng.random(n) * n_isr).astype(np.int64)
-    chosen = isr[np.arange(n), pick]
-    tau, remainder = fake_tau(rng, chosen)
-    isr[np.arange(n), pick] = 0.0
-    soft = soft + remainder[:, 1:3]
-    return TruthEvents(lepton, is_muon, tau, pad_partons(isr), neutrinos, soft)
+    tau, remainder = fake_tau(rng, source)
+    soft = isr.soft + remainder[:, 1:3]
+    partons = pad_partons(isr.partons(rng, np.arange(n)))
+    return TruthEvents(lepton, is_muon, tau, partons, neutrinos, soft).filtered()
 
 
 def top_pairs(rng: np.random.Generator, n: int) -> TruthEvents:
     """t tbar -> b W+ b W-: one W gives the lepton, the other a hadronic tau (60%) or two
     quarks of which one fakes the tau (40%)."""
-    isr, soft = radiate(rng, n, TOP_RADIATION)
-    px_py = recoil(isr, soft)
+    isr = radiate(rng, n, TOP_RADIATION)
+    px_py = -isr.transverse()
     m_tt = 2.0 * TOP_MASS + rng.gamma(1.4, 110.0, n)
     system = kin.from_mass_pt_rapidity(m_tt, px_py[:, 0], px_py[:, 1], sample_rapidity(rng, n, 1.0))
     m_t = kin.sample_breit_wigner(rng, TOP_MASS, TOP_WIDTH, 160.0, 185.0, (2, n))
-    direction = kin.unit_directions(rng.uniform(-1, 1, n), rng.uniform(-np.pi, np.pi, n))
-    top_a, top_b = kin.two_body_decay(system, m_t[0], m_t[1], direction)
+    top_a, top_b = kin.two_body_decay(system, m_t[0], m_t[1], *kin.isotropic(rng, n))
     bosons, bquarks = [], []
     for top in (top_a, top_b):
         m_w = kin.sample_breit_wigner(rng, W_MASS, W_WIDTH, 60.0, 100.0, n)
-        direction = kin.unit_directions(rng.uniform(-1, 1, n), rng.uniform(-np.pi, np.pi, n))
-        w, b = kin.two_body_decay(top, m_w, B_MASS, direction)
+        w, b = kin.two_body_decay(top, m_w, B_MASS, *kin.isotropic(rng, n))
         bosons.append(w)
         bquarks.append(b)
     lepton, nu_lep, is_muon = w_to_lepton(rng, bosons[0])
     true_tau, nu_tau = w_to_hadronic_tau(rng, bosons[1])
-    direction = kin.unit_directions(rng.uniform(-1, 1, n), rng.uniform(-np.pi, np.pi, n))
-    q1, q2 = kin.two_body_decay(bosons[1], 0.3, 0.3, direction)
+    q1, q2 = kin.two_body_decay(bosons[1], 0.3, 0.3, *kin.isotropic(rng, n))
     fake, remainder = fake_tau(rng, q1)
     is_fake = (rng.random(n) < 0.4)[:, None]
     tau = np.where(is_fake, fake, true_tau)
     neutrinos = nu_lep + np.where(is_fake, 0.0, nu_tau)
-    soft = soft + np.where(is_fake, remainder, 0.0)[:, 1:3]
-    partons = pad_partons(bquarks[0], bquarks[1], np.where(is_fake, q2, 0.0), isr)
-    return TruthEvents(lepton, is_muon, tau, partons, neutrinos, soft)
+    soft = isr.soft + np.where(is_fake, remainder, 0.0)[:, 1:3]
+    isr_partons = isr.partons(rng, np.arange(n))
+    partons = pad_partons(bquarks[0], bquarks[1], np.where(is_fake, q2, 0.0), isr_partons)
+    return TruthEvents(lepton, is_muon, tau, partons, neutrinos, soft).filtered()
 
 
 PROCESSES = {

@@ -32,14 +32,14 @@ class Simulation:
 def select_events(rng: np.random.Generator, name: str, count: int) -> RecoEvents:
     """Draw candidate collisions of process ``name`` until ``count`` pass the selection."""
     generate = PROCESSES[name]
-    batches, accepted, batch = [], 0, max(2000, 2 * count)
+    batches, accepted, tried, batch = [], 0, 0, 20_000
     while accepted < count:
         reco = measure(rng, generate(rng, batch))
         keep = passes_selection(reco)
         batches.append(_take(reco, keep))
-        accepted += int(keep.sum())
-        efficiency = max(keep.mean(), 0.01)
-        batch = max(2000, int(1.1 * (count - accepted) / efficiency))
+        accepted, tried = accepted + int(keep.sum()), tried + batch
+        efficiency = max(accepted, 1) / tried
+        batch = min(max(20_000, int(1.2 * (count - accepted) / efficiency)), 2_000_000)
     return _take(_concat(batches), slice(0, count))
 
 

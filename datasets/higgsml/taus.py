@@ -38,9 +38,7 @@ def decay_leptonic(rng: np.random.Generator, tau: np.ndarray, polarisation, lept
     e_max = (TAU_MASS**2 + lepton_mass**2) / (2.0 * TAU_MASS)
     energy = np.maximum(x * e_max, lepton_mass)
     p = np.sqrt(energy * energy - lepton_mass * lepton_mass)
-    direction = kin.directions_about(tau[:, 1:], cos_theta, rng.uniform(-np.pi, np.pi, n))
-    rest = np.concatenate([energy[:, None], p[:, None] * direction], axis=1)
-    lepton = kin.boost_from_rest(rest, tau)
+    lepton = kin.decay_in_flight(tau, energy, p, cos_theta, rng.uniform(-np.pi, np.pi, n))
     return lepton, tau - lepton
 
 
@@ -62,7 +60,6 @@ def decay_hadronic(rng: np.random.Generator, tau: np.ndarray, polarisation):
     alpha = (TAU_MASS**2 - 2.0 * m_vis**2) / (TAU_MASS**2 + 2.0 * m_vis**2)
     cos_theta = kin.sample_linear_cosine(rng.random(n), alpha * np.asarray(polarisation))
     p = kin.two_body_momentum(TAU_MASS, m_vis, 0.0)
-    direction = kin.directions_about(tau[:, 1:], cos_theta, rng.uniform(-np.pi, np.pi, n))
-    rest = np.concatenate([np.sqrt(p * p + m_vis * m_vis)[:, None], p[:, None] * direction], axis=1)
-    visible = kin.boost_from_rest(rest, tau)
+    energy = np.sqrt(p * p + m_vis * m_vis)
+    visible = kin.decay_in_flight(tau, energy, p, cos_theta, rng.uniform(-np.pi, np.pi, n))
     return visible, tau - visible
