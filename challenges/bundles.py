@@ -86,16 +86,15 @@ def unpack_zip(archive: Path, target: Path) -> Path:
         zf = zipfile.ZipFile(archive)
     except zipfile.BadZipFile as error:
         raise BundleError([f"{archive.name}: not a zip file"]) from error
+    from runner.unpack import SubmissionRejected, member_parts
+
     problems, total = [], 0
     with zf:
         for info in zf.infolist():
-            name = PurePosixPath(info.filename)
-            if name.is_absolute() or ".." in name.parts:
-                problems.append(
-                    f"{archive.name}: entry '{info.filename}' points outside the bundle"
-                )
-            if (info.external_attr >> 16) & 0o170000 == 0o120000:
-                problems.append(f"{archive.name}: entry '{info.filename}' is a symbolic link")
+            try:
+                member_parts(info)  # the sandbox's own checks: no absolute or .. paths, no links
+            except SubmissionRejected as rejected:
+                problems.append(f"{archive.name}: {rejected}")
             total += info.file_size
         if total > MAX_BUNDLE_BYTES:
             problems.append(

@@ -7,9 +7,11 @@ that fails validation is refused at once, is not stored and does not count again
 
 from __future__ import annotations
 
-import zipfile
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -84,23 +86,26 @@ def validate_upload(phase: Phase, upload) -> None:
 
 
 def validate_code_zip(upload) -> None:
-    upload.seek(0)
-    try:
-        with zipfile.ZipFile(upload) as archive:
-            names = archive.namelist()
-    except zipfile.BadZipFile as error:
-        raise SubmissionRefused(
-            "A code submission must be a .zip file; this one could not be opened as a zip."
-        ) from error
-    finally:
+    """Unpack the zip as the sandbox will (same checks and caps), into a directory thrown away."""
+    from runner import Limits
+    from runner.unpack import SubmissionRejected, unpack_submission
+
+    limits = Limits()
+    with tempfile.TemporaryDirectory(prefix="fivesigma-zipcheck-") as tmp:
+        archive = Path(tmp) / "submission.zip"
         upload.seek(0)
-    if "submission.py" not in names:
-        raise SubmissionRefused(
-            "The zip has no submission.py at its root (found: "
-            + ", ".join(names[:5])
-            + ("..." if len(names) > 5 else "")
-            + ")."
-        )
+        with open(archive, "wb") as out:
+            shutil.copyfileobj(upload, out, files.CHUNK)
+        upload.seek(0)
+        try:
+            unpack_submission(
+                archive,
+                Path(tmp) / "unpacked",
+                max_files=limits.max_submission_files,
+                max_bytes=limits.max_submission_mb * 1024 * 1024,
+            )
+        except SubmissionRejected as rejected:
+            raise SubmissionRefused(f"The code submission cannot be run: {rejected}.") from rejected
 
 
 def submit(
