@@ -101,6 +101,7 @@ def run_confined(
     input_dir = Path(input_dir).resolve()
     tasks = spec.module.list_tasks(input_dir)
     report = RunReport("ok", confined=sandbox.confined)
+    (Path(output_dir) / "submission.csv").unlink(missing_ok=True)  # never leave an older run's file
     with tempfile.TemporaryDirectory(prefix="fivesigma-run-") as tmp:
         work = Path(tmp)
         try:

@@ -251,7 +251,10 @@ def test_unconfined_escape_hatch_runs_and_warns(phase, tmp_path, monkeypatch, ca
 
 def test_a_rejected_zip_is_a_failed_run_not_an_error(phase, tmp_path):
     code = make_zip(tmp_path / "code.zip", {"../escape.py": "x = 1", "submission.py": GOOD})
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "submission.csv").write_text("event_id,hit_id,track_id\n")  # an older run's
     report = run_submission(code, phase["input"], tmp_path / "out", allow_unconfined=True)
+    assert not (tmp_path / "out" / "submission.csv").exists()
     assert isinstance(report, RunReport) and report.status == "failed"
     assert "points outside the archive" in report.reason
     assert not (tmp_path / "escape.py").exists()
