@@ -81,7 +81,11 @@ def rank(rows: list[Row], higher_is_better: bool) -> list[Row]:
 
 
 class BestPublic:
-    """One row per team: its best current public score (earliest submission among equals)."""
+    """One row per team: its best current public score (earliest submission among equals).
+
+    Scores of failed and late submissions are left out. A submission being re-scored keeps
+    its current scores on the board until the new round replaces them.
+    """
 
     subset = Score.PUBLIC
 
@@ -96,9 +100,9 @@ class BestPublic:
                 phase=phase,
                 subset=self.subset,
                 current=True,
-                submission__status=Submission.FINISHED,
                 submission__is_late=False,
             )
+            .exclude(submission__status=Submission.FAILED)
             .annotate(
                 position=Window(
                     RowNumber(), partition_by=[F("team_id")], order_by=[order, F("submitted").asc()]
@@ -144,9 +148,10 @@ class FinalPrivate:
                 phase=phase,
                 subset=Score.PUBLIC,
                 current=True,
-                submission__status=Submission.FINISHED,
                 submission__is_late=False,
-            ).values_list(
+            )
+            .exclude(submission__status=Submission.FAILED)
+            .values_list(
                 "team_id", "submission_id", "value", "submitted", "submission__selected_final"
             )
         )
@@ -189,23 +194,21 @@ class FinalPrivate:
 
 def compute(phase: Phase, subset: str) -> Leaderboard:
     """The leaderboard of ``phase`` on ``subset`` (visibility is checked by the caller)."""
-    metric = phase.get_metric()
+    higher_is_better = phase.get_metric().higher_is_better
     strategy = FinalPrivate() if subset == Score.PRIVATE else BestPublic()
-    rows = strategy.rows(phase, metric.higher_is_better)
-    _add_teams(phase, rows)
-    rank(rows, metric.higher_is_better)
+    rows = _ranked(phase, strategy, higher_is_better)
     if subset == Score.PRIVATE:
-        public_ranks = {
-            r.team_id: r.rank
-            for r in rank(
-                BestPublic().rows(phase, metric.higher_is_better), metric.higher_is_better
-            )
-        }
+        # the rank each team has on the public board, as shown there (benchmarks unranked)
+        public_ranks = {r.team_id: r.rank for r in _ranked(phase, BestPublic(), higher_is_better)}
         for row in rows:
             row.public_rank = public_ranks.get(row.team_id)
-    return Leaderboard(
-        phase=phase, subset=subset, rows=rows, higher_is_better=metric.higher_is_better
-    )
+    return Leaderboard(phase=phase, subset=subset, rows=rows, higher_is_better=higher_is_better)
+
+
+def _ranked(phase: Phase, strategy, higher_is_better: bool) -> list[Row]:
+    rows = strategy.rows(phase, higher_is_better)
+    _add_teams(phase, rows)
+    return rank(rows, higher_is_better)
 
 
 def _add_teams(phase: Phase, rows: list[Row]) -> None:
