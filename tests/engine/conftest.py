@@ -1,0 +1,20 @@
+"""Fixtures of the engine tests: cheap bootstrap, cheap passwords, a loaded tiny challenge."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.engine.builders import load_tiny_challenge
+
+
+@pytest.fixture(autouse=True)
+def fast_engine(settings):
+    """Few bootstrap replicas and a cheap password hash: these tests check rules, not statistics."""
+    settings.FIVESIGMA_BOOTSTRAP_REPLICAS = 40
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def tiny(db, tmp_path):
+    """A loaded HiggsML-like challenge with an open phase ``main`` and an ended phase ``past``."""
+    return load_tiny_challenge(tmp_path)
