@@ -110,6 +110,7 @@ def add_scored(
     benchmark: bool = False,
     replicas: np.ndarray | None = None,
     details: dict | None = None,
+    diagnostics: dict | None = None,
 ) -> Submission:
     """A finished submission with its score rows written directly (no file is scored)."""
     from challenges.models import Score, Team
@@ -139,5 +140,6 @@ def add_scored(
             value=value,
             replicas=b"" if replicas is None else np.asarray(replicas, np.float32).tobytes(),
             details=details or {},
+            diagnostics=(diagnostics or {}).get(subset, {}),
         )
     return submission

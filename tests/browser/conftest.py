@@ -1,0 +1,91 @@
+"""Headless Chromium against pytest-django's live server; every page's console errors are kept."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from tests.api.site import fast_passwords, fresh_throttles, site
+from tests.conftest import require
+
+__all__ = ["fast_passwords", "fresh_throttles", "site"]
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+SHOTS = Path("/tmp/shots")
+
+
+@pytest.fixture(scope="session")
+def browser():
+    require(CHROMIUM.exists(), "chromium")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls of the test
+    # itself are still plain synchronous calls, so Django's async guard is lifted here.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        yield chromium
+        chromium.close()
+
+
+class Console:
+    """Errors a page logged (console.error, uncaught exceptions, failed loads).
+
+    The browser's own request for /favicon.ico is left out: the site declares no icon.
+    """
+
+    def __init__(self, page):
+        self.errors: list[str] = []
+        page.on("console", self.keep)
+        page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
+
+    def keep(self, message) -> None:
+        if message.type == "error" and not message.location.get("url", "").endswith("/favicon.ico"):
+            self.errors.append(f"{message.text} ({message.location.get('url', '')})")
+
+    def unexpected(self, allowed_statuses: tuple[int, ...] = ()) -> list[str]:
+        allowed = [f"status of {code}" for code in allowed_statuses]
+        return [e for e in self.errors if not any(a in e for a in allowed)]
+
+
+@pytest.fixture
+def page(browser, live_server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=live_server.url)
+    context.set_default_timeout(60_000)  # slow shared CI machines
+    page = context.new_page()
+    page.console = Console(page)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def eager(eager_tasks):
+    """Tasks run in the live server's thread right after the upload's transaction commits."""
+    return eager_tasks
+
+
+def log_in(page, url: str, user) -> None:
+    """Give the browser a session of ``user`` at ``url`` (the log-in form is tested once)."""
+    client = Client()
+    client.force_login(user)
+    page.context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": url,
+            }
+        ]
+    )
