@@ -13,6 +13,9 @@ import math
 import numpy as np
 
 MAX_SECONDS_PER_EVENT = 600.0
+ACCURACY_ROUNDING = (
+    1e-9  # accuracies this far above 1 are floating-point rounding of a perfect event
+)
 
 
 def check_seconds_per_event(seconds_per_event) -> float:
@@ -36,8 +39,9 @@ def throughput_score(accuracy, seconds_per_event: float):
     """
     seconds = check_seconds_per_event(seconds_per_event)
     values = np.asarray(accuracy, dtype=np.float64)
-    if not np.all((values >= 0.0) & (values <= 1.0)):
+    if not np.all((values >= 0.0) & (values <= 1.0 + ACCURACY_ROUNDING)):
         raise ValueError(f"accuracy must lie in [0, 1], got {accuracy!r}")
+    values = np.minimum(values, 1.0)  # a perfect event can sum its weights to 1 + a few ulps
     score = np.where(
         values >= 0.5, np.sqrt(math.log(1.0 + 600.0 / seconds) * (values - 0.5) ** 2), 0.0
     )

@@ -30,20 +30,19 @@ def _slot(value, bits):
 
 
 @numba.njit(cache=True)
-def _grown(keys, labels, bits):
-    """The hash table (keys, labels) rehashed into twice the slots."""
+def _grown(table, bits):
+    """The hash table (key, label pairs; label -1 = empty) rehashed into twice the slots."""
     bits += 1
     mask = (1 << bits) - 1
-    new_keys = np.empty(1 << bits, dtype=np.int64)
-    new_labels = np.full(1 << bits, -1, dtype=np.int64)
-    for old in range(labels.size):
-        if labels[old] >= 0:
-            slot = _slot(keys[old], bits)
-            while new_labels[slot] >= 0:
+    grown = np.full(2 << bits, -1, dtype=np.int64)
+    for old in range(table.size // 2):
+        if table[2 * old + 1] >= 0:
+            slot = _slot(table[2 * old], bits)
+            while grown[2 * slot + 1] >= 0:
                 slot = (slot + 1) & mask
-            new_keys[slot] = keys[old]
-            new_labels[slot] = labels[old]
-    return new_keys, new_labels, bits
+            grown[2 * slot] = table[2 * old]
+            grown[2 * slot + 1] = table[2 * old + 1]
+    return grown, bits
 
 
 @numba.njit(cache=True)
@@ -51,8 +50,8 @@ def _dense_ids(values):
     """Dense labels 0..k-1 of int64 ``values`` in order of first appearance, and k.
 
     Values spanning a range not much wider than their count use a direct table; others
-    (64-bit particle ids, scattered track ids) an open-addressing hash table sized to the
-    number of distinct values (at most half full), so that it stays in cache.
+    (64-bit particle ids, scattered track ids) an open-addressing hash table with linear
+    probing, each key next to its label, at most half full, so that it stays in cache.
     """
     n = values.size
     dense = np.empty(n, dtype=np.int64)
@@ -62,63 +61,104 @@ def _dense_ids(values):
     span = values.max() - low  # wraps negative on overflow
     distinct = 0
     if 0 <= span < n + 1024:
-        table = np.full(span + 1, -1, dtype=np.int64)
+        direct = np.full(span + 1, -1, dtype=np.int64)
         for i in range(n):
             slot = values[i] - low
-            if table[slot] < 0:
-                table[slot] = distinct
+            if direct[slot] < 0:
+                direct[slot] = distinct
                 distinct += 1
-            dense[i] = table[slot]
+            dense[i] = direct[slot]
         return dense, distinct
     bits = 10
-    keys = np.empty(1 << bits, dtype=np.int64)
-    labels = np.full(1 << bits, -1, dtype=np.int64)
+    while (1 << bits) < n // 4:
+        bits += 1
+    table = np.full(2 << bits, -1, dtype=np.int64)
     for i in range(n):
         value = values[i]
         mask = (1 << bits) - 1
         slot = _slot(value, bits)
-        while labels[slot] >= 0 and keys[slot] != value:
+        while True:
+            label = table[2 * slot + 1]
+            if label < 0:
+                table[2 * slot] = value
+                table[2 * slot + 1] = distinct
+                dense[i] = distinct
+                distinct += 1
+                if 2 * distinct > (1 << bits):
+                    table, bits = _grown(table, bits)
+                break
+            if table[2 * slot] == value:
+                dense[i] = label
+                break
             slot = (slot + 1) & mask
-        if labels[slot] >= 0:
-            dense[i] = labels[slot]
-            continue
-        keys[slot] = value
-        labels[slot] = distinct
-        dense[i] = distinct
-        distinct += 1
-        if 2 * distinct > (1 << bits):
-            keys, labels, bits = _grown(keys, labels, bits)
     return dense, distinct
 
 
 @numba.njit(cache=True)
-def _track_majority(track, particle, weight, n_tracks):
-    """Per track: hit count, majority candidate (dense particle), its hit count and weight.
+def _tracks_of_truth_rows(truth_hit, submitted_hit, track_id):
+    """Submitted track of each truth row, for truth hit ids that run first, first+1, ...
 
-    The candidate is the strict-majority particle of the track when one exists (found by a
-    Boyer-Moore vote); otherwise it is some particle whose count fails the majority test.
+    The flag is False when the truth hit ids are not consecutive, or a submitted hit is
+    unknown or repeated, or the counts differ (the caller then takes the general path).
     """
+    n = truth_hit.size
+    track = np.empty(n, dtype=np.int64)
+    if submitted_hit.size != n or n == 0:
+        return track, False
+    first = truth_hit[0]
+    for i in range(n):
+        if truth_hit[i] != first + i:
+            return track, False
+    seen = np.zeros(n, dtype=np.bool_)
+    for j in range(n):
+        row = submitted_hit[j] - first
+        if row < 0 or row >= n or seen[row]:
+            return track, False
+        seen[row] = True
+        track[row] = track_id[j]
+    return track, True
+
+
+@numba.njit(cache=True)
+def _good_track_weight(track, n_tracks, particle, n_particles, weight):
+    """Weight of the majority particles' hits in good tracks, total weight, found particles.
+
+    ``track`` and ``particle`` are dense labels of each hit. A Boyer-Moore vote per track
+    finds the only particle that can own a strict majority of it; a second pass counts
+    that particle's hits and weight in the track.
+    """
+    particle_hits = np.zeros(n_particles, dtype=np.int64)
     size = np.zeros(n_tracks, dtype=np.int64)
     candidate = np.zeros(n_tracks, dtype=np.int64)
     votes = np.zeros(n_tracks, dtype=np.int64)
     for i in range(track.size):
         t = track[i]
+        p = particle[i]
+        particle_hits[p] += 1
         size[t] += 1
         if votes[t] == 0:
-            candidate[t] = particle[i]
+            candidate[t] = p
             votes[t] = 1
-        elif candidate[t] == particle[i]:
+        elif candidate[t] == p:
             votes[t] += 1
         else:
             votes[t] -= 1
-    hits = np.zeros(n_tracks, dtype=np.int64)
+    held = np.zeros(n_tracks, dtype=np.int64)
     held_weight = np.zeros(n_tracks)
+    total = 0.0
     for i in range(track.size):
         t = track[i]
+        total += weight[i]
         if particle[i] == candidate[t]:
-            hits[t] += 1
+            held[t] += 1
             held_weight[t] += weight[i]
-    return size, candidate, hits, held_weight
+    found = np.zeros(n_particles, dtype=np.bool_)
+    good_weight = 0.0
+    for t in range(n_tracks):
+        if 2 * held[t] > size[t] and 2 * held[t] > particle_hits[candidate[t]]:
+            good_weight += held_weight[t]
+            found[candidate[t]] = True
+    return good_weight, total, found
 
 
 class EventMatch(NamedTuple):
@@ -139,27 +179,27 @@ def match_event(
     Raises :class:`~scoring.validation.SubmissionError` when the submission does not hold
     every truth hit exactly once (naming the event when given).
     """
-    hit_id = np.asarray(hit_id, dtype=np.int64)
-    weight = np.asarray(weight, dtype=np.float64)
-    track = np.empty(hit_id.size, dtype=np.int64)
-    track[truth_rows(hit_id, np.asarray(submitted_hit_id, dtype=np.int64), event)] = track_id
+    hit_id = _as_int64(hit_id)
+    submitted_hit_id = _as_int64(submitted_hit_id)
+    track_id = _as_int64(track_id)
+    track, complete = _tracks_of_truth_rows(hit_id, submitted_hit_id, track_id)
+    if not complete:
+        track[truth_rows(hit_id, submitted_hit_id, event)] = track_id
     particle, n_particles = _dense_ids(_as_int64(particle_id))
     dense_track, n_tracks = _dense_ids(track)
-    size, candidate, hits, held_weight = _track_majority(dense_track, particle, weight, n_tracks)
-    particle_hits = np.bincount(particle, minlength=n_particles)
-    good = (2 * hits > size) & (2 * hits > particle_hits[candidate])
-    total = weight.sum()
+    good_weight, total, found = _good_track_weight(
+        dense_track, n_tracks, particle, n_particles, np.asarray(weight, dtype=np.float64)
+    )
     if not total > 0:
         raise ValueError(
             f"the truth weights of event {event} sum to {total}; the score is undefined"
         )
-    found = np.zeros(n_particles, dtype=bool)
-    found[candidate[good]] = True
-    return EventMatch(float(held_weight[good].sum() / total), particle, n_particles, track, found)
+    return EventMatch(good_weight / total, particle, n_particles, track, found)
 
 
 def _as_int64(values) -> np.ndarray:
-    values = np.asarray(values)
+    """Contiguous int64 (uint64 ids above 2**63 keep their bits)."""
+    values = np.ascontiguousarray(values)
     return (
         values.view(np.int64) if values.dtype == np.uint64 else values.astype(np.int64, copy=False)
     )

@@ -1,0 +1,255 @@
+"""Scoring speed: TrackML event accuracy (numba against pandas), AMS, its curve, the bootstrap.
+
+Test data are built here with NumPy: a TrackML-sized event (120k hits, 12k particles, 15%
+noise) with an imperfect submission (stolen hits, split tracks, noise hits spread around,
+scattered 64-bit-like track ids), and a HiggsML-sized test set (550k events, 450k private).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from benchmarks.harness import Table, median_seconds
+from scoring import registry
+from scoring.ams import ams_curve, score_submission
+from scoring.bootstrap import ams_replicas
+from scoring.trackml import score_event, score_event_pandas
+
+AREA = "scoring"
+REPO = Path(__file__).resolve().parent.parent
+ORDER_PROFILE = np.array([10, 8, 6, 5, 3, 3, 3, 5, 6], dtype=float)
+
+
+def simulated_event(
+    rng: np.random.Generator, n_hits=120_000, n_particles=12_000, noise=0.15
+) -> pd.DataFrame:
+    """Truth of one event: hit_id, particle_id (64-bit), weight (REFERENCE.md recipe, simplified)."""
+    n_noise = int(noise * n_hits)
+    propensity = rng.gamma(4.0, size=n_particles)
+    sizes = rng.multinomial(n_hits - n_noise, propensity / propensity.sum())
+    ids = (np.arange(1, n_particles + 1, dtype=np.int64) << 30) + rng.integers(
+        0, 2**30, n_particles
+    )
+    pt = 0.1 + rng.exponential(0.9, n_particles)
+    w_pt = np.interp(pt, [0.05, 0.5, 3.0], [0.2, 0.2, 1.0])
+    particle = np.concatenate([np.repeat(ids, sizes), np.zeros(n_noise, dtype=np.int64)])
+    order = np.concatenate([np.arange(k) for k in sizes] + [np.zeros(n_noise, dtype=np.int64)])
+    n_of_hit = np.concatenate([np.repeat(sizes, sizes), np.ones(n_noise, dtype=np.int64)])
+    support = order * 8.0 / np.maximum(np.minimum(n_of_hit, 20) - 1, 1)
+    w_order = np.where(order < 20, np.interp(support, np.arange(9), ORDER_PROFILE), 0.0)
+    weight = np.concatenate([np.repeat(w_pt, sizes), np.zeros(n_noise)]) * w_order * (n_of_hit >= 4)
+    shuffle = rng.permutation(n_hits)
+    return pd.DataFrame(
+        {
+            "hit_id": np.arange(1, n_hits + 1),
+            "particle_id": particle[shuffle],
+            "weight": (weight / weight.sum())[shuffle],
+        }
+    )
+
+
+def imperfect_submission(rng: np.random.Generator, truth: pd.DataFrame) -> pd.DataFrame:
+    """A plausible reconstruction: 8% stolen hits, 5% split particles, noise mostly singletons."""
+    _, track = np.unique(truth["particle_id"].to_numpy(), return_inverse=True)
+    n = track.size
+    next_id = track.max() + 1
+    split = np.isin(track, rng.choice(track.max() + 1, size=track.max() // 20, replace=False)) & (
+        rng.random(n) < 0.5
+    )
+    track = np.where(split, track + next_id, track)
+    noise = truth["particle_id"].to_numpy() == 0
+    singletons = noise & (rng.random(n) < 0.7)
+    track[singletons] = 3 * next_id + np.arange(singletons.sum())
+    stolen = (rng.random(n) < 0.08) | (noise & ~singletons)
+    track[stolen] = rng.choice(track, size=stolen.sum())
+    labels = np.unique(track)
+    relabel = dict(
+        zip(labels.tolist(), (rng.permutation(labels.size) * 7919 + 10**9).tolist(), strict=True)
+    )
+    submission = pd.DataFrame(
+        {"hit_id": truth["hit_id"].to_numpy(), "track_id": pd.Series(track).map(relabel).to_numpy()}
+    )
+    return submission.sample(frac=1.0, random_state=1).reset_index(drop=True)
+
+
+def bench_score_event(table: Table) -> None:
+    rng = np.random.default_rng(2018)
+    truth = simulated_event(rng)
+    submission = imperfect_submission(rng, truth)
+    fast = score_event(truth, submission)
+    slow = score_event_pandas(truth, submission)
+    assert abs(fast - slow) < 1e-12, (fast, slow)
+    numba_s = median_seconds(lambda: score_event(truth, submission), repeat=41, warmup=3)
+    pandas_s = median_seconds(lambda: score_event_pandas(truth, submission), repeat=7, warmup=1)
+    table.add(
+        AREA,
+        "score_event, 120k hits / 12k particles / 15% noise (median, warm)",
+        f"{numba_s * 1e3:.2f} ms (score {fast:.4f})",
+        "<= 4 ms",
+        numba_s <= 4e-3,
+    )
+    table.add(
+        AREA,
+        "same event, pandas merge + group-by transcription (median)",
+        f"{pandas_s * 1e3:.0f} ms",
+        "",
+        None,
+    )
+    ratio = pandas_s / numba_s
+    table.add(
+        AREA, "score_event speed-up over pandas, same run", f"{ratio:.0f}x", ">= 30x", ratio >= 30
+    )
+
+
+COLD_START = textwrap.dedent(
+    """
+    import json, time
+    start = time.perf_counter()
+    import numpy as np, pandas as pd
+    from scoring.trackml import score_event
+    from scoring.bootstrap import replica_sums
+    imported = time.perf_counter()
+    truth = pd.DataFrame({"hit_id": [1, 2, 3], "particle_id": [2**60, 2**60, 0], "weight": [0.5, 0.5, 0.0]})
+    score_event(truth, pd.DataFrame({"hit_id": [3, 2, 1], "track_id": [4, 4, 4]}))
+    scored = time.perf_counter()
+    replica_sums(np.ones((8, 4)), 0, 2)
+    resampled = time.perf_counter()
+    print(json.dumps({"import": imported - start, "score_event": scored - imported, "replica_sums": resampled - scored}))
+    """
+)
+
+
+def _start_up(cache_dir: str) -> dict[str, float]:
+    env = {**os.environ, "NUMBA_CACHE_DIR": cache_dir}
+    done = subprocess.run(
+        [sys.executable, "-c", COLD_START],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def bench_cold_start(table: Table) -> None:
+    with tempfile.TemporaryDirectory() as cache_dir:
+        cold = _start_up(cache_dir)
+        warm = _start_up(cache_dir)
+    table.add(
+        AREA,
+        "numba cold start, empty cache: first score_event (compile)",
+        f"{cold['score_event']:.1f} s",
+        "",
+        None,
+    )
+    table.add(
+        AREA,
+        "numba cold start, empty cache: first bootstrap call (compile)",
+        f"{cold['replica_sums']:.1f} s",
+        "",
+        None,
+    )
+    table.add(
+        AREA,
+        "numba start with a warm cache: first score_event / first bootstrap call",
+        f"{warm['score_event'] * 1e3:.0f} ms / {warm['replica_sums'] * 1e3:.0f} ms",
+        "",
+        None,
+    )
+
+
+def higgsml_test_set(rng: np.random.Generator, n=550_000, private=450_000):
+    """Solution and a decent submission shaped like the HiggsML test set (weights in events)."""
+    signal = rng.random(n) < 0.34
+    weight = np.where(signal, rng.uniform(0.0015, 0.0027, n), rng.exponential(2.0, n))
+    usage = np.full(n, "Private", dtype=object)
+    usage[rng.choice(n, n - private, replace=False)] = "Public"
+    solution = pd.DataFrame(
+        {
+            "EventId": np.arange(350_000, 350_000 + n),
+            "Label": np.where(signal, "s", "b"),
+            "Weight": weight,
+            "Usage": usage,
+        }
+    )
+    score = signal * 1.4 + rng.normal(0.0, 1.0, n)
+    ranks = np.empty(n, dtype=np.int64)
+    ranks[np.argsort(score)] = np.arange(1, n + 1)
+    submission = pd.DataFrame(
+        {
+            "EventId": solution["EventId"],
+            "RankOrder": ranks,
+            "Class": np.where(ranks > 0.85 * n, "s", "b"),
+        }
+    )
+    return solution, submission
+
+
+def bench_ams(table: Table) -> None:
+    rng = np.random.default_rng(2014)
+    solution, submission = higgsml_test_set(rng)
+    metric = registry.get("ams")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "submission.csv"
+        submission.to_csv(path, index=False)
+        parse_and_score = median_seconds(
+            lambda: score_submission(solution, metric.read_submission(path)), repeat=5, warmup=1
+        )
+    table.add(
+        AREA,
+        "AMS of a 550k-event submission, CSV parsing and format checks included",
+        f"{parse_and_score * 1e3:.0f} ms",
+        "< 1 s",
+        parse_and_score < 1.0,
+    )
+
+    signal = solution["Label"].to_numpy() == "s"
+    weights = solution["Weight"].to_numpy()
+    ranks = submission["RankOrder"].to_numpy()
+    curve_s = median_seconds(lambda: ams_curve(signal, weights, ranks), repeat=11, warmup=2)
+    table.add(
+        AREA, "ams_curve over 550k events", f"{curve_s * 1e3:.1f} ms", "< 50 ms", curve_s < 0.05
+    )
+
+    private = (solution["Usage"] == "Private").to_numpy()
+    totals = (weights[signal].sum(), weights[~signal].sum())
+    selected = submission["Class"].to_numpy() == "s"
+    args = (signal[private], selected[private], weights[private], totals)
+    ams_replicas(*args, seed=0, n_replicas=2, stream=1)
+    replicas_s = median_seconds(
+        lambda: ams_replicas(*args, seed=0, n_replicas=1000, stream=1), repeat=3, warmup=1
+    )
+    table.add(
+        AREA,
+        "1,000 bootstrap replicas of the private AMS, 450k events, one core",
+        f"{replicas_s:.2f} s",
+        "< 2 s",
+        replicas_s < 2.0,
+    )
+
+    full = median_seconds(
+        lambda: metric.evaluate(solution, submission, n_bootstrap=1000), repeat=3, warmup=1
+    )
+    table.add(
+        AREA,
+        "full AMS evaluate: public + private, 1,000 replicas each, diagnostics",
+        f"{full:.2f} s",
+        "",
+        None,
+    )
+
+
+def run(table: Table) -> None:
+    bench_score_event(table)
+    bench_ams(table)
+    bench_cold_start(table)
