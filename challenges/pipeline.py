@@ -163,15 +163,15 @@ def score(submission: Submission) -> None:
         )
         solution = load_solution(phase)
         metric.check(solution, table)
+        result = metric.evaluate(
+            solution,
+            table,
+            n_bootstrap=settings.FIVESIGMA_BOOTSTRAP_REPLICAS,
+            seed=phase.split.get("bootstrap_seed", 0),
+            **context,
+        )
     except SubmissionError as error:
         raise ScoringFailure(str(error)) from error
-    result = metric.evaluate(
-        solution,
-        table,
-        n_bootstrap=settings.FIVESIGMA_BOOTSTRAP_REPLICAS,
-        seed=phase.split.get("bootstrap_seed", 0),
-        **context,
-    )
     save_scores(submission, metric.key, result)
 
 
@@ -183,6 +183,7 @@ def save_scores(submission: Submission, metric_key: str, result: dict) -> None:
             part = result.get(subset)
             if part is None:
                 continue
+            diagnostics = result.get("diagnostics", {}).get(subset, {})
             Score.objects.create(
                 submission=submission,
                 phase_id=submission.phase_id,
@@ -194,14 +195,22 @@ def save_scores(submission: Submission, metric_key: str, result: dict) -> None:
                 ci_low=finite_or_none(part.get("ci_low")),
                 ci_high=finite_or_none(part.get("ci_high")),
                 replicas=np.asarray(part.get("replicas", []), dtype=np.float32).tobytes(),
-                details={
-                    k: v
-                    for k, v in part.items()
-                    if k not in {"score", "ci_low", "ci_high", "replicas"}
-                },
-                diagnostics=result.get("diagnostics", {}).get(subset, {}),
+                details=headline_figures(part, diagnostics),
+                diagnostics=diagnostics,
             )
         transition(submission, Submission.FINISHED, "scored", reason="")
+
+
+def headline_figures(part: dict, diagnostics: dict) -> dict:
+    """The single numbers shown beside a score (e.g. accuracy and seconds per event)."""
+    figures = {**part, **diagnostics}
+    return {
+        key: value
+        for key, value in figures.items()
+        if key not in {"score", "ci_low", "ci_high", "replicas"}
+        and isinstance(value, int | float)
+        and not isinstance(value, bool)
+    }
 
 
 def finite_or_none(value) -> float | None:
