@@ -40,15 +40,15 @@ class Technology:
     half_v: float  # module half-length along v
     x_over_x0: float  # radiation lengths per layer at normal incidence
     tilt: float  # barrel stave tilt about the stave axis, rad
-    stagger: float  # endcaps: z displacement of alternate modules, mm
+    stagger: float  # endcaps: z step between rings (2x) and between phi neighbours (0.5x), mm
 
 
 PIXEL = Technology(0.15, 0.05, 0.05625, 8.4, 35.0, 0.015, 0.18, 0.0)
-PIXEL_ENDCAP = Technology(0.15, 0.05, 0.05625, 8.4, 40.0, 0.015, 0.0, 1.5)
+PIXEL_ENDCAP = Technology(0.15, 0.05, 0.05625, 8.4, 40.0, 0.015, 0.0, 1.0)
 SHORT_STRIP = Technology(0.25, 0.08, 1.2, 24.0, 54.0, 0.020, 0.12, 0.0)
-SHORT_STRIP_ENDCAP = Technology(0.25, 0.08, 1.2, 24.0, 54.0, 0.020, 0.0, 2.0)
+SHORT_STRIP_ENDCAP = Technology(0.25, 0.08, 1.2, 24.0, 54.0, 0.020, 0.0, 1.5)
 LONG_STRIP = Technology(0.35, 0.12, 10.4, 48.0, 54.0, 0.025, 0.10, 0.0)
-LONG_STRIP_ENDCAP = Technology(0.35, 0.12, 10.4, 48.0, 54.0, 0.025, 0.0, 2.0)
+LONG_STRIP_ENDCAP = Technology(0.35, 0.12, 10.4, 48.0, 54.0, 0.025, 0.0, 1.5)
 
 
 @dataclass(frozen=True)
@@ -152,7 +152,9 @@ def _endcap_rings(layer: EndcapLayer):
     centres = np.linspace(layer.r_min + t.half_v, layer.r_max - t.half_v, n_rings)
     rings = []
     for rc in centres:
-        n_phi = int(np.ceil(2 * np.pi * rc * (1 + OVERLAP) / (2 * t.half_u)))
+        n_phi = 2 * int(
+            np.ceil(np.pi * rc * (1 + OVERLAP) / (2 * t.half_u))
+        )  # even: shingling closes
         minhu = np.pi * (rc - t.half_v) * (1 + OVERLAP) / n_phi
         maxhu = np.pi * (rc + t.half_v) * (1 + OVERLAP) / n_phi
         rings.append((rc, n_phi, minhu, maxhu))
@@ -170,7 +172,8 @@ def _endcap_modules(layer: EndcapLayer, rings):
             v = (np.cos(phi), np.sin(phi), 0.0)
             w = (0.0, 0.0, 1.0)
             rot = np.array([u, v, w]).T
-            z = layer.z + (t.stagger if (i + k) % 2 else -t.stagger)
+            # rings on alternate faces of the disk, neighbours in phi shingled
+            z = layer.z + t.stagger * (2 * (2 * (k % 2) - 1) + 0.5 * (2 * (i % 2) - 1))
             rows.append(
                 [rc * np.cos(phi), rc * np.sin(phi), z, *rot.ravel()]
                 + [t.thickness, minhu, maxhu, t.half_v, t.pitch_u, t.pitch_v]

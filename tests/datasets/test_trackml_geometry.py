@@ -57,8 +57,8 @@ def test_endcap_z_positions_match_the_table(det):
         expected = sorted(sign * z for z in zs)  # layer ids increase with z
         for i, z in enumerate(expected):
             layer = det[(det.volume_id == volume) & (det.layer_id == 2 * (i + 1))]
-            assert abs(layer.cz.mean() - z) < 1.0
-            assert (abs(layer.cz - z) <= 3.0).all()
+            assert abs((layer.cz.max() + layer.cz.min()) / 2 - z) < 0.5  # faces around z
+            assert (abs(layer.cz - z) <= 4.0).all()
 
 
 def test_sensor_pitch_and_thickness(det):
