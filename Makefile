@@ -2,6 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
+DEMO_SIZE ?= full
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 .PHONY: run test bench lint install install-test services-start
@@ -21,7 +22,7 @@ install-test: $(VENV)/.installed-test
 
 run: install
 	$(PY) manage.py migrate --noinput
-	$(PY) manage.py setup_demo
+	$(PY) manage.py setup_demo --size $(DEMO_SIZE)
 	bash platform/dev-serve.sh
 
 test: install-test
