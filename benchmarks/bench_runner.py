@@ -91,27 +91,25 @@ def run(table) -> None:
             write_event(big, event_id, 120_000)
         noop, fixed = code_zip(tmp, NOOP), code_zip(tmp, FIXED_WORK)
 
-        def total_and_setup(confinement) -> tuple[float, float]:
-            totals, setups = [], []
-            for _ in range(5):
+        def start_and_setup(confinement) -> tuple[float, float]:
+            """Medians of launch-to-harness-running and launch-to-Model-ready, seconds."""
+            starts, setups = [], []
+            for _ in range(7):
                 report = run_confined(confinement, noop, small, tmp / "out", limits=LIMITS)
                 assert report.ok, report.reason
-                totals.append(
-                    report.stage_seconds["setup"]
-                    + report.stage_seconds["warmup"]
-                    + report.mean_seconds
-                )
+                starts.append(report.stage_seconds["start"])
                 setups.append(report.stage_seconds["setup"])
-            return statistics.median(totals), statistics.median(setups)
+            return statistics.median(starts), statistics.median(setups)
 
-        total_and_setup(sandbox)  # warm the page cache
-        confined_total, confined_setup = total_and_setup(sandbox)
-        plain_total, plain_setup = total_and_setup(Unconfined())
+        start_and_setup(sandbox)  # warm the page cache
+        confined_start, confined_setup = start_and_setup(sandbox)
+        plain_start, plain_setup = start_and_setup(Unconfined())
         overhead = confined_setup - plain_setup
         table.add(
             AREA,
-            "sandbox start-up overhead per submission (median of 5, bwrap vs plain subprocess)",
-            f"{overhead * 1000:.0f} ms (start to Model ready: {confined_setup:.2f} s vs {plain_setup:.2f} s)",
+            "sandbox start-up overhead per submission (launch to Model ready, bwrap minus plain subprocess, medians of 7)",
+            f"{overhead * 1000:.0f} ms ({confined_setup:.2f} s vs {plain_setup:.2f} s; "
+            f"to interpreter running {confined_start * 1000:.0f} vs {plain_start * 1000:.0f} ms)",
             "< 0.5 s",
             overhead < 0.5,
         )

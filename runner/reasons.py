@@ -24,8 +24,10 @@ def limit_hint(exc_type: str, code: int | None, limits: Limits) -> str:
         return f"the memory limit is {limits.memory_limit_mb} MB"
     if code in (errno.EFBIG, errno.ENOSPC, errno.EDQUOT):
         return f"files written may total at most {limits.max_output_mb} MB"
-    if code in (errno.EROFS, errno.EACCES):
+    if code == errno.EROFS:
         return "only /tmp, the current directory, is writable in the sandbox"
+    if code == errno.EACCES:
+        return "the sandbox may read the input data, the submission and the system, and write only to /tmp"
     if code == errno.EAGAIN and exc_type == "BlockingIOError":
         return f"the sandbox allows at most {limits.max_processes} processes and threads"
     if code == errno.EMFILE:

@@ -14,7 +14,8 @@ class RunReport:
     per_event_seconds: wall-clock seconds of each timed call, keyed by task name (TrackML:
         "event000001000"); the warm-up call is not included. Empty for HiggsML.
     mean_seconds, median_seconds: over per_event_seconds (None when there are none).
-    stage_seconds: untimed-for-scoring stages in seconds (set-up, warm-up, fit, predict).
+    stage_seconds: seconds of the stages that are not per-event timings: start (launch to the
+        harness running), setup (launch to Model ready), warmup, and for HiggsML fit, predict.
     peak_memory_mb: peak resident memory of the sandboxed processes, MiB.
     log_tail: the last lines the submission wrote to stdout/stderr.
     n_events: events processed (TrackML events, HiggsML test events).

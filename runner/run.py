@@ -13,7 +13,7 @@ from types import ModuleType
 from runner.limits import MB, Limits
 from runner.reasons import death_reason, error_reason, wall_time_reason
 from runner.report import RunReport
-from runner.sandbox import Bubblewrap, Mounts, Unconfined, confinement
+from runner.sandbox import Bubblewrap, Mounts, SandboxUnavailable, Unconfined, confinement
 from runner.session import HarnessDied, HarnessError, HarnessProcess, WallTimeExceeded
 from runner.unpack import SubmissionRejected, unpack_submission
 
@@ -143,6 +143,11 @@ def _drive(
     deadline = process.started + limits.time_limit_s
     doing = "while importing submission.py and building Model(model_dir)"
     results, seconds = {}, {}
+    try:
+        process.expect("started", deadline)
+    except (HarnessDied, WallTimeExceeded):
+        raise SandboxUnavailable(f"the sandbox did not start:\n{process.log.text()}") from None
+    report.stage_seconds["start"] = round(time.monotonic() - process.started, 6)
     try:
         process.expect("hello", deadline)
         report.stage_seconds["setup"] = round(time.monotonic() - process.started, 6)

@@ -5,6 +5,7 @@ Run as ``python -m harness.serve --harness MODULE --input DIR --model DIR --limi
 applies the resource limits to itself and pins itself to one CPU. Then it answers the
 runner's frames (see ``protocol``):
 
+    harness -> {"type": "started"}, then {"type": "hello"} once Model(model_dir) is built
     runner -> {"cmd": "load", "task": T}   harness loads task T (untimed) -> {"type": "ready"}
     runner -> {"cmd": "go"}                harness calls the model -> {"type": "result", "meta": {..}} + payload
     runner -> {"cmd": "exit"}              harness exits
@@ -149,6 +150,7 @@ def main(argv: list[str] | None = None) -> None:
     if args.cpu is not None:
         os.sched_setaffinity(0, {args.cpu})
     channel = Channel(args.cmd_fd, args.result_fd)
+    channel.send({"type": "started"})  # the sandbox works; nothing of the submission has run yet
     try:
         harness = importlib.import_module(args.harness)
     except BaseException as exc:

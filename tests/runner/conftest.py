@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import os
 import textwrap
+import time
 import zipfile
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import pandas as pd
 import pytest
 
 from runner import Limits, run_submission
-from runner.sandbox import SANDBOX_UID, find_bubblewrap
+from runner.sandbox import find_bubblewrap
 
 EVENTS = (1000, 1001)
 N_HITS = 300
@@ -85,21 +86,25 @@ def tree_digest(root: Path, skip: Path | None = None) -> dict[str, str]:
     return digest
 
 
-def sandbox_processes() -> list[int]:
-    """Processes of the sandbox user still alive on the host (there must be none after a run)."""
-    if os.geteuid() != 0:
-        return []
-    alive = []
-    for entry in os.scandir("/proc"):
-        if entry.name.isdigit():
-            try:
-                status = Path(entry.path, "status").read_text()
-            except OSError:
-                continue
-            uid = next(line.split()[1] for line in status.splitlines() if line.startswith("Uid:"))
-            if int(uid) == SANDBOX_UID:
-                alive.append(int(entry.name))
-    return alive
+def sandbox_processes(marker: str) -> list[str]:
+    """Processes whose mounts include a path containing marker (a sandbox of this test).
+
+    Waits up to 2 s for processes of a killed sandbox to finish dying."""
+    deadline = time.monotonic() + 2
+    while True:
+        alive = []
+        for entry in os.scandir("/proc"):
+            if entry.name.isdigit() and int(entry.name) != os.getpid():
+                try:
+                    if marker in Path(entry.path, "mountinfo").read_text():
+                        alive.append(
+                            f"{entry.name}: {Path(entry.path, 'cmdline').read_bytes()[:200]!r}"
+                        )
+                except OSError:
+                    continue
+        if not alive or time.monotonic() > deadline:
+            return alive
+        time.sleep(0.05)
 
 
 @pytest.fixture
@@ -123,7 +128,8 @@ def run_code(phase, tmp_path):
         assert tree_digest(phase["root"], skip=output) == before, (
             "the run changed files on the host"
         )
-        assert sandbox_processes() == [], "sandbox processes survived the run"
+        marker = str(phase["input"].relative_to(phase["root"].parent))
+        assert sandbox_processes(marker) == [], "sandbox processes survived the run"
         return report
 
     return run

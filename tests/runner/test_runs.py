@@ -15,6 +15,7 @@ import pytest
 import runner.sandbox
 from runner import Limits, RunReport, SandboxUnavailable, run_submission
 from runner.__main__ import main as runner_main
+from runner.run import run_confined
 from runner.sandbox import Unconfined
 from runner.selfcheck import self_check
 
@@ -70,6 +71,7 @@ def test_a_normal_submission_succeeds(run_code, phase, tmp_path):
     ]  # warm-up not among them
     assert all(0.05 <= s < 0.2 for s in report.per_event_seconds.values())
     assert 0.05 <= report.stage_seconds["warmup"] < 0.2
+    assert 0 < report.stage_seconds["start"] < report.stage_seconds["setup"]
     assert report.mean_seconds == pytest.approx(np.mean(list(report.per_event_seconds.values())))
     assert report.median_seconds == pytest.approx(
         np.median(list(report.per_event_seconds.values()))
@@ -229,6 +231,27 @@ def encode(output, hits, model):
     assert written.n_hits.tolist() == [N_HITS] * len(EVENTS)
 
 
+@needs_bwrap
+def test_a_sandbox_that_cannot_start_is_the_platforms_problem(phase, tmp_path):
+    class BrokenMount(runner.sandbox.Bubblewrap):
+        def launch(self, *args):
+            launch = super().launch(*args)
+            launch.argv[1:1] = ["--ro-bind", str(tmp_path / "no-such-dir"), "/sandbox/missing"]
+            return launch
+
+    code = make_zip(tmp_path / "code.zip", GOOD_FILES)
+    with pytest.raises(
+        SandboxUnavailable, match="the sandbox did not start:\nbwrap: Can't find source path"
+    ):
+        run_confined(
+            BrokenMount(runner.sandbox.find_bubblewrap()),
+            code,
+            phase["input"],
+            tmp_path / "out",
+            limits=FAST,
+        )
+
+
 def test_missing_bubblewrap_refuses_with_how_to_install(phase, tmp_path, monkeypatch):
     monkeypatch.setattr(runner.sandbox, "find_bubblewrap", lambda: None)
     code = make_zip(tmp_path / "code.zip", GOOD_FILES)
@@ -323,7 +346,10 @@ def test_self_check_passes_here_and_would_catch_an_open_sandbox(capsys, monkeypa
     assert runner_main(["check"]) == 0
     assert "sandbox ok" in capsys.readouterr().out
     open_sandbox = self_check(Unconfined(), FAST)  # the probe itself must be able to fail
-    assert open_sandbox.status == "failed" and "Model(model_dir) failed: AssertionError" in open_sandbox.reason
+    assert (
+        open_sandbox.status == "failed"
+        and "Model(model_dir) failed: AssertionError" in open_sandbox.reason
+    )
     monkeypatch.setattr(runner.sandbox, "find_bubblewrap", lambda: None)
     assert runner_main(["check"]) == 2
     assert "apt-get install bubblewrap" in capsys.readouterr().err

@@ -232,13 +232,13 @@ class Model:
             pass
 """
         ),
-        limits=replace(FAST, cpu_time_s=3, time_limit_s=30),
+        limits=replace(FAST, cpu_time_s=2, time_limit_s=30),
     )
     assert report.status == "failed"
     expected = (
-        "SIGKILL: past the hard CPU-time limit of 4 s"
+        "SIGKILL: past the hard CPU-time limit of 3 s"
         if ignore_sigxcpu
-        else "exceeded the CPU-time limit of 3 s"
+        else "exceeded the CPU-time limit of 2 s"
     )
     assert expected in report.reason
 
@@ -300,8 +300,10 @@ class Model:
         )
     )
     assert report.status == "failed"
-    assert "Read-only file system" in report.reason or "Permission denied" in report.reason
-    assert "only /tmp, the current directory, is writable in the sandbox" in report.reason
+    assert (
+        "Read-only file system" in report.reason
+        and "only /tmp, the current directory, is writable" in report.reason
+    ) or ("Permission denied" in report.reason and "write only to /tmp" in report.reason)
 
 
 def test_cpu_pinning_and_timings_cannot_be_faked(run_code):
