@@ -32,6 +32,7 @@
     const div = document.createElement("div");
     div.className = "plot";
     div.dataset.chart = name;
+    div.style.marginBottom = "1.25rem";
     container.appendChild(div);
     try {
       const made = build();
@@ -98,24 +99,35 @@
       layout("TrackML accuracy per event", "event", "accuracy", { xaxis: { title: { text: "event" }, type: "category" }, yaxis: { title: { text: "accuracy" }, range: [0, 1] }, showlegend: false })];
   };
 
+  // Wilson score interval at one standard deviation: bounded to [0, 1], sensible for few particles.
+  const wilson = (found, total) => {
+    const p = found / total;
+    const centre = (p + 1 / (2 * total)) / (1 + 1 / total);
+    const half = Math.sqrt(p * (1 - p) / total + 1 / (4 * total * total)) / (1 + 1 / total);
+    return [p - (centre - half), centre + half - p];
+  };
+
   const efficiency = (histogram, label, unit) => () => {
     const h = histogram || {};
-    if (!isNumberList(h.low) || !Array.isArray(h.efficiency)) return `No efficiency against ${label} in this score.`;
-    const x = h.low.map((low, i) => {
-      const high = (h.high || [])[i];
-      return typeof high === "number" ? (low + high) / 2 : low;
-    });
-    const text = h.low.map((low, i) => {
-      const high = (h.high || [])[i];
-      return `${low}–${typeof high === "number" ? high : "∞"}${unit ? " " + unit : ""}: ${(h.found || [])[i]}/${(h.total || [])[i]} found`;
-    });
-    const errors = h.efficiency.map((eff, i) => {
-      const n = (h.total || [])[i];
-      return typeof eff === "number" && n > 0 ? Math.sqrt(Math.max(eff * (1 - eff), 1 / n) / n) : null;
-    });
+    if (!isNumberList(h.low) || !Array.isArray(h.efficiency) || !Array.isArray(h.found) || !Array.isArray(h.total)) {
+      return `No efficiency against ${label} in this score.`;
+    }
+    const bins = h.low.map((low, i) => ({ low, high: (h.high || [])[i], found: h.found[i], total: h.total[i], eff: h.efficiency[i] }))
+      .filter((b) => typeof b.eff === "number" && b.total > 0);
+    if (bins.length === 0) return `No particle with a weight to measure the efficiency against ${label}.`;
+    const open = (b) => typeof b.high !== "number";
+    const x = bins.map((b) => (open(b) ? b.low * 1.25 : (b.low + b.high) / 2));
+    const errors = bins.map((b) => wilson(b.found, b.total));
     const axis = unit ? `${label} [${unit}]` : label;
-    return [[{ x, y: h.efficiency, text, mode: "lines+markers", error_y: { type: "data", array: errors, visible: true }, marker: { color: COLORS.accent }, hovertemplate: "%{text}<extra></extra>" }],
-      layout(`Tracking efficiency against ${label}`, axis, "efficiency", { yaxis: { title: { text: "efficiency" }, range: [0, 1.05] }, xaxis: { title: { text: axis }, type: label === "pT" ? "log" : "linear" }, showlegend: false })];
+    const trace = {
+      x, y: bins.map((b) => b.eff), mode: "markers", marker: { color: COLORS.accent, size: 7 },
+      error_y: { type: "data", symmetric: false, arrayminus: errors.map((e) => e[0]), array: errors.map((e) => e[1]), color: COLORS.accent, thickness: 1.2, width: 3 },
+      error_x: { type: "data", symmetric: false, arrayminus: bins.map((b, i) => x[i] - b.low), array: bins.map((b, i) => (open(b) ? 0 : b.high - x[i])), color: COLORS.accent, thickness: 1.2, width: 0 },
+      text: bins.map((b) => `${b.low}–${open(b) ? "∞" : b.high}${unit ? " " + unit : ""}: ${b.found} of ${b.total} particles found`),
+      hovertemplate: "%{text}<extra></extra>",
+    };
+    const xaxis = label === "pT" ? { title: { text: axis }, type: "log" } : { title: { text: axis } };
+    return [[trace], layout(`Tracking efficiency against ${label}`, axis, "efficiency", { xaxis, yaxis: { title: { text: "efficiency" }, range: [0, 1.05] }, showlegend: false })];
   };
 
   const eventDisplay = (display) => () => {
@@ -132,11 +144,9 @@
     };
     const tracks = new Map();
     for (const p of display.particles) {
-      (p.track_id || []).forEach((track, i) => {
-        if (!tracks.has(track)) tracks.set(track, tracks.size);
-      });
+      for (const track of p.track_id || []) if (!tracks.has(track)) tracks.set(track, tracks.size);
     }
-    const hits = { type: "scatter3d", mode: "markers", x: [], y: [], z: [], text: [], hoverinfo: "text", name: "hits coloured by submitted track", marker: { size: 3, color: [], colorscale: "Turbo", cmin: 0, cmax: Math.max(tracks.size - 1, 1) } };
+    const hits = { type: "scatter3d", mode: "markers", x: [], y: [], z: [], text: [], hoverinfo: "text", name: "hits coloured by submitted track", marker: { size: 3.5, color: [], colorscale: "Turbo", cmin: 0, cmax: Math.max(tracks.size - 1, 1) } };
     for (const p of display.particles) {
       (p.track_id || []).forEach((track, i) => {
         hits.x.push(p.x[i]); hits.y.push(p.y[i]); hits.z.push(p.z[i]);
@@ -146,8 +156,8 @@
     }
     const axis = (name) => ({ title: { text: `${name} [${unit}]` } });
     return [[lines(true), lines(false), hits], {
-      title: { text: `Event ${display.event_id}: ${display.particles.length} true particles and the submitted tracks of their hits`, font: { size: 14 } },
-      scene: { xaxis: axis("x"), yaxis: axis("y"), zaxis: axis("z"), aspectmode: "data" },
+      title: { text: `Event ${display.event_id}: ${display.particles.length} particles and their tracks`, font: { size: 15 } },
+      scene: { xaxis: axis("x"), yaxis: axis("y"), zaxis: axis("z"), aspectmode: "manual", aspectratio: { x: 1, y: 1, z: 1.5 } },
       margin: { l: 0, r: 0, t: 40, b: 0 }, height: 520, legend: { orientation: "h", y: -0.02 },
     }];
   };

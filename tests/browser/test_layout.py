@@ -1,0 +1,70 @@
+"""The main pages at a phone's width (390 px) and a laptop's (1280 px): nothing wider than
+the window, every page rendered without a console error. Screenshots go to /tmp/shots/."""
+
+from __future__ import annotations
+
+import pytest
+
+from challenges import submitting
+from challenges.models import Phase
+from tests.api.site import add_scored, load_site_challenge, ranked_submission
+from tests.browser.conftest import SHOTS, log_in
+from tests.browser.trackml_toy import diagnostics
+from tests.challenges.factories import upload
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (390, 1280)
+
+
+def _pages(site, tmp_path) -> dict[str, str]:
+    mine = submitting.submit(site.phase, site.alice, upload("mine.csv", ranked_submission(site.solution)))
+    add_scored(site.phase, "Baseline: mass window", 1.2, benchmark=True)
+    for i, value in enumerate((0.9, 1.4, 1.1)):
+        add_scored(site.phase, f"rival team number {i}", value)
+    tracks = load_site_challenge(tmp_path, slug="toy-tracks")
+    Phase.objects.filter(pk=tracks.phase.pk).update(metric="trackml")
+    tracks.phase.refresh_from_db()
+    scores, diags = diagnostics("trackml")
+    tracked = add_scored(tracks.phase, "trackers", scores["public"]["score"], diagnostics=diags)
+    tracked.team.members.add(site.alice, through_defaults={"challenge": tracks.challenge})
+    return {
+        "home": "/",
+        "challenge": "/c/tiny-higgs/",
+        "data": "/c/tiny-higgs/p/data/",
+        "evaluation": "/c/tiny-higgs/p/evaluation/",
+        "leaderboard": "/c/tiny-higgs/leaderboard/main/",
+        "submit": "/c/tiny-higgs/submit/main/",
+        "submission-higgs": mine.get_absolute_url(),
+        "submission-trackml": tracked.get_absolute_url(),
+        "my-submissions": "/c/tiny-higgs/submissions/",
+        "team": "/c/tiny-higgs/team/",
+        "profile": "/accounts/profile/",
+    }
+
+
+def test_main_pages_fit_narrow_and_wide_windows(browser, site, live_server, tmp_path, eager):
+    pages = _pages(site, tmp_path)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    too_wide = []
+    for width in WIDTHS:
+        context = browser.new_context(viewport={"width": width, "height": 900}, base_url=live_server.url)
+        context.set_default_timeout(60_000)
+        page = context.new_page()
+        from tests.browser.conftest import Console
+
+        console = Console(page)
+        log_in(page, live_server.url, site.alice)
+        for name, path in pages.items():
+            page.goto(path)
+            page.wait_for_function(
+                "document.querySelectorAll('[data-chart].plot:not(.js-plotly-plot)').length === 0"
+            )
+            page.wait_for_timeout(300)  # responsive charts settle to the window
+            page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
+            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+            if overflow > 0:
+                too_wide.append(f"{name} at {width} px: {overflow} px too wide")
+        assert console.unexpected() == [], width
+        context.close()
+    assert too_wide == []
