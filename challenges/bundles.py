@@ -14,7 +14,7 @@ import hashlib
 import tempfile
 import zipfile
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -59,25 +59,19 @@ class BundleSpec:
     phases: list[PhaseSpec]
 
 
-def load(path: str | Path, organiser=None) -> Challenge:
-    """Check and load the bundle at ``path`` (directory or .zip); return the challenge."""
+def load(path: str | Path, organiser=None, require_organiser: bool = False) -> Challenge:
+    """Check and load the bundle at ``path`` (directory or .zip); return the challenge.
+
+    ``organiser`` is added to the challenge's organisers. With ``require_organiser`` (uploads
+    through the site), a bundle whose slug names an existing challenge that ``organiser``
+    does not organise is refused.
+    """
     path = Path(path)
     if path.is_file():
         with tempfile.TemporaryDirectory(prefix="fivesigma-bundle-") as tmp:
-            return load(unpack_zip(path, Path(tmp)), organiser)
+            return load(unpack_zip(path, Path(tmp)), organiser, require_organiser)
     spec = parse(path)
-    return install(spec, organiser)
-
-
-def peek_slug(archive: Path) -> str | None:
-    """The slug a bundle zip declares, read without unpacking it (None when unreadable)."""
-    try:
-        with zipfile.ZipFile(archive) as zf:
-            names = [n for n in zf.namelist() if PurePosixPath(n).name == "challenge.yaml"]
-            data = yaml.safe_load(zf.read(min(names, key=len))) if names else None
-    except (zipfile.BadZipFile, yaml.YAMLError, UnicodeDecodeError, KeyError):
-        return None
-    return str(data.get("slug")) if isinstance(data, dict) and data.get("slug") else None
+    return install(spec, organiser, require_organiser)
 
 
 def unpack_zip(archive: Path, target: Path) -> Path:
@@ -103,10 +97,19 @@ def unpack_zip(archive: Path, target: Path) -> Path:
         if problems:
             raise BundleError(problems)
         zf.extractall(target)
-    candidates = [target] + [p for p in target.iterdir() if p.is_dir()]
-    for candidate in candidates:
-        if (candidate / "challenge.yaml").exists():
-            return candidate
+    if (target / "challenge.yaml").exists():
+        return target
+    folders = sorted(p for p in target.iterdir() if (p / "challenge.yaml").is_file())
+    if len(folders) > 1:
+        raise BundleError(
+            [
+                f"{archive.name}: holds {len(folders)} bundles ("
+                + ", ".join(f"{p.name}/challenge.yaml" for p in folders)
+                + "); a zip holds one"
+            ]
+        )
+    if folders:
+        return folders[0]
     raise BundleError([f"{archive.name}: no challenge.yaml at the top of the zip"])
 
 
@@ -408,9 +411,13 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def install(spec: BundleSpec, organiser=None) -> Challenge:
+def install(spec: BundleSpec, organiser=None, require_organiser: bool = False) -> Challenge:
     """Write a checked bundle into the database and storage (update in place when it exists)."""
     existing = Challenge.objects.filter(slug=spec.slug).first()
+    if existing and require_organiser and not existing.is_organiser(organiser):
+        raise BundleError(
+            [f"challenge.yaml, slug: '{spec.slug}' belongs to another organiser's challenge"]
+        )
     if existing:
         kept = {p.key for p in spec.phases}
         orphans = [

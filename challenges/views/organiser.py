@@ -100,16 +100,7 @@ def upload_bundle(request):
                 for chunk in upload.chunks():
                     out.write(chunk)
             try:
-                slug = bundles.peek_slug(path)
-                if (
-                    slug
-                    and Challenge.objects.filter(slug=slug).exists()
-                    and not Challenge.objects.get(slug=slug).is_organiser(request.user)
-                ):
-                    raise bundles.BundleError(
-                        [f"challenge.yaml, slug: '{slug}' belongs to another organiser's challenge"]
-                    )
-                challenge = bundles.load(path, organiser=request.user)
+                challenge = bundles.load(path, organiser=request.user, require_organiser=True)
             except bundles.BundleError as error:
                 problems = error.problems
             else:
