@@ -105,7 +105,6 @@ class HarnessProcess:
         self.log = LogTail(log_read)
         self.returncode: int | None = None
         self.peak_memory_mb = 0.0
-        self._buffer = bytearray()
 
     def __enter__(self) -> HarnessProcess:
         return self
