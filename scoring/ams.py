@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 from typing import NamedTuple
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -132,17 +133,50 @@ class AmsCurve(NamedTuple):
 def ams_curve(labels, weights, scores, b_reg: float = B_REG) -> AmsCurve:
     """AMS as a function of the selection threshold on ``scores`` (higher = more signal-like).
 
-    One sort by decreasing score and one cumulative pass: entry k selects the events whose
-    score is at least ``threshold[k]``; tied scores enter together. ``labels`` as in
-    :func:`is_signal`, ``weights`` in events.
+    One sort by decreasing score (none for a RankOrder, a permutation of 1..n) and one
+    cumulative pass: entry k selects the events whose score is at least ``threshold[k]``;
+    tied scores enter together. ``labels`` as in :func:`is_signal`, ``weights`` in events.
     """
     scores = np.asarray(scores)
-    order = np.argsort(scores, kind="stable")[::-1]
-    signal = is_signal(labels)[order]
-    weighted = np.asarray(weights, dtype=np.float64)[order]
-    s = np.cumsum(np.where(signal, weighted, 0.0))
-    b = np.cumsum(np.where(signal, 0.0, weighted))
-    ordered = scores[order]
-    last_of_tie = np.flatnonzero(np.append(ordered[1:] != ordered[:-1], True))
-    s, b = s[last_of_tie], b[last_of_tie]
-    return AmsCurve(ordered[last_of_tie], last_of_tie + 1, s, b, ams(s, b, b_reg))
+    order = _descending_order(scores)
+    s, b, last_of_tie = _running_sums(
+        order, is_signal(labels), np.asarray(weights, dtype=np.float64), scores
+    )
+    if last_of_tie.all():  # no ties, as for a RankOrder
+        return AmsCurve(scores[order], np.arange(1, order.size + 1), s, b, ams(s, b, b_reg))
+    kept = np.flatnonzero(last_of_tie)
+    s, b = s[kept], b[kept]
+    return AmsCurve(scores[order[kept]], kept + 1, s, b, ams(s, b, b_reg))
+
+
+@numba.njit(cache=True)
+def _running_sums(order, signal, weights, scores):
+    """Cumulative signal and background weight along ``order``; True at the end of each tie."""
+    n = order.size
+    s_sum = np.empty(n)
+    b_sum = np.empty(n)
+    last_of_tie = np.ones(n, dtype=np.bool_)
+    s = 0.0
+    b = 0.0
+    for k in range(n):
+        i = order[k]
+        if signal[i]:
+            s += weights[i]
+        else:
+            b += weights[i]
+        s_sum[k] = s
+        b_sum[k] = b
+    for k in range(n - 1):
+        last_of_tie[k] = scores[order[k + 1]] != scores[order[k]]
+    return s_sum, b_sum, last_of_tie
+
+
+def _descending_order(scores: np.ndarray) -> np.ndarray:
+    """Indices by decreasing score; O(n) when the scores are a RankOrder (permutation of 1..n)."""
+    n = scores.size
+    if scores.dtype.kind in "iu" and n and scores.min() == 1 and scores.max() == n:
+        order = np.full(n, -1, dtype=np.int64)
+        order[n - scores] = np.arange(n)
+        if (order >= 0).all():
+            return order
+    return np.argsort(scores)[::-1]
