@@ -75,7 +75,8 @@ def join(user, invite_code: str) -> Team:
             f"Your team '{current.name}' already has submissions, so you cannot move to another team."
         )
     with transaction.atomic():
-        if team.memberships.select_for_update().count() >= challenge.max_team_size:
+        Team.objects.select_for_update().get(pk=team.pk)  # joins to one team, one at a time
+        if team.memberships.count() >= challenge.max_team_size:
             raise TeamError(f"Team '{team.name}' is full ({challenge.max_team_size} members).")
         if current:
             leave(user, challenge)
@@ -84,13 +85,22 @@ def join(user, invite_code: str) -> Team:
 
 
 def leave(user, challenge: Challenge) -> None:
-    """Leave one's team; an empty team without submissions disappears."""
+    """Leave a team that has no submissions yet (an empty team disappears).
+
+    A team's submissions and limits stay with its members: leaving after submitting would
+    let a participant start a new team with a fresh allowance.
+    """
     membership = (
         Membership.objects.filter(user=user, challenge=challenge).select_related("team").first()
     )
     if membership is None:
         raise TeamError("You are not in a team in this challenge.")
     team = membership.team
+    if team.submissions.exists():
+        raise TeamError(
+            f"Team '{team.name}' has submissions, so its members stay in it "
+            "(submission limits are per team)."
+        )
     membership.delete()
-    if not team.memberships.exists() and not team.submissions.exists():
+    if not team.memberships.exists():
         team.delete()
