@@ -111,10 +111,12 @@ class TrackmlMetric(Metric):
         """Per subset: event ids, event accuracies, efficiency histograms, 3D display sample."""
         masks = subset_masks(solution)
         event_column = solution["event_id"].to_numpy()
-        subset_of_event = {}
-        for subset in SUBSETS:
-            for event in np.unique(event_column[masks[subset]]).tolist():
-                subset_of_event[event] = subset
+        public, private = (set(np.unique(event_column[masks[s]]).tolist()) for s in SUBSETS)
+        if public & private:
+            raise ValueError(
+                f"the solution puts events {examples(sorted(public & private))} in both the public and the private subset; a whole event belongs to one"
+            )
+        subset_of_event = {**dict.fromkeys(public, "public"), **dict.fromkeys(private, "private")}
         columns = {
             name: solution[name].to_numpy() for name in TRUTH_COLUMNS if name in solution.columns
         }

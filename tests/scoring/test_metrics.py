@@ -295,3 +295,12 @@ def test_tabular_metrics_agree_with_scikit_learn(key, reference):
         assert result[subset]["score"] == pytest.approx(expected, rel=1e-12)
         assert len(result[subset]["replicas"]) == 50
         assert not any(math.isnan(r) for r in result[subset]["replicas"])
+
+
+def test_trackml_solution_must_keep_each_event_in_one_subset():
+    truth, submission = trackml_data(n_events=2)
+    truth.loc[truth.index[:5], "Usage"] = (
+        "Public" if truth.Usage.iloc[0] == "Private" else "Private"
+    )
+    with pytest.raises(ValueError, match=r"events 1000 in both the public and the private subset"):
+        registry.get("trackml").evaluate(truth, submission, n_bootstrap=0)
