@@ -93,7 +93,10 @@ def process(submission_id: int) -> None:
     try:
         if submission.phase.kind == Phase.CODE and not submission.output:
             run_code(submission)  # a re-scored code submission keeps its stored output and timing
-        transition(submission, Submission.SCORING)
+        with transaction.atomic():
+            if not is_current_attempt(submission):
+                return
+            transition(submission, Submission.SCORING)
         score(submission)
     except ScoringFailure as failure:
         fail(submission, str(failure))
@@ -108,9 +111,28 @@ def process(submission_id: int) -> None:
 
 def fail(submission: Submission, reason: str, **fields) -> None:
     with transaction.atomic():
+        if not is_current_attempt(submission):
+            return
         transition(
             submission, Submission.FAILED, reason.splitlines()[0][:200], reason=reason, **fields
         )
+
+
+def is_current_attempt(submission: Submission) -> bool:
+    """Whether this run may still move ``submission`` on: no newer attempt has started (a
+    duplicate delivery, a re-queue) and nothing has finished it. Locks the row; call it in
+    the transaction that writes the next step, so that only one run ever writes a result.
+    """
+    fresh = (
+        Submission.objects.select_for_update()
+        .filter(pk=submission.pk)
+        .values_list("attempts", "status")
+        .first()
+    )
+    if fresh is None or fresh[0] != submission.attempts or fresh[1] in Submission.DONE:
+        log.warning("submission %s: attempt %s superseded", submission.pk, submission.attempts)
+        return False
+    return True
 
 
 def run_code(submission: Submission) -> None:
@@ -178,6 +200,8 @@ def score(submission: Submission) -> None:
 def save_scores(submission: Submission, metric_key: str, result: dict) -> None:
     """Write the new Score rows, retire older ones, finish the submission: one transaction."""
     with transaction.atomic():
+        if not is_current_attempt(submission):
+            return
         Score.objects.filter(submission=submission, current=True).update(current=False)
         for subset in (Score.PUBLIC, Score.PRIVATE):
             part = result.get(subset)
@@ -274,8 +298,7 @@ def sweep_stuck(now=None) -> dict[str, int]:
         for s in Submission.objects.filter(
             status__in=[Submission.QUEUED, Submission.RUNNING, Submission.SCORING]
         ).select_related("phase")
-        if (s.started_at or s.queued_at or s.created)
-        < now - max(stuck_after, timedelta(seconds=2 * s.phase.time_limit_s))
+        if _last_progress(s) < now - max(stuck_after, timedelta(seconds=2 * s.phase.time_limit_s))
     ]
     for submission in candidates:
         with transaction.atomic():
@@ -297,6 +320,13 @@ def sweep_stuck(now=None) -> dict[str, int]:
                 enqueue(fresh, f"re-queued: no progress while '{fresh.status}'")
                 counts["requeued"] += 1
     return counts
+
+
+def _last_progress(submission: Submission):
+    """When the submission entered its current step: queued, or started running."""
+    if submission.status == Submission.QUEUED:
+        return submission.queued_at or submission.created
+    return submission.started_at or submission.queued_at or submission.created
 
 
 def rescore_phase(phase: Phase) -> int:
