@@ -46,7 +46,7 @@ def detect_layout(path, header: list[str]) -> str:
     for name, columns in LAYOUTS.items():
         if tuple(header) == columns:
             return name
-    best = max(LAYOUTS.values(), key=lambda cols: len(set(cols) & set(header)))
+    best = min(LAYOUTS.values(), key=lambda cols: len(set(cols) ^ set(header)))
     missing = [c for c in best if c not in header]
     unknown = [c for c in header if c not in best]
     if missing or unknown:

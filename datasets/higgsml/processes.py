@@ -27,6 +27,7 @@ W_MASS, W_WIDTH = 80.379, 2.085  # GeV
 TOP_MASS, TOP_WIDTH = 172.5, 1.41  # GeV
 B_MASS = 4.8  # GeV
 Z_TAU_POLARISATION = -0.147  # mean tau- helicity in Z decays
+GAMMA_CONTINUUM = 0.05  # share of Z/gamma* -> tau tau events in the photon continuum
 MAX_PARTONS = 7  # jets-to-be per event: up to 4 from t tbar decays plus 3 ISR partons
 MAX_ISR = 3
 # Generator-level filter, looser than the selection by more than three resolutions, so
@@ -198,10 +199,10 @@ def resonance_to_taus(rng, masses, isr: Emission, rapidity_width, vector, mean_h
     return TruthEvents(lepton, is_muon, visible, pad_partons(*partons), neutrinos, isr.soft[kept])
 
 
-GGF_RADIATION = Radiation(mean_partons=1.6, pt_min=20.0, index=3.0)
+GGF_RADIATION = Radiation(mean_partons=1.7, pt_min=20.0, index=2.85)
 VBF_RADIATION = Radiation(mean_partons=0.3, pt_min=20.0, index=3.5)
 VH_RADIATION = Radiation(mean_partons=0.6, pt_min=20.0, index=3.5)
-Z_RADIATION = Radiation(mean_partons=1.0, pt_min=20.0, index=3.5)
+Z_RADIATION = Radiation(mean_partons=0.9, pt_min=20.0, index=3.7)
 TOP_RADIATION = Radiation(mean_partons=0.8, pt_min=20.0, index=3.3)
 W_RADIATION = Radiation(mean_partons=1.0, pt_min=20.0, index=3.5)
 
@@ -245,9 +246,20 @@ def higgs_vh(rng: np.random.Generator, n: int) -> TruthEvents:
     return TruthEvents(lepton, is_muon, visible, partons, neutrinos, isr.soft[kept])
 
 
+def drell_yan_masses(rng: np.random.Generator, n: int) -> np.ndarray:
+    """Di-tau masses (GeV) of Z/gamma*: the Z Breit-Wigner plus the photon continuum.
+
+    A fraction GAMMA_CONTINUUM follows dsigma/dm ~ m^-3 above 60 GeV (the Drell-Yan
+    continuum with falling parton luminosities); the rest is the Z line shape.
+    """
+    z_peak = kin.sample_breit_wigner(rng, Z_MASS, Z_WIDTH, 40.0, 250.0, n)
+    continuum = np.minimum(kin.sample_power_law(rng, 60.0, 3.0, n), 1000.0)
+    return np.where(rng.random(n) < GAMMA_CONTINUUM, continuum, z_peak)
+
+
 def z_tautau(rng: np.random.Generator, n: int) -> TruthEvents:
-    """Z/gamma* -> tau tau with a Breit-Wigner mass and soft, quark-initiated ISR."""
-    masses = kin.sample_breit_wigner(rng, Z_MASS, Z_WIDTH, 40.0, 250.0, n)
+    """Z/gamma* -> tau tau with soft, quark-initiated ISR."""
+    masses = drell_yan_masses(rng, n)
     isr = radiate(rng, n, Z_RADIATION)
     return resonance_to_taus(rng, masses, isr, 1.9, True, Z_TAU_POLARISATION)
 
