@@ -1,8 +1,8 @@
-"""64-bit particle identifiers laid out like the official TrackML particle_id.
+"""64-bit particle identifiers with the bit layout of the official TrackML particle_id.
 
-From the most significant bit: primary vertex (12 bits), secondary vertex (12 bits),
-particle number within the vertex (16 bits), generation (8 bits, 0 for particles from the
-primary interaction), sub-particle (16 bits). particle_id 0 is reserved for noise.
+From the most significant bit: vertex (12 bits, the collision), primary particle number
+(16 bits), generation (12 bits, 0 for particles from the collision itself), secondary number
+(12 bits), process (12 bits). particle_id 0 is reserved for noise.
 """
 
 from __future__ import annotations
@@ -10,26 +10,25 @@ from __future__ import annotations
 import numpy as np
 
 FIELDS = {  # name: (shift, bits)
-    "vertex_primary": (52, 12),
-    "vertex_secondary": (40, 12),
-    "particle": (24, 16),
-    "generation": (16, 8),
-    "sub_particle": (0, 16),
+    "vertex_id": (52, 12),
+    "primary_id": (36, 16),
+    "generation": (24, 12),
+    "secondary_id": (12, 12),
+    "process": (0, 12),
 }
+HADRONIC_INELASTIC = 121  # process code of secondaries from nuclear interactions
 
 
-def encode(vertex_primary, vertex_secondary, particle, generation, sub_particle=0) -> np.ndarray:
-    """Pack the fields (arrays of non-negative ints) into uint64 particle ids."""
-    values = {
-        "vertex_primary": vertex_primary,
-        "vertex_secondary": vertex_secondary,
-        "particle": particle,
-        "generation": generation,
-        "sub_particle": sub_particle,
-    }
-    out = np.zeros(np.broadcast(*values.values()).shape, dtype=np.uint64)
-    for name, (shift, bits) in FIELDS.items():
-        field = np.asarray(values[name], dtype=np.int64)
+def encode(**fields) -> np.ndarray:
+    """Pack named fields (arrays of non-negative ints; missing fields are 0) into uint64 ids."""
+    unknown = set(fields) - set(FIELDS)
+    if unknown:
+        raise ValueError(f"unknown particle_id fields {sorted(unknown)}")
+    shape = np.broadcast(*fields.values()).shape
+    out = np.zeros(shape, dtype=np.uint64)
+    for name, values in fields.items():
+        shift, bits = FIELDS[name]
+        field = np.asarray(values, dtype=np.int64)
         if (field < 0).any() or (field >= 1 << bits).any():
             raise ValueError(f"{name} does not fit in {bits} bits")
         out |= field.astype(np.uint64) << np.uint64(shift)

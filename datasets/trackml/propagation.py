@@ -195,11 +195,12 @@ def next_layer(h, layers):
 
 
 @njit(cache=True)
-def layer_hits(h, layer, rings, modules, t_c, cand, out, n_out):
-    """Append (module row, t) of every module of the layer that helix h crosses near t_c.
+def layer_hits(h, layer, rings, modules, t_c, cand, out):
+    """Fill out[k] = (module row, t) for every module of the layer helix h crosses near t_c.
 
-    out[k] = (module row, t), sized like cand (at most 3 x 3 candidates); returns the new count.
+    ``out`` is sized like ``cand`` (at most 3 x 3 candidates); returns the count.
     """
+    n_out = 0
     gx, gy, gz, gpx, gpy, gpz = helix_at(h, t_c)
     p = math.sqrt(gpx * gpx + gpy * gpy + gpz * gpz)
     dx, dy, dz = gpx / p, gpy / p, gpz / p
@@ -283,7 +284,7 @@ def transport(part, n_primary, layers, rings, modules, bz, max_turns, material, 
             if budget < 0:
                 break
             layer = layers[index]
-            n_crossed = layer_hits(h, layer, rings, modules, t_c, cand, crossed, 0)
+            n_crossed = layer_hits(h, layer, rings, modules, t_c, cand, crossed)
             if n_hits + n_crossed > hit_capacity:
                 return n_part, -1, hits
             for k in range(n_crossed):

@@ -115,24 +115,30 @@ def run_digitization(hits):
 
 
 def particle_ids(part, vertex, number):
-    """Barcodes of every particle: primaries from (vertex, number), secondaries by ancestry."""
-    n_primary = len(vertex)
-    n = len(part)
-    vp = np.r_[vertex, np.zeros(n - n_primary, dtype=np.int64)]
-    vs = np.zeros(n, dtype=np.int64)
-    num = np.r_[number, np.zeros(n - n_primary, dtype=np.int64)]
-    next_vertex: dict[int, int] = {}
-    interaction_of_parent: dict[int, tuple[int, int]] = {}
-    for i in range(n_primary, n):
-        parent = int(part[i, 8])
-        vp[i] = vp[parent]
-        if parent not in interaction_of_parent:
-            next_vertex[vp[i]] = next_vertex.get(vp[i], 0) + 1
-            interaction_of_parent[parent] = (next_vertex[vp[i]], 0)
-        secondary_vertex, count = interaction_of_parent[parent]
-        interaction_of_parent[parent] = (secondary_vertex, count + 1)
-        vs[i], num[i] = secondary_vertex, count + 1
-    return barcode.encode(vp, vs, num, part[:, 9].astype(np.int64)).astype(np.int64)
+    """Barcodes of every particle: primaries from (vertex, number), secondaries by ancestry.
+
+    A secondary inherits its primary ancestor's vertex and number and is counted among
+    that ancestor's descendants (secondary_id 1, 2, ...).
+    """
+    n_primary, n = len(vertex), len(part)
+    root = np.r_[np.arange(n_primary), np.zeros(n - n_primary, dtype=np.int64)]
+    for i in range(n_primary, n):  # parents precede their secondaries
+        root[i] = root[int(part[i, 8])]
+    secondary_id = np.zeros(n, dtype=np.int64)
+    if n > n_primary:
+        roots = root[n_primary:]
+        order = np.argsort(roots, kind="stable")
+        sorted_roots = roots[order]
+        starts = np.searchsorted(sorted_roots, sorted_roots)
+        secondary_id[n_primary + order] = np.arange(len(order)) - starts + 1
+    generation = part[:, 9].astype(np.int64)
+    return barcode.encode(
+        vertex_id=vertex[root],
+        primary_id=number[root],
+        generation=generation,
+        secondary_id=secondary_id,
+        process=np.where(generation > 0, barcode.HADRONIC_INELASTIC, 0),
+    ).astype(np.int64)
 
 
 def simulate_event(

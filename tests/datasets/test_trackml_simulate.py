@@ -129,7 +129,7 @@ def test_measured_position_is_the_charge_centre_of_its_cells(small, det):
 @pytest.mark.slow
 def test_spectra_and_beam_spot(default_event):
     particles = default_event["particles"]
-    primary = ((particles.particle_id.to_numpy() >> 16) & 0xFF) == 0
+    primary = ((particles.particle_id.to_numpy() >> 24) & 0xFFF) == 0  # official generation bits
     p = particles[primary]
     pt = np.hypot(p.px, p.py)
     eta = np.arcsinh(p.pz / pt)
@@ -156,3 +156,23 @@ def test_bad_arguments_are_rejected():
         trackml.simulate_event(1, 0, pileup=-1)
     with pytest.raises(ValueError, match="noise_fraction"):
         trackml.simulate_event(1, 0, pileup=1, noise_fraction=1.5)
+
+
+def test_particle_ids_follow_the_official_bit_layout(small):
+    particles = small["particles"]
+    ids = particles.particle_id.to_numpy().astype(np.uint64)
+    assert len(np.unique(ids)) == len(ids) and (ids > 0).all()
+    vertex = ids >> np.uint64(52)
+    primary_id = (ids >> np.uint64(36)) & np.uint64(0xFFFF)
+    generation = (ids >> np.uint64(24)) & np.uint64(0xFFF)
+    secondary_id = (ids >> np.uint64(12)) & np.uint64(0xFFF)
+    assert (vertex >= 1).all() and (primary_id >= 1).all()
+    primaries = generation == 0
+    assert (secondary_id[primaries] == 0).all() and (secondary_id[~primaries] >= 1).all()
+    # particles of one collision share its vertex position
+    frame = particles[primaries].assign(vertex=vertex[primaries])
+    assert (frame.groupby("vertex").vz.nunique() == 1).all()
+    # a secondary starts away from the beam line, at a layer of its ancestor's collision
+    secondaries = particles[~primaries]
+    radius = np.hypot(secondaries.vx, secondaries.vy)
+    assert ((radius > 25) | (secondaries.vz.abs() > 550)).all()

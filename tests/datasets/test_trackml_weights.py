@@ -39,7 +39,7 @@ def twin_weights(truth, particles):
     """Per-hit weights, written from the rule with plain Python loops."""
     info = {}
     for row in particles.itertuples():
-        generation = (int(row.particle_id) >> 16) & 0xFF
+        generation = (int(row.particle_id) >> 24) & 0xFFF  # official layout: bits 24-35
         info[int(row.particle_id)] = (float(row.vz), float(np.hypot(row.px, row.py)), generation)
     by_particle = {}
     for i, row in enumerate(truth.itertuples()):
@@ -77,7 +77,7 @@ def test_weights_sum_to_one_and_vanish_where_they_must(event):
     short = truth.particle_id.map(nhits).fillna(0) < 4
     assert (truth.weight[short & (truth.particle_id != 0)] == 0).all()
     secondary = (
-        (truth.particle_id.to_numpy().astype(np.uint64) >> np.uint64(16)) & np.uint64(255)
+        (truth.particle_id.to_numpy().astype(np.uint64) >> np.uint64(24)) & np.uint64(0xFFF)
     ) != 0
     assert secondary.any()
     assert (truth.weight[secondary] == 0).all()
@@ -106,7 +106,7 @@ def test_nine_hits_reproduce_the_profile_exactly():
 
 def test_hand_made_event():
     # particle 1 (pT 4 GeV, 5 hits), particle 2 (pT 0.2, 3 hits: too short), noise
-    pid1, pid2 = 1 << 52 | 1 << 24, 1 << 52 | 2 << 24
+    pid1, pid2 = 1 << 52 | 1 << 36, 1 << 52 | 2 << 36  # vertex 1, primaries 1 and 2
     particles = pd.DataFrame(
         {"particle_id": [pid1, pid2], "vx": 0.0, "vy": 0.0, "vz": [10.0, -5.0],
          "px": [4.0, 0.2], "py": 0.0, "pz": 1.0, "q": 1, "nhits": [5, 3]}
