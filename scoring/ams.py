@@ -17,6 +17,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+from scoring.frozen import frozen
 from scoring.subsets import subset_masks
 from scoring.validation import match_ids
 
@@ -140,7 +141,10 @@ def ams_curve(labels, weights, scores, b_reg: float = B_REG) -> AmsCurve:
     scores = np.asarray(scores)
     order = _descending_order(scores)
     s, b, last_of_tie = _running_sums(
-        order, is_signal(labels), np.asarray(weights, dtype=np.float64), scores
+        frozen(order, np.int64),
+        frozen(is_signal(labels), np.bool_),
+        frozen(weights, np.float64),
+        frozen(scores, np.float64),
     )
     if last_of_tie.all():  # no ties, as for a RankOrder
         return AmsCurve(scores[order], np.arange(1, order.size + 1), s, b, ams(s, b, b_reg))

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from scoring.ams import ams
+from scoring.frozen import frozen
 
 MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 MIX_2 = np.uint64(0x94D049BB133111EB)
@@ -121,7 +122,7 @@ def replica_sums(values: np.ndarray, seed: int, n_replicas: int, stream: int = 0
     """Count-weighted column sums of ``values`` (rows x k) in each replica: (n_replicas, k)."""
     values = np.asarray(values, dtype=np.float64).reshape(len(values), -1)
     return _replica_sums(
-        np.ascontiguousarray(values.T), np.uint64(seed), np.uint64(stream), int(n_replicas)
+        frozen(values.T, np.float64), np.uint64(seed), np.uint64(stream), int(n_replicas)
     )
 
 
@@ -246,9 +247,9 @@ def auc_replicas(scores, positive, seed: int, n_replicas: int, stream: int = 0) 
     ordered = scores[order]
     tie_start = np.append(True, ordered[1:] != ordered[:-1])
     replicas = _replica_auc(
-        positive[order],
-        tie_start,
-        order.astype(np.int64),
+        frozen(positive[order], np.bool_),
+        frozen(tie_start, np.bool_),
+        frozen(order, np.int64),
         np.uint64(seed),
         np.uint64(stream),
         int(n_replicas),

@@ -19,6 +19,7 @@ import numba
 import numpy as np
 import pandas as pd
 
+from scoring.frozen import frozen
 from scoring.validation import SubmissionError, examples
 
 HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
@@ -179,16 +180,21 @@ def match_event(
     Raises :class:`~scoring.validation.SubmissionError` when the submission does not hold
     every truth hit exactly once (naming the event when given).
     """
-    hit_id = _as_int64(hit_id)
-    submitted_hit_id = _as_int64(submitted_hit_id)
-    track_id = _as_int64(track_id)
+    hit_id = _ids(hit_id)
+    submitted_hit_id = _ids(submitted_hit_id)
+    track_id = _ids(track_id)
     track, complete = _tracks_of_truth_rows(hit_id, submitted_hit_id, track_id)
     if not complete:
         track[truth_rows(hit_id, submitted_hit_id, event)] = track_id
-    particle, n_particles = _dense_ids(_as_int64(particle_id))
+    track = frozen(track, np.int64)
+    particle, n_particles = _dense_ids(_ids(particle_id))
     dense_track, n_tracks = _dense_ids(track)
     good_weight, total, found = _good_track_weight(
-        dense_track, n_tracks, particle, n_particles, np.asarray(weight, dtype=np.float64)
+        frozen(dense_track, np.int64),
+        n_tracks,
+        frozen(particle, np.int64),
+        n_particles,
+        frozen(weight, np.float64),
     )
     if not total > 0:
         raise ValueError(
@@ -197,12 +203,10 @@ def match_event(
     return EventMatch(good_weight / total, particle, n_particles, track, found)
 
 
-def _as_int64(values) -> np.ndarray:
-    """Contiguous int64 (uint64 ids above 2**63 keep their bits)."""
-    values = np.ascontiguousarray(values)
-    return (
-        values.view(np.int64) if values.dtype == np.uint64 else values.astype(np.int64, copy=False)
-    )
+def _ids(values) -> np.ndarray:
+    """Ids as read-only contiguous int64 (uint64 ids above 2**63 keep their bits)."""
+    values = np.asarray(values)
+    return frozen(values.view(np.int64) if values.dtype == np.uint64 else values, np.int64)
 
 
 def truth_rows(truth_hits: np.ndarray, submitted_hits: np.ndarray, event) -> np.ndarray:
