@@ -41,9 +41,3 @@ def subset_masks(solution: pd.DataFrame) -> dict[str, np.ndarray]:
 def _normal(column: str, value) -> str:
     text = str(value).strip()
     return text.lower() if column == "Usage" else text
-
-
-def scored_mask(solution: pd.DataFrame) -> np.ndarray:
-    """Rows that belong to the public or the private leaderboard."""
-    masks = subset_masks(solution)
-    return masks["public"] | masks["private"]
