@@ -181,7 +181,7 @@ def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
     if kind not in (Phase.RESULT, Phase.CODE):
         check.problem(f"{where}.kind", f"'{kind}' is not a submission kind (result or code)")
     metric_key = check.string(data, "metric", where=where)
-    options = data.get("metric_options") or {}
+    options = check.mapping(data, "metric_options", where) or {}
     metric = None
     if metric_key:
         from scoring import registry
@@ -191,10 +191,10 @@ def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
         except (KeyError, ValueError, TypeError) as error:
             check.problem(f"{where}.metric", str(error).strip("'\""))
     solution = check.file(f"{where}.solution", data.get("solution"))
-    split = data.get("split") or {"by": "usage"}
+    split = check.mapping(data, "split", where) or {"by": "usage"}
     if solution and metric:
         check.solution(f"{where}.solution", metric, solution, split)
-    code = data.get("code") or {}
+    code = check.mapping(data, "code", where) or {}
     inputs: list[Path] = []
     if kind == Phase.CODE:
         directory = check.file(f"{where}.code.input", code.get("input"), directory=True)
@@ -221,10 +221,12 @@ def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
         "final_selections": check.integer(
             data, "final_selections", where=where, default=2, minimum=1
         ),
-        "score_late": bool(data.get("score_late", False)),
+        "score_late": check.boolean(data, "score_late", where, default=False),
         "harness": str(code.get("harness", "")),
-        "time_limit_s": float(code.get("time_limit_s", 600)),
-        "memory_limit_mb": int(code.get("memory_limit_mb", 4096)),
+        "time_limit_s": check.number(code, "time_limit_s", f"{where}.code", default=600.0),
+        "memory_limit_mb": check.integer(
+            code, "memory_limit_mb", where=f"{where}.code", default=4096, minimum=1
+        ),
     }
     return PhaseSpec(key=key, fields=fields, solution=solution, inputs=inputs)
 
@@ -288,12 +290,27 @@ class _Checker:
             return None
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
-    def mapping(self, data, name):
+    def mapping(self, data, name, where=""):
         value = data.get(name)
         if value is not None and not isinstance(value, dict):
-            self.problem(name, "must be a mapping")
+            self.problem(f"{where}.{name}" if where else name, "must be a mapping")
             return None
         return value
+
+    def boolean(self, data, name, where, default):
+        value = data.get(name, default)
+        if not isinstance(value, bool):
+            self.problem(f"{where}.{name}", f"must be true or false, not {value!r}")
+            return default
+        return value
+
+    def number(self, data, name, where, default):
+        """A positive number (seconds, megabytes), or the default when absent."""
+        value = data.get(name, default)
+        if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0:
+            self.problem(f"{where}.{name}", f"must be a positive number, not {value!r}")
+            return default
+        return float(value)
 
     def sequence(self, data, name, required=False):
         value = data.get(name)
@@ -466,13 +483,13 @@ def install(spec: BundleSpec, organiser=None, require_organiser: bool = False) -
             for source in phase_spec.inputs:
                 _store_file(challenge, phase, DataFile.INPUT, source.name, source)
                 keep.add((phase.pk, DataFile.INPUT, source.name))
-        Phase.objects.filter(challenge=challenge).exclude(
-            key__in=[p.key for p in spec.phases]
-        ).delete()
         for data_file in DataFile.objects.filter(challenge=challenge):
             if (data_file.phase_id, data_file.role, data_file.name) not in keep:
                 default_storage.delete(data_file.file.name)
                 data_file.delete()
+        Phase.objects.filter(challenge=challenge).exclude(
+            key__in=[p.key for p in spec.phases]
+        ).delete()
     return challenge
 
 
