@@ -13,6 +13,9 @@ class RunReport:
     status: "ok" or "failed"; reason: why it failed, written for the participant ("" when ok).
     per_event_seconds: wall-clock seconds of each timed call, keyed by task name (TrackML:
         "event000001000"); the warm-up call is not included. Empty for HiggsML.
+    per_event_cpu_seconds: CPU seconds the harness process's threads spent in each timed call
+        (its child processes not counted): well above the wall time means several cores were
+        used, well below means the call waited (for I/O, or for a busy machine).
     mean_seconds, median_seconds: over per_event_seconds (None when there are none).
     stage_seconds: seconds of the stages that are not per-event timings: start (launch to the
         harness running), setup (launch to Model ready), warmup, and for HiggsML fit, predict.
@@ -25,6 +28,7 @@ class RunReport:
     status: str
     reason: str = ""
     per_event_seconds: dict[str, float] = field(default_factory=dict)
+    per_event_cpu_seconds: dict[str, float] = field(default_factory=dict)
     mean_seconds: float | None = None
     median_seconds: float | None = None
     stage_seconds: dict[str, float] = field(default_factory=dict)
@@ -37,8 +41,9 @@ class RunReport:
     def ok(self) -> bool:
         return self.status == "ok"
 
-    def set_event_timings(self, seconds: dict[str, float]) -> None:
+    def set_event_timings(self, seconds: dict[str, float], cpu_seconds: dict[str, float]) -> None:
         self.per_event_seconds = dict(seconds)
+        self.per_event_cpu_seconds = dict(cpu_seconds)
         values = list(seconds.values())
         self.mean_seconds = statistics.fmean(values) if values else None
         self.median_seconds = statistics.median(values) if values else None

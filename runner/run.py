@@ -142,9 +142,9 @@ def _drive(
     """Set-up, warm-up and every task, one at a time; returns the checked results by task."""
     deadline = process.started + limits.time_limit_s
     doing = "while importing submission.py and building Model(model_dir)"
-    results, seconds = {}, {}
+    results, seconds, cpu = {}, {}, {}
     try:
-        process.expect("started", deadline)
+        process.wait_started(deadline)
     except (HarnessDied, WallTimeExceeded):
         raise SandboxUnavailable(f"the sandbox did not start:\n{process.log.text()}") from None
     report.stage_seconds["start"] = round(time.monotonic() - process.started, 6)
@@ -155,7 +155,7 @@ def _drive(
         for label, task in plan + [(task, task) for task in tasks]:
             doing = f"on {task}" + (" (warm-up)" if label == "warmup" else "")
             process.load(task, deadline)
-            seconds[label], header, payload = process.go(deadline)
+            seconds[label], cpu[label], header, payload = process.go(deadline)
             try:
                 results[task] = module.check_result(
                     task, payload, header.get("meta") or {}, input_dir
@@ -172,8 +172,9 @@ def _drive(
         raise SubmissionFailed(wall_time_reason(limits, doing)) from None
     if "warmup" in seconds:
         report.stage_seconds["warmup"] = seconds.pop("warmup")
+        cpu.pop("warmup")
     if module.PER_EVENT_TIMING:
-        report.set_event_timings(seconds)
+        report.set_event_timings(seconds, cpu)
     else:
         report.stage_seconds.update(seconds)
     return results

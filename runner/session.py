@@ -24,7 +24,7 @@ from runner.harness.protocol import (
 )
 from runner.limits import Limits
 from runner.logtail import LogTail
-from runner.memory import peak_rss_mb
+from runner.procfs import cpu_seconds, only_descendant, peak_rss_mb
 from runner.sandbox import Bubblewrap, Mounts, Unconfined
 
 PIPE_BYTES = 1 << 20  # a 120k-hit event's track ids (960 kB) fit in one pipe buffer
@@ -105,6 +105,7 @@ class HarnessProcess:
         self.log = LogTail(log_read)
         self.returncode: int | None = None
         self.peak_memory_mb = 0.0
+        self.harness_pid = self.popen.pid
 
     def __enter__(self) -> HarnessProcess:
         return self
@@ -183,12 +184,19 @@ class HarnessProcess:
         self.send({"cmd": "load", "task": task})
         self.expect("ready", deadline)
 
-    def go(self, deadline: float) -> tuple[float, dict, bytes]:
-        """Run the loaded task: (wall seconds, result header, payload)."""
+    def wait_started(self, deadline: float) -> None:
+        """Wait for the harness to run (nothing of the submission has yet) and note its pid."""
+        self.expect("started", deadline)
+        self.harness_pid = only_descendant(self.popen.pid)
+
+    def go(self, deadline: float) -> tuple[float, float, dict, bytearray]:
+        """Run the loaded task: (wall seconds, CPU seconds of the harness's threads, header, payload)."""
+        cpu_before = cpu_seconds(self.harness_pid)
         start = time.perf_counter()
         self._write(GO)
         header, payload = self.expect("result", deadline)
-        return time.perf_counter() - start, header, payload
+        wall = time.perf_counter() - start
+        return wall, cpu_seconds(self.harness_pid) - cpu_before, header, payload
 
     # ---- the end ---------------------------------------------------------------------------
 

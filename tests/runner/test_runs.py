@@ -70,6 +70,9 @@ def test_a_normal_submission_succeeds(run_code, phase, tmp_path):
         f"event{e:09d}" for e in EVENTS
     ]  # warm-up not among them
     assert all(0.05 <= s < 0.2 for s in report.per_event_seconds.values())
+    assert sorted(report.per_event_cpu_seconds) == sorted(report.per_event_seconds)
+    for task, cpu in report.per_event_cpu_seconds.items():  # sleeping costs wall time, not CPU
+        assert 0 < cpu < 0.5 * report.per_event_seconds[task]
     assert 0.05 <= report.stage_seconds["warmup"] < 0.2
     assert 0 < report.stage_seconds["start"] < report.stage_seconds["setup"]
     assert report.mean_seconds == pytest.approx(np.mean(list(report.per_event_seconds.values())))
