@@ -8,7 +8,8 @@ good tracks over the event's total truth weight.
 
 A good track's majority particle owns a strict majority of the track's hits, so a
 Boyer-Moore majority vote per track finds the only candidate in one pass over the hits and
-a second pass counts it; no sort and no (track, particle) table are needed.
+a second pass counts it; no sort and no (track, particle) table are needed. Track and
+particle ids first get dense labels (:mod:`scoring.dense_labels`).
 """
 
 from __future__ import annotations
@@ -19,80 +20,9 @@ import numba
 import numpy as np
 import pandas as pd
 
+from scoring.dense_labels import dense_labels
 from scoring.frozen import frozen
 from scoring.validation import SubmissionError, examples
-
-HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
-
-
-@numba.njit(cache=True, inline="always")
-def _slot(value, bits):
-    return np.int64((np.uint64(value) * HASH_MULTIPLIER) >> np.uint64(64 - bits))
-
-
-@numba.njit(cache=True)
-def _grown(table, bits):
-    """The hash table (key, label pairs; label -1 = empty) rehashed into twice the slots."""
-    bits += 1
-    mask = (1 << bits) - 1
-    grown = np.full(2 << bits, -1, dtype=np.int64)
-    for old in range(table.size // 2):
-        if table[2 * old + 1] >= 0:
-            slot = _slot(table[2 * old], bits)
-            while grown[2 * slot + 1] >= 0:
-                slot = (slot + 1) & mask
-            grown[2 * slot] = table[2 * old]
-            grown[2 * slot + 1] = table[2 * old + 1]
-    return grown, bits
-
-
-@numba.njit(cache=True)
-def _dense_ids(values):
-    """Dense labels 0..k-1 of int64 ``values`` in order of first appearance, and k.
-
-    Values spanning a range not much wider than their count use a direct table; others
-    (64-bit particle ids, scattered track ids) an open-addressing hash table with linear
-    probing, each key next to its label, at most half full, so that it stays in cache.
-    """
-    n = values.size
-    dense = np.empty(n, dtype=np.int64)
-    if n == 0:
-        return dense, 0
-    low = values.min()
-    span = values.max() - low  # wraps negative on overflow
-    distinct = 0
-    if 0 <= span < n + 1024:
-        direct = np.full(span + 1, -1, dtype=np.int64)
-        for i in range(n):
-            slot = values[i] - low
-            if direct[slot] < 0:
-                direct[slot] = distinct
-                distinct += 1
-            dense[i] = direct[slot]
-        return dense, distinct
-    bits = 10
-    while (1 << bits) < n // 4:
-        bits += 1
-    table = np.full(2 << bits, -1, dtype=np.int64)
-    for i in range(n):
-        value = values[i]
-        mask = (1 << bits) - 1
-        slot = _slot(value, bits)
-        while True:
-            label = table[2 * slot + 1]
-            if label < 0:
-                table[2 * slot] = value
-                table[2 * slot + 1] = distinct
-                dense[i] = distinct
-                distinct += 1
-                if 2 * distinct > (1 << bits):
-                    table, bits = _grown(table, bits)
-                break
-            if table[2 * slot] == value:
-                dense[i] = label
-                break
-            slot = (slot + 1) & mask
-    return dense, distinct
 
 
 @numba.njit(cache=True)
@@ -187,8 +117,8 @@ def match_event(
     if not complete:
         track[truth_rows(hit_id, submitted_hit_id, event)] = track_id
     track = frozen(track, np.int64)
-    particle, n_particles = _dense_ids(_ids(particle_id))
-    dense_track, n_tracks = _dense_ids(track)
+    particle, n_particles = dense_labels(_ids(particle_id))
+    dense_track, n_tracks = dense_labels(track)
     good_weight, total, found = _good_track_weight(
         frozen(dense_track, np.int64),
         n_tracks,

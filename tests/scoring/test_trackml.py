@@ -4,7 +4,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from scoring.trackml import _dense_ids, score_event, score_event_pandas, score_events
+from scoring.dense_labels import dense_labels
+from scoring.trackml import score_event, score_event_pandas, score_events
 from scoring.validation import SubmissionError
 from tests.scoring import twins
 
@@ -86,9 +87,9 @@ def test_pandas_transcription_matches_the_definition(event):
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(st.one_of(st.integers(-5, 40), st.integers(-(2**63), 2**63 - 1)), max_size=300))
-def test_dense_ids_label_equal_values_equally_in_first_appearance_order(values):
+def test_dense_labels_label_equal_values_equally_in_first_appearance_order(values):
     values = np.array(values, dtype=np.int64)
-    dense, distinct = _dense_ids(values)
+    dense, distinct = dense_labels(values)
     first_seen = {}
     for v in values.tolist():
         first_seen.setdefault(v, len(first_seen))
@@ -99,7 +100,7 @@ def test_dense_ids_label_equal_values_equally_in_first_appearance_order(values):
 def test_many_distinct_values_grow_the_hash_table():
     values = np.random.default_rng(3).integers(-(2**62), 2**62, 5000)
     values = np.concatenate([values, values[::-1]])
-    dense, distinct = _dense_ids(values)
+    dense, distinct = dense_labels(values)
     assert distinct == 5000
     assert (dense[:5000] == np.arange(5000)).all() and (dense[5000:] == np.arange(5000)[::-1]).all()
 
