@@ -31,6 +31,9 @@ def parser() -> argparse.ArgumentParser:
             "--cv", type=int, default=None, metavar="K", help="run K-fold cross-validation"
         )
         method.add_argument("--seed", type=int, default=0)
+        method.add_argument(
+            "--threads", type=int, default=1, help="CPU threads to train with (default 1)"
+        )
     split = commands.add_parser("split", help="hold out part of the training file to score locally")
     split.add_argument(
         "--train", required=True, help="training file (Kaggle layout, with Weight and Label)"
@@ -73,7 +76,15 @@ def main(argv: list[str] | None = None) -> int:
         else:
             print(
                 describe(
-                    run(args.command, args.train, args.test, args.out, seed=args.seed, cv=args.cv)
+                    run(
+                        args.command,
+                        args.train,
+                        args.test,
+                        args.out,
+                        seed=args.seed,
+                        cv=args.cv,
+                        threads=args.threads,
+                    )
                 )
             )
     except (ValueError, OSError) as error:

@@ -12,9 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from datasets.higgsml import read_events
-
-NOT_FEATURES = ("EventId", "Weight", "Label", "KaggleSet", "KaggleWeight")
+from datasets.higgsml import FEATURES, read_events
 
 
 @dataclass
@@ -46,13 +44,20 @@ class Events:
 
 
 def load_events(path: str | Path, with_truth: bool) -> Events:
-    """Read a training file (``with_truth``: needs Weight and Label) or a test file."""
+    """Read a training file (``with_truth``: needs Weight and Label) or a test file.
+
+    Any official layout is read (``datasets.higgsml.read_events`` checks it and raises a
+    ``FormatError``, a ``ValueError``, naming file, column and row); the features are the
+    30 official columns in the official order. Given the CERN Open Data file as training
+    file, its training rows (KaggleSet t) are used with their KaggleWeight.
+    """
     path = Path(path)
     frame = read_events(path)
-    feature_columns = [c for c in frame.columns if c not in NOT_FEATURES]
-    if "EventId" not in frame.columns:
-        raise ValueError(f"{path}: no EventId column")
-    events = Events(path, frame["EventId"].to_numpy(), frame[feature_columns])
+    if "PRI_jet_num" not in frame.columns:
+        raise ValueError(f"{path}: a solution file holds no features; give a training or test file")
+    if with_truth and "KaggleSet" in frame.columns:  # CERN Open Data file: its training rows
+        frame = frame[frame["KaggleSet"] == "t"].assign(Weight=frame["KaggleWeight"])
+    events = Events(path, frame["EventId"].to_numpy(), frame[list(FEATURES)])
     if with_truth:
         missing = [c for c in ("Weight", "Label") if c not in frame.columns]
         if missing:
@@ -62,15 +67,3 @@ def load_events(path: str | Path, with_truth: bool) -> Events:
         if events.labels.min() == events.labels.max():
             raise ValueError(f"{path}: the training file holds only one class (Label s or b)")
     return events
-
-
-def check_same_features(train: Events, test: Events) -> None:
-    """Raise a clear error if the test file's features differ from the training file's."""
-    if list(train.features.columns) != list(test.features.columns):
-        only_train = sorted(set(train.features.columns) - set(test.features.columns))
-        only_test = sorted(set(test.features.columns) - set(train.features.columns))
-        raise ValueError(
-            f"{test.path}: feature columns differ from {train.path} "
-            f"(missing: {only_train or 'none'}; unexpected: {only_test or 'none'}; "
-            "the order must match too)"
-        )

@@ -1,6 +1,8 @@
 """The three HiggsML reference discriminants: mass window, boosted decision trees, XGBoost.
 
-Each method maps the 30 event features (GeV, radians, -999.0 where undefined) to one
+Trained methods use one CPU thread unless told otherwise: a run then takes the same time
+on a busy machine as on an idle one, where several threads fighting other jobs for cores
+can be many times slower. Each method maps the 30 event features (GeV, radians, -999.0 where undefined) to one
 discriminant value per event, larger meaning more signal-like. ``fit`` takes the features,
 the truth (1 = signal H -> tau tau, 0 = background) and the physics event weights.
 ``fixed_threshold`` is the cut above which an event is called signal when the method
@@ -12,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from threadpoolctl import threadpool_limits
 
 UNDEFINED = -999.0  # the official marker of a quantity that is not defined for an event
 HIGGS_MASS = 125.0  # GeV
@@ -65,10 +68,16 @@ class BoostedDecisionTrees:
     fixed_threshold = None
 
     def __init__(
-        self, seed: int = 0, n_trees: int = 400, max_depth: int = 3, learning_rate: float = 0.1
+        self,
+        seed: int = 0,
+        threads: int = 1,
+        n_trees: int = 400,
+        max_depth: int = 3,
+        learning_rate: float = 0.1,
     ):
         from sklearn.ensemble import HistGradientBoostingClassifier
 
+        self.threads = threads
         self.model = HistGradientBoostingClassifier(
             max_iter=n_trees,
             max_depth=max_depth,
@@ -80,13 +89,17 @@ class BoostedDecisionTrees:
     def fit(
         self, features: pd.DataFrame, labels: np.ndarray, weights: np.ndarray
     ) -> BoostedDecisionTrees:
-        self.model.fit(
-            features.to_numpy(np.float64), labels, sample_weight=balanced_weights(labels, weights)
-        )
+        with threadpool_limits(self.threads, user_api="openmp"):
+            self.model.fit(
+                features.to_numpy(np.float64),
+                labels,
+                sample_weight=balanced_weights(labels, weights),
+            )
         return self
 
     def decision(self, features: pd.DataFrame) -> np.ndarray:
-        return self.model.predict_proba(features.to_numpy(np.float64))[:, 1]
+        with threadpool_limits(self.threads, user_api="openmp"):
+            return self.model.predict_proba(features.to_numpy(np.float64))[:, 1]
 
 
 class XGBoost:
@@ -100,7 +113,12 @@ class XGBoost:
     fixed_threshold = None
 
     def __init__(
-        self, seed: int = 0, n_trees: int = 300, max_depth: int = 6, learning_rate: float = 0.1
+        self,
+        seed: int = 0,
+        threads: int = 1,
+        n_trees: int = 300,
+        max_depth: int = 6,
+        learning_rate: float = 0.1,
     ):
         from xgboost import XGBClassifier
 
@@ -110,6 +128,7 @@ class XGBoost:
             learning_rate=learning_rate,
             missing=UNDEFINED,
             tree_method="hist",
+            n_jobs=threads,
             random_state=seed,
         )
 
@@ -132,8 +151,11 @@ def check_method(name: str) -> None:
         raise ValueError(f"unknown HiggsML baseline {name!r}; choose one of {', '.join(METHODS)}")
 
 
-def make_method(name: str, seed: int = 0):
-    """A fresh, unfitted instance of the method called ``name`` (window, bdt, xgboost)."""
+def make_method(name: str, seed: int = 0, threads: int = 1):
+    """A fresh, unfitted instance of the method called ``name`` (window, bdt, xgboost).
+
+    ``threads``: CPU threads the trained methods may use.
+    """
     check_method(name)
     cls = METHODS[name]
-    return cls() if cls is MassWindow else cls(seed=seed)
+    return cls() if cls is MassWindow else cls(seed=seed, threads=threads)

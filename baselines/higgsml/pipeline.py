@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from baselines.higgsml.events import check_same_features, load_events
+from baselines.higgsml.events import load_events
 from baselines.higgsml.methods import check_method
 from baselines.higgsml.submission import write_submission
 from baselines.higgsml.validation import fold_rows, train_and_validate
@@ -22,6 +22,7 @@ def run(
     out_path: str | Path,
     seed: int = 0,
     cv: int | None = None,
+    threads: int = 1,
 ) -> dict:
     """Run the baseline ``method`` (window, bdt or xgboost) and write its submission.
 
@@ -29,6 +30,7 @@ def run(
     fold of five, or the first of ``cv`` folds), its threshold is chosen on that fold, and
     that model labels the test events. With ``cv`` the other folds are trained and
     validated too, and the AMS is reported as their mean and standard deviation.
+    ``threads``: CPU threads the trained methods may use.
 
     Returns a dict with ``method``, ``validation_ams`` (mean over folds),
     ``validation_ams_std`` (``None`` without ``cv``), ``fold_ams``, ``threshold`` (the cut
@@ -40,13 +42,12 @@ def run(
     check_method(method)
     train = load_events(train_path, with_truth=True)
     test = load_events(test_path, with_truth=False)
-    check_same_features(train, test)
     folds = fold_rows(train.labels, cv or HOLDOUT_FOLDS, seed)
     if cv is None:
         folds = folds[:1]
     model, results = None, []
     for train_rows, val_rows in folds:
-        fitted, result = train_and_validate(method, train, train_rows, val_rows, seed)
+        fitted, result = train_and_validate(method, train, train_rows, val_rows, seed, threads)
         if model is None:
             model = fitted
         results.append(result)

@@ -26,7 +26,8 @@ def write_validation_split(
 
     Writes ``out_dir``/training.csv (the kept events: EventId, features, Weight, Label),
     ``out_dir``/test.csv (EventId and features of the held-out events) and
-    ``out_dir``/solution.csv (EventId, Label, Weight, Usage of the held-out events).
+    ``out_dir``/solution.csv (EventId, Label, Weight, KaggleSet, Usage: the platform's
+    solution layout).
     Returns the three paths.
     """
     if not 0.0 < fraction < 1.0:
@@ -43,15 +44,14 @@ def write_validation_split(
         paths[0], index=False
     )
     _with_ids(held).to_csv(paths[1], index=False)
-    usage = np.where(
-        np.random.default_rng(seed).random(len(held.labels)) < 0.5, "Public", "Private"
-    )
+    public = np.random.default_rng(seed).random(len(held.labels)) < 0.5
     solution = pd.DataFrame(
         {
             "EventId": held.event_ids,
             "Label": _label_letters(held),
             "Weight": renormalise(held.labels, held.weights, events.class_totals()),
-            "Usage": usage,
+            "KaggleSet": np.where(public, "b", "v"),
+            "Usage": np.where(public, "Public", "Private"),
         }
     )
     solution.to_csv(paths[2], index=False)

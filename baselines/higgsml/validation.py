@@ -59,7 +59,12 @@ def fold_rows(labels: np.ndarray, n_folds: int, seed: int) -> list[tuple[np.ndar
 
 
 def train_and_validate(
-    method_name: str, events: Events, train_rows: np.ndarray, val_rows: np.ndarray, seed: int
+    method_name: str,
+    events: Events,
+    train_rows: np.ndarray,
+    val_rows: np.ndarray,
+    seed: int,
+    threads: int = 1,
 ):
     """Fit ``method_name`` on ``train_rows`` and score it on ``val_rows``.
 
@@ -67,7 +72,9 @@ def train_and_validate(
     mass window) keeps it; the others get the cut that maximises the validation AMS.
     """
     train, val = events.subset(train_rows), events.subset(val_rows)
-    method = make_method(method_name, seed).fit(train.features, train.labels, train.weights)
+    method = make_method(method_name, seed, threads).fit(
+        train.features, train.labels, train.weights
+    )
     scores = method.decision(val.features)
     weights = renormalise(val.labels, val.weights, events.class_totals())
     threshold = method.fixed_threshold

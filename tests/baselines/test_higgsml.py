@@ -12,15 +12,8 @@ from baselines.higgsml import run
 from baselines.higgsml.__main__ import main
 from baselines.higgsml.submission import rank_order
 from baselines.higgsml.validation import best_threshold, renormalise
+from datasets.higgsml import FEATURES, read_events
 
-FEATURES = (
-    "DER_mass_MMC DER_mass_transverse_met_lep DER_mass_vis DER_pt_h DER_deltaeta_jet_jet "
-    "DER_mass_jet_jet DER_prodeta_jet_jet DER_deltar_tau_lep DER_pt_tot DER_sum_pt "
-    "DER_pt_ratio_lep_tau DER_met_phi_centrality DER_lep_eta_centrality PRI_tau_pt PRI_tau_eta "
-    "PRI_tau_phi PRI_lep_pt PRI_lep_eta PRI_lep_phi PRI_met PRI_met_phi PRI_met_sumet PRI_jet_num "
-    "PRI_jet_leading_pt PRI_jet_leading_eta PRI_jet_leading_phi PRI_jet_subleading_pt "
-    "PRI_jet_subleading_eta PRI_jet_subleading_phi PRI_jet_all_pt"
-).split()
 SIGNAL_TOTAL, BACKGROUND_TOTAL = 691.988607712, 410999.847322  # official training totals
 
 
@@ -238,7 +231,10 @@ def test_validation_split_scores_like_the_server(files, tmp_path):
     background_total = original.loc[original["Label"] == "b", "Weight"].sum()
     assert solution.loc[signal, "Weight"].sum() == pytest.approx(signal_total)
     assert solution.loc[~signal, "Weight"].sum() == pytest.approx(background_total)
+    assert list(solution.columns) == ["EventId", "Label", "Weight", "KaggleSet", "Usage"]
     assert set(solution["Usage"]) == {"Public", "Private"}
+    assert ((solution["KaggleSet"] == "b") == (solution["Usage"] == "Public")).all()
+    read_events(tmp_path / "solution.csv")  # the platform's reader accepts the solution layout
 
     run("window", tmp_path / "training.csv", tmp_path / "test.csv", tmp_path / "submission.csv")
     scores = score_submission(solution, pd.read_csv(tmp_path / "submission.csv"))
