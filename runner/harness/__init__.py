@@ -16,7 +16,8 @@ outside the sandbox, in the worker (trusted):
 inside the sandbox, in the participant's process (untrusted once the submission is imported):
     load_task(task, input_dir) -> object           untimed
     call(model, loaded) -> object                  timed: the participant's method
-    encode(output, loaded, model) -> (bytes, dict) timed: the output as raw bytes, plus metadata
+    encode(output, loaded, model) -> (bytes, dict) timed: the output as raw bytes (or a
+        memoryview of them), plus JSON-able metadata
         Raises ValueError with a participant-readable message when the output is malformed.
 
 Only the standard library, numpy and pandas are imported here.

@@ -69,8 +69,8 @@ def call(model, loaded):
     return model.predict_one_event(*loaded)
 
 
-def encode(output, loaded, model) -> tuple[bytes, dict]:
-    """The track ids as little-endian int64 bytes, after checking their shape and type."""
+def encode(output, loaded, model) -> tuple[memoryview, dict]:
+    """The track ids as little-endian int64 bytes (not copied), after checking their shape and type."""
     n_hits = len(loaded[1])
     track_ids = np.asarray(output)
     if track_ids.ndim != 1:
@@ -83,4 +83,4 @@ def encode(output, loaded, model) -> tuple[bytes, dict]:
         raise ValueError(
             f"predict_one_event must return integer track ids, got dtype {track_ids.dtype}"
         )
-    return track_ids.astype("<i8", copy=False).tobytes(), {}
+    return memoryview(np.ascontiguousarray(track_ids, dtype="<i8")).cast("B"), {}
