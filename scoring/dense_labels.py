@@ -45,7 +45,7 @@ def dense_labels(values):
     probing, each key next to its label, at most half full, so that it stays in cache.
     """
     n = values.size
-    dense = np.empty(n, dtype=np.int64)
+    dense = np.empty(n, dtype=np.int32)
     if n == 0:
         return dense, 0
     low = values.min()

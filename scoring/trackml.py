@@ -58,37 +58,35 @@ def _good_track_weight(track, n_tracks, particle, n_particles, weight):
     finds the only particle that can own a strict majority of it; a second pass counts
     that particle's hits and weight in the track.
     """
-    particle_hits = np.zeros(n_particles, dtype=np.int64)
-    size = np.zeros(n_tracks, dtype=np.int64)
-    candidate = np.zeros(n_tracks, dtype=np.int64)
-    votes = np.zeros(n_tracks, dtype=np.int64)
+    particle_hits = np.zeros(n_particles, dtype=np.int32)
+    for i in range(particle.size):
+        particle_hits[particle[i]] += 1
+    state = np.zeros((n_tracks, 4), dtype=np.int32)  # per track: size, candidate, votes, held
     for i in range(track.size):
         t = track[i]
         p = particle[i]
-        particle_hits[p] += 1
-        size[t] += 1
-        if votes[t] == 0:
-            candidate[t] = p
-            votes[t] = 1
-        elif candidate[t] == p:
-            votes[t] += 1
+        state[t, 0] += 1
+        if state[t, 2] == 0:
+            state[t, 1] = p
+            state[t, 2] = 1
+        elif state[t, 1] == p:
+            state[t, 2] += 1
         else:
-            votes[t] -= 1
-    held = np.zeros(n_tracks, dtype=np.int64)
+            state[t, 2] -= 1
     held_weight = np.zeros(n_tracks)
     total = 0.0
     for i in range(track.size):
         t = track[i]
         total += weight[i]
-        if particle[i] == candidate[t]:
-            held[t] += 1
+        if particle[i] == state[t, 1]:
+            state[t, 3] += 1
             held_weight[t] += weight[i]
     found = np.zeros(n_particles, dtype=np.bool_)
     good_weight = 0.0
     for t in range(n_tracks):
-        if 2 * held[t] > size[t] and 2 * held[t] > particle_hits[candidate[t]]:
+        if 2 * state[t, 3] > state[t, 0] and 2 * state[t, 3] > particle_hits[state[t, 1]]:
             good_weight += held_weight[t]
-            found[candidate[t]] = True
+            found[state[t, 1]] = True
     return good_weight, total, found
 
 
@@ -120,9 +118,9 @@ def match_event(
     particle, n_particles = dense_labels(_ids(particle_id))
     dense_track, n_tracks = dense_labels(track)
     good_weight, total, found = _good_track_weight(
-        frozen(dense_track, np.int64),
+        frozen(dense_track, np.int32),
         n_tracks,
-        frozen(particle, np.int64),
+        frozen(particle, np.int32),
         n_particles,
         frozen(weight, np.float64),
     )
