@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import sys
+import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,7 @@ ETC_ENTRIES = (
     "ssl",
     "ca-certificates",
 )
+HIDDEN_PACKAGES = ("fivesigma", "challenges")  # the site; never imported by submissions
 SANDBOX_DIRS = ("/etc", "/sandbox", "/sandbox/lib", "/sandbox/venv", "/sandbox/venv/bin")
 ROOT_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
@@ -89,9 +91,9 @@ def clean_environment(pythonpath: str, extra: dict[str, str] | None = None) -> d
 
 
 def find_bubblewrap() -> str | None:
-    return shutil.which("bwrap") or next(
-        (p for p in ("/usr/bin/bwrap",) if os.access(p, os.X_OK)), None
-    )
+    """The bwrap executable, also when the worker's PATH lacks /usr/bin."""
+    found = shutil.which("bwrap")
+    return found or ("/usr/bin/bwrap" if os.access("/usr/bin/bwrap", os.X_OK) else None)
 
 
 class Bubblewrap:
@@ -141,7 +143,8 @@ class Bubblewrap:
         for name in ETC_ENTRIES:
             if (Path("/etc") / name).exists():
                 args += ["--ro-bind", f"/etc/{name}", f"/etc/{name}"]
-        for name, text in _identity_files().items():
+        uid = SANDBOX_UID if self.privileged else os.getuid()
+        for name, text in _identity_files(uid).items():
             (work / name).write_text(text)
             args += ["--ro-bind", str(work / name), f"/etc/{name}"]
         args += ["--proc", "/proc", "--dev", "/dev"]
@@ -169,11 +172,13 @@ class Bubblewrap:
         return Launch(argv, clean_environment("/sandbox/lib", env_extra), None, fds)
 
 
-def _identity_files() -> dict[str, str]:
-    """Minimal passwd/group so that libraries asking for the user name get an answer."""
+def _identity_files(uid: int) -> dict[str, str]:
+    """Minimal passwd/group naming the sandbox user, for libraries that ask who they run as."""
+    gid = SANDBOX_UID if uid == SANDBOX_UID else os.getgid()
+    user = "nobody" if uid == SANDBOX_UID else "sandbox"
     return {
-        "passwd": "root:x:0:0:root:/root:/usr/sbin/nologin\nnobody:x:65534:65534:nobody:/tmp:/usr/sbin/nologin\n",
-        "group": "root:x:0:\nnogroup:x:65534:\n",
+        "passwd": f"root:x:0:0:root:/root:/usr/sbin/nologin\n{user}:x:{uid}:{gid}:{user}:/tmp:/usr/sbin/nologin\n",
+        "group": f"root:x:0:\n{user}:x:{gid}:\n",
     }
 
 
@@ -208,10 +213,25 @@ def _python_environment(args: list[str], work: Path) -> tuple[str, dict[str, str
         args += ["--ro-bind", str(prefix / "lib"), "/sandbox/venv/lib"]
         if (prefix / "lib64").exists():
             args += ["--symlink", "lib", "/sandbox/venv/lib64"]
+        args += _hide_site_packages(prefix / "lib", "/sandbox/venv/lib")
         args += ["--ro-bind", str(work / "pyvenv.cfg"), "/sandbox/venv/pyvenv.cfg"]
         args += ["--symlink", python, "/sandbox/venv/bin/python"]
         python = "/sandbox/venv/bin/python"
     return python, extra
+
+
+def _hide_site_packages(lib: Path, inside: str) -> list[str]:
+    """Cover the Django site's own packages (settings, models) when they are installed in lib,
+    so that their source, and any default it holds, is not readable from the sandbox."""
+    purelib = Path(sysconfig.get_paths()["purelib"]).resolve()
+    if not purelib.is_relative_to(lib.resolve()):
+        return []
+    args = []
+    for name in HIDDEN_PACKAGES:
+        if (purelib / name).is_dir():
+            path = f"{inside}/{purelib.relative_to(lib.resolve()) / name}"
+            args += ["--tmpfs", path, "--remount-ro", path]
+    return args
 
 
 class Unconfined:

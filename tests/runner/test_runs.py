@@ -6,6 +6,7 @@ import json
 import logging
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import numpy as np
@@ -356,3 +357,18 @@ def test_self_check_passes_here_and_would_catch_an_open_sandbox(capsys, monkeypa
     monkeypatch.setattr(runner.sandbox, "find_bubblewrap", lambda: None)
     assert runner_main(["check"]) == 2
     assert "apt-get install bubblewrap" in capsys.readouterr().err
+
+
+def test_the_sites_packages_are_hidden_when_installed_in_the_environment(tmp_path, monkeypatch):
+    """A non-editable install puts fivesigma/ (settings) in site-packages: the sandbox covers it."""
+    lib = Path(sys.prefix).resolve() / "lib"
+    purelib = Path(sysconfig.get_paths()["purelib"]).resolve()
+    monkeypatch.setattr(
+        runner.sandbox.Path, "is_dir", lambda self: self.name in ("fivesigma", "challenges")
+    )
+    args = runner.sandbox._hide_site_packages(lib, "/sandbox/venv/lib")
+    inside = f"/sandbox/venv/lib/{purelib.relative_to(lib)}"
+    assert args == [
+        "--tmpfs", f"{inside}/fivesigma", "--remount-ro", f"{inside}/fivesigma",
+        "--tmpfs", f"{inside}/challenges", "--remount-ro", f"{inside}/challenges",
+    ]  # fmt: skip
