@@ -110,12 +110,24 @@ def process(submission_id: int) -> None:
 
 
 def fail(submission: Submission, reason: str, **fields) -> None:
+    reason = readable(reason)
     with transaction.atomic():
         if not is_current_attempt(submission):
             return
         transition(
             submission, Submission.FAILED, reason.splitlines()[0][:200], reason=reason, **fields
         )
+
+
+def readable(message: str, line_chars: int = 300, total_chars: int = 2000) -> str:
+    """A message short enough for a person: long lines cut (a 60 MB cell quoted back by a
+    validator stays out of the page), at most ``total_chars`` characters in all."""
+    lines = [
+        line if len(line) <= line_chars else line[:line_chars] + " [...]"
+        for line in message.splitlines()
+    ]
+    text = "\n".join(lines)
+    return text if len(text) <= total_chars else text[:total_chars] + " [...]"
 
 
 def is_current_attempt(submission: Submission) -> bool:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,12 +60,34 @@ def allowance(phase: Phase, team: Team | None, now: datetime | None = None) -> A
     )
 
 
+def too_large(size: int | None = None) -> str:
+    """Why a file over FIVESIGMA_MAX_UPLOAD_BYTES is refused (``size`` in bytes, when known)."""
+    limit = f"the limit is {settings.FIVESIGMA_MAX_UPLOAD_BYTES / 1e6:.0f} MB."
+    if size is None:
+        return f"The file is too large; {limit}"
+    return f"The file is {size / 1e6:.1f} MB; {limit}"
+
+
+class UploadCap(FileUploadHandler):
+    """The first upload handler of a submit request: stops keeping a file's bytes as soon as
+    they pass FIVESIGMA_MAX_UPLOAD_BYTES, so that an oversized upload never fills memory or
+    disk. The rest of the body is read and dropped, and ``request.upload_too_large`` is set
+    for the view to say why."""
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > settings.FIVESIGMA_MAX_UPLOAD_BYTES:
+            self.request.upload_too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
 def validate_upload(phase: Phase, upload) -> None:
     """Check the file's format with the scoring package (result phases) or its zip layout (code)."""
     if upload.size > settings.FIVESIGMA_MAX_UPLOAD_BYTES:
-        raise SubmissionRefused(
-            f"The file is {upload.size / 1e6:.1f} MB; the limit is {settings.FIVESIGMA_MAX_UPLOAD_BYTES / 1e6:.0f} MB."
-        )
+        raise SubmissionRefused(too_large(upload.size))
     if upload.size == 0:
         raise SubmissionRefused("The file is empty.")
     if phase.kind == Phase.CODE:
@@ -77,10 +100,8 @@ def validate_upload(phase: Phase, upload) -> None:
     try:
         table = metric.read_submission(upload, name=upload.name)
         metric.check(pipeline.load_solution(phase), table)
-    except SubmissionError as error:
-        raise SubmissionRefused(str(error)) from error
-    except pipeline.ScoringFailure as error:
-        raise SubmissionRefused(str(error)) from error
+    except (SubmissionError, pipeline.ScoringFailure) as error:
+        raise SubmissionRefused(pipeline.readable(str(error))) from error
     finally:
         upload.seek(0)
 

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from challenges import files, submitting, teams, visibility
@@ -13,15 +14,26 @@ from challenges.models import Score, Submission
 from challenges.views.common import get_challenge, get_phase
 
 
-@login_required
+@csrf_exempt  # checked just below, once the upload is capped
 def submit(request, slug: str, phase: str):
+    """The upload form. The size cap goes in before anything reads the body (the CSRF check
+    reads it), so an oversized file is refused while it streams in."""
+    request.upload_handlers.insert(0, submitting.UploadCap(request))
+    return _submit(request, slug, phase)
+
+
+@login_required
+@csrf_protect
+def _submit(request, slug: str, phase: str):
     challenge = get_challenge(request.user, slug)
     phase = get_phase(challenge, phase)
     team = teams.team_of(request.user, challenge)
     error = None
     if request.method == "POST":
         upload = request.FILES.get("file")
-        if upload is None:
+        if getattr(request, "upload_too_large", False):
+            error = submitting.too_large()
+        elif upload is None:
             error = "Choose a file to upload."
         else:
             try:
