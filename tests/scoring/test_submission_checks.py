@@ -166,3 +166,12 @@ def test_trackml_check_lists_problems_of_several_events():
     assert "not test events, e.g. 4" in text
     assert "event 1: 1 hit(s) of the event are missing, e.g. hit_id 2" in text
     assert "event 2: 1 hit_id(s) are not hits of this event, e.g. 3" in text
+
+
+def test_metric_option_caps_the_decompressed_size():
+    import gzip
+
+    payload = gzip.compress(b"EventId,RankOrder,Class\n" + b"1,1,s\n" * 100_000)
+    metric = registry.get("ams", max_bytes=10_000)
+    with pytest.raises(SubmissionError, match="once decompressed"):
+        metric.read_submission(io.BytesIO(payload), name="big.csv.gz")
