@@ -11,7 +11,7 @@ from tests.api.site import PASSWORD, ranked_submission
 from tests.browser.conftest import log_in
 from tests.challenges.factories import make_user, write_ams_bundle
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def test_sign_up_log_out_and_log_in(page, db):

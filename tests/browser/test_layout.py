@@ -12,13 +12,15 @@ from tests.browser.conftest import SHOTS, log_in
 from tests.browser.trackml_toy import diagnostics
 from tests.challenges.factories import upload
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 WIDTHS = (390, 1280)
 
 
 def _pages(site, tmp_path) -> dict[str, str]:
-    mine = submitting.submit(site.phase, site.alice, upload("mine.csv", ranked_submission(site.solution)))
+    mine = submitting.submit(
+        site.phase, site.alice, upload("mine.csv", ranked_submission(site.solution))
+    )
     add_scored(site.phase, "Baseline: mass window", 1.2, benchmark=True)
     for i, value in enumerate((0.9, 1.4, 1.1)):
         add_scored(site.phase, f"rival team number {i}", value)
@@ -48,7 +50,9 @@ def test_main_pages_fit_narrow_and_wide_windows(browser, site, live_server, tmp_
     SHOTS.mkdir(parents=True, exist_ok=True)
     too_wide = []
     for width in WIDTHS:
-        context = browser.new_context(viewport={"width": width, "height": 900}, base_url=live_server.url)
+        context = browser.new_context(
+            viewport={"width": width, "height": 900}, base_url=live_server.url
+        )
         context.set_default_timeout(60_000)
         page = context.new_page()
         from tests.browser.conftest import Console

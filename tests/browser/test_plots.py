@@ -9,7 +9,7 @@ from tests.api.site import add_scored
 from tests.browser.conftest import log_in
 from tests.browser.trackml_toy import diagnostics
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
 def _change_phase(phase: Phase, **fields) -> None:
