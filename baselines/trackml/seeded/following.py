@@ -52,11 +52,12 @@ class RoadConfig(NamedTuple):
     """How wide the road is and when to give up (lengths in mm)."""
 
     n_sigma: float = 4.0  # window half width in combined standard deviations
-    scattering_mm_mev: float = 2.0  # multiple scattering: deviation (mm) = this * gap / p(MeV)
-    floor_mm: float = 0.3  # added to every window half width
+    scattering_mm_mev: float = 10.0  # multiple scattering: deviation (mm) = this * gap / p(MeV)
+    floor_mm: float = 0.6  # added to every window half width
     max_misses: int = 3  # consecutive crossings without a hit before stopping
     beam_weight: float = 1.0  # weight (1/mm^2) of the beam line (0, 0) in the circle fit
     overlap_chi2: float = 1.0  # max normalised distance squared of a second hit on a layer
+    memory: float = 0.5  # weight factor per hit of age in the fits (1: all hits equal)
 
 
 @njit(cache=True)
@@ -86,13 +87,33 @@ def layer_crossing(helix, geometry, layer, s_from):
 
 
 @njit(cache=True)
-def next_layer(helix, geometry, visited, s_from):
-    """The unvisited layer crossed first after ``s_from`` and its arc length; (-1, inf) if none."""
-    best_layer = -1
-    best_s = math.inf
+def next_layer(helix, geometry, visited, s_from, bounds):
+    """The unvisited layer crossed first after ``s_from`` and its arc length; (-1, inf) if none.
+
+    Exact crossings are costly, so each layer first gets a cheap lower bound on its arc
+    length (radial distance for a cylinder, |dz| / |tan lambda| for a disk, from the point
+    at ``s_from``); layers are then tried in order of that bound until no bound can beat
+    the best crossing found. ``bounds`` is scratch space, one entry per layer.
+    """
+    x, y, z = position_at(helix, max(s_from, 0.0))
+    r = math.sqrt(x * x + y * y)
+    slope = abs(helix[TAN_LAMBDA])
     for layer in range(geometry.shape[0]):
         if visited[layer]:
-            continue
+            bounds[layer] = math.inf
+        elif geometry[layer, IS_BARREL] > 0.5:
+            gap = abs(geometry[layer, POSITION] - r) - geometry[layer, HALF_THICKNESS]
+            bounds[layer] = s_from + max(gap, 0.0)
+        else:
+            gap = abs(geometry[layer, POSITION] - z) - geometry[layer, HALF_THICKNESS]
+            bounds[layer] = s_from + max(gap, 0.0) / slope if slope > 0.0 else math.inf
+    best_layer = -1
+    best_s = math.inf
+    while True:
+        layer = np.argmin(bounds)
+        if bounds[layer] >= best_s:
+            break
+        bounds[layer] = math.inf
         s = layer_crossing(helix, geometry, layer, s_from)
         if s < best_s:
             best_s = s
@@ -204,24 +225,25 @@ def windows(helix, geometry, layer, gap, config):
 
 
 @njit(cache=True)
-def refit(hits, track, n, geometry, hit_layer, config, helix):
-    """Refit ``helix`` to the first ``n`` hits of ``track``; False when the fit fails."""
-    x = np.empty(n)
-    y = np.empty(n)
-    z = np.empty(n)
-    w_xy = np.empty(n)
-    w_z = np.empty(n)
-    for i in range(n):
+def refit(hits, track, n, geometry, hit_layer, config, helix, work):
+    """Refit ``helix`` to the first ``n`` hits of ``track``; False when the fit fails.
+
+    ``work`` is scratch space of shape (6, len(track)).
+    """
+    x, y, z, w_xy, w_z, s = work[0], work[1], work[2], work[3], work[4], work[5]
+    fade = 1.0
+    for i in range(n - 1, -1, -1):
         hit = track[i]
         layer = hit_layer[hit]
         x[i] = hits[hit, HX]
         y[i] = hits[hit, HY]
         z[i] = hits[hit, HZ]
         sigma_rphi = geometry[layer, SIGMA_RPHI] + config.floor_mm
-        w_xy[i] = 1.0 / sigma_rphi**2
+        w_xy[i] = fade / sigma_rphi**2
         sigma_z = geometry[layer, SIGMA_U] if geometry[layer, IS_BARREL] > 0.5 else sigma_rphi
-        w_z[i] = 1.0 / (sigma_z + config.floor_mm) ** 2
-    return fit_helix(x, y, z, w_xy, w_z, n, config.beam_weight, helix)
+        w_z[i] = fade / (sigma_z + config.floor_mm) ** 2
+        fade *= config.memory
+    return fit_helix(x, y, z, w_xy, w_z, s, n, config.beam_weight * fade, helix)
 
 
 @njit(cache=True)
@@ -230,24 +252,41 @@ def follow(
 ):
     """Extend the seed ``track[:n_seed]`` (hit indices ordered outwards) along its road.
 
-    Appends hits to ``track`` in place. Returns (number of hits, sum of normalised
-    distances squared of the added hits).
+    First the seed layers are searched for a second hit on an overlapping module, then the
+    road is followed outwards. Appends hits to ``track`` in place. Returns (number of
+    hits, sum of normalised distances squared of the added hits).
     """
     helix = np.empty(HELIX_SIZE)
-    if not refit(hits, track, n_seed, geometry, hit_layer, config, helix):
+    work = np.empty((6, track.shape[0]))
+    bounds = np.empty(geometry.shape[0])
+    if not refit(hits, track, n_seed, geometry, hit_layer, config, helix, work):
         return n_seed, 0.0
     visited = np.zeros(geometry.shape[0], dtype=np.bool_)
-    for i in range(n_seed):
-        visited[hit_layer[track[i]]] = True
     n = n_seed
-    last = track[n - 1]
+    chi2_sum = 0.0
+    for i in range(n_seed):
+        hit = track[i]
+        layer = hit_layer[hit]
+        visited[layer] = True
+        s_hit = arc_length_of(helix, hits[hit, HX], hits[hit, HY])
+        s = layer_crossing(helix, geometry, layer, max(s_hit - 10.0, 0.0))
+        if not math.isfinite(s):
+            continue
+        w_rphi, w_u = windows(helix, geometry, layer, 0.0, config)
+        second, chi2 = best_hit(
+            hits, hit_layer, hit_module, hit_used, order, bin_start, geometry,
+            layer, helix, s, w_rphi, w_u, hit, hit_module[hit],
+        )  # fmt: skip
+        if second >= 0 and chi2 < config.overlap_chi2 and not _holds(track, n, second):
+            track[n] = second
+            n += 1
+    last = track[n_seed - 1]
     s_last = arc_length_of(helix, hits[last, HX], hits[last, HY])
     s_from = s_last
     misses = 0
-    chi2_sum = 0.0
     half_turn = math.pi * helix[RADIUS]
     while n < track.shape[0]:
-        layer, s = next_layer(helix, geometry, visited, s_from)
+        layer, s = next_layer(helix, geometry, visited, s_from, bounds)
         if layer < 0 or s > half_turn:
             break
         visited[layer] = True
@@ -274,11 +313,19 @@ def follow(
             if second >= 0 and chi2b < config.overlap_chi2:
                 track[n] = second
                 n += 1
-        if not refit(hits, track, n, geometry, hit_layer, config, helix):
+        if not refit(hits, track, n, geometry, hit_layer, config, helix, work):
             break
         s_last = s
         half_turn = math.pi * helix[RADIUS]
     return n, chi2_sum
+
+
+@njit(cache=True)
+def _holds(track, n, hit):
+    for i in range(n):
+        if track[i] == hit:
+            return True
+    return False
 
 
 @njit(cache=True)

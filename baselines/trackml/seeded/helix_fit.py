@@ -14,7 +14,6 @@ In a field of B tesla the transverse momentum is ``pT = 0.3 * B * radius / 1000`
 
 import math
 
-import numpy as np
 from numba import njit
 
 HELIX_SIZE = 7
@@ -44,20 +43,29 @@ def circle_through_three(x1, y1, x2, y2, x3, y3):
 
 
 @njit(cache=True)
-def fit_circle(x, y, w, n):
-    """Weighted algebraic (Kasa) circle fit to the first ``n`` points.
+def fit_circle(x, y, w, n, w_origin):
+    """Weighted algebraic (Kasa) circle fit to the first ``n`` points and the beam line.
 
-    Minimises ``sum w * (x^2 + y^2 + D x + E y + F)^2`` in coordinates centred on the
+    Minimises ``sum w * (x^2 + y^2 + D x + E y + F)^2`` over the points plus the origin
+    (0, 0) with weight ``w_origin`` (0 leaves it out), in coordinates centred on the
     weighted mean. Returns centre (mm) and radius (mm); radius inf for a straight line.
     """
-    sw = mx = my = 0.0
+    sw = w_origin
+    mx = my = 0.0
     for i in range(n):
         sw += w[i]
         mx += w[i] * x[i]
         my += w[i] * y[i]
     mx /= sw
     my /= sw
-    suu = suv = svv = suz = svz = 0.0
+    # the origin enters every sum as the point (-mx, -my) with weight w_origin
+    suu = w_origin * mx * mx
+    suv = w_origin * mx * my
+    svv = w_origin * my * my
+    zz0 = mx * mx + my * my
+    suz = -w_origin * mx * zz0
+    svz = -w_origin * my * zz0
+    szz = w_origin * zz0
     for i in range(n):
         u = x[i] - mx
         v = y[i] - my
@@ -67,17 +75,13 @@ def fit_circle(x, y, w, n):
         svv += w[i] * v * v
         suz += w[i] * u * zz
         svz += w[i] * v * zz
+        szz += w[i] * zz
     # In centred coordinates the normal equations decouple F: solve the 2x2 for D, E.
     det = suu * svv - suv * suv
     if det <= 1e-12 * (suu + svv) ** 2:
         return math.inf, math.inf, math.inf
     d = -(suz * svv - svz * suv) / det
     e = -(svz * suu - suz * suv) / det
-    szz = 0.0
-    for i in range(n):
-        u = x[i] - mx
-        v = y[i] - my
-        szz += w[i] * (u * u + v * v)
     f = -szz / sw
     ucx = -0.5 * d
     ucy = -0.5 * e
@@ -105,26 +109,15 @@ def arc_lengths(helix, x, y, n, s_out):
 
 
 @njit(cache=True)
-def fit_helix(x, y, z, w_xy, w_z, n, w_origin, helix):
+def fit_helix(x, y, z, w_xy, w_z, s, n, w_origin, helix):
     """Fit a helix to the first ``n`` hits (ordered along the track), written into ``helix``.
 
     The circle fit in xy uses weights ``w_xy`` (1/mm^2) plus the beam line (0, 0) with weight
     ``w_origin`` (0 for no beam constraint); then z is fitted linearly against the arc
-    length with weights ``w_z``. Returns False when no circle fits (collinear points and no
-    usable curvature); straight tracks are given a very large radius instead.
+    length with weights ``w_z``. ``s`` is scratch space for the arc lengths. Straight
+    tracks get a very large radius. Returns False when z cannot be fitted.
     """
-    xs = np.empty(n + 1)
-    ys = np.empty(n + 1)
-    ws = np.empty(n + 1)
-    for i in range(n):
-        xs[i] = x[i]
-        ys[i] = y[i]
-        ws[i] = w_xy[i]
-    xs[n] = 0.0
-    ys[n] = 0.0
-    ws[n] = w_origin
-    m = n + 1 if w_origin > 0.0 else n
-    xc, yc, radius = fit_circle(xs, ys, ws, m)
+    xc, yc, radius = fit_circle(x, y, w_xy, n, w_origin)
     if not math.isfinite(radius):
         # Straight in xy: a huge circle tangent to the direction of the hits.
         phi = math.atan2(y[n - 1] - y[0], x[n - 1] - x[0])
@@ -142,7 +135,6 @@ def fit_helix(x, y, z, w_xy, w_z, n, w_origin, helix):
         turn = wrap_angle(alpha_first - alpha0)
     helix[SENSE] = 1.0 if turn > 0.0 else -1.0
     helix[ALPHA0] = alpha0
-    s = np.empty(n)
     arc_lengths(helix, x, y, n, s)
     sw = ss = sz = sss = ssz = 0.0
     for i in range(n):
@@ -156,6 +148,32 @@ def fit_helix(x, y, z, w_xy, w_z, n, w_origin, helix):
         return False
     helix[TAN_LAMBDA] = (sw * ssz - ss * sz) / det
     helix[Z0] = (sz - helix[TAN_LAMBDA] * ss) / sw
+    return True
+
+
+@njit(cache=True)
+def helix_from_origin(x1, y1, z1, x2, y2, z2, helix):
+    """The helix through the beam line (0, 0) and two points (mm), written into ``helix``.
+
+    Returns False when the three points are collinear or the second point does not lie
+    further along the circle than the first.
+    """
+    xc, yc, radius = circle_through_three(0.0, 0.0, x1, y1, x2, y2)
+    if not math.isfinite(radius):
+        return False
+    cross = (x1 - xc) * (y2 - yc) - (y1 - yc) * (x2 - xc)
+    # arc length from the origin to a point at distance d on a circle through the origin
+    s1 = 2.0 * radius * math.asin(min(1.0, math.sqrt(x1 * x1 + y1 * y1) / (2.0 * radius)))
+    s2 = 2.0 * radius * math.asin(min(1.0, math.sqrt(x2 * x2 + y2 * y2) / (2.0 * radius)))
+    if s2 <= s1:
+        return False
+    helix[XC] = xc
+    helix[YC] = yc
+    helix[RADIUS] = radius
+    helix[SENSE] = 1.0 if cross > 0.0 else -1.0
+    helix[ALPHA0] = math.atan2(-yc, -xc)
+    helix[TAN_LAMBDA] = (z2 - z1) / (s2 - s1)
+    helix[Z0] = z1 - helix[TAN_LAMBDA] * s1
     return True
 
 

@@ -1,12 +1,14 @@
 """Triplet seeds in the pixel layers.
 
-A doublet joins a hit on an inner pixel layer to a hit on a layer further out when the
-straight line through them in (r, z) meets the beam line within the luminous region
-(|z0| <= ``z0_max`` mm) and their azimuths differ by no more than a track above
-``pt_min`` GeV bends between those radii. The helix through the beam line and the doublet
-then predicts the next layer crossing; the nearest hit there inside a tight window
-completes the triplet, whose curvature is therefore consistent with all three hits.
-Lengths in mm.
+Which pixel layers a primary track crosses one after another is found by tracing straight
+lines from the luminous region through the measured layer geometry; each run of three
+(and runs skipping one layer, to survive a missing hit) is a layer triple. A doublet joins
+a hit on the triple's first layer to one on its second when the straight line through
+them in (r, z) meets the beam line within |z0| <= ``z0_max`` and their azimuths differ by
+no more than a track above ``pt_min`` bends between those radii. The helix through the
+beam line and the doublet predicts the crossing with the third layer; the nearest hit in
+a tight window there completes the triplet, so its curvature agrees with all three hits.
+Lengths in mm, momenta in GeV.
 """
 
 import math
@@ -15,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .following import FIELD_TESLA, arc_length_of, best_hit, next_layer, refit, windows
+from .following import FIELD_TESLA
 from .grid import (
     HPHI,
     HR,
@@ -32,43 +34,62 @@ from .grid import (
     phi_bin_range,
     u_bin,
 )
-from .helix_fit import HELIX_SIZE, RADIUS, Z0
+from .helix_fit import circle_through_three
 
 
 class SeedConfig(NamedTuple):
-    """Doublet and triplet windows."""
+    """Doublet and triplet windows (mm, rad, GeV)."""
 
-    pt_min: float = 0.3  # GeV
-    z0_max: float = 200.0  # mm, half length of the luminous region accepted
-    rz_margin: float = 10.0  # mm added to the straight-line window on the outer layer
-    phi_margin: float = 0.01  # rad added to the azimuth window
-    max_skipped: int = 1  # layer crossings the third hit may skip
+    pt_min: float = 0.1  # GeV
+    z0_max: float = 200.0  # half length of the luminous region accepted
+    rz_margin: float = 10.0  # added to the straight-line window on the second layer
+    phi_margin: float = 0.005  # added to the azimuth window of a doublet
+    cot_slack: float = 0.1  # allowed excess of a doublet's |cot theta| over cluster bounds
+    kappa_floor: float = 2e-4  # curvature change (1/mm) between the two doublets: floor ...
+    kappa_gev: float = 6e-4  # ... plus this / p (GeV / mm)
+    bend_floor: float = 0.15  # middle hit off the beam-constrained circle: floor of the cut
+    bend_ms: float = 0.015  # ... plus this * lever arm / p (GeV), for multiple scattering
+    dip_gev: float = 0.012  # change of tan(lambda) / (1 + tan^2) times p (GeV) allowed
 
 
-def pixel_layer_pairs(is_barrel, is_pixel, position) -> np.ndarray:
-    """Ordered (inner, outer) pixel layer pairs a primary track can cross one after another.
+def pixel_layer_triples(is_barrel, is_pixel, position, u_min, u_max, z0_max=150.0):
+    """(first, second, third) pixel layers crossed in turn by straight lines from the beam line.
 
-    Barrel layers by radius and each end cap's disks by |z|: consecutive layers and the
-    next-but-one (to survive one missing hit), plus every barrel layer to every disk.
+    Lines start at z0 in [-z0_max, z0_max] mm and cover |eta| < 4.5. Runs of three
+    consecutive layers and runs skipping one layer (to survive a missing hit) are returned
+    as an (n, 3) int64 array of distinct rows.
     """
-    barrel = [int(i) for i in np.flatnonzero(is_barrel & is_pixel)]
-    barrel.sort(key=lambda i: position[i])
-    sides = []
-    for sign in (-1.0, 1.0):
-        disks = [int(i) for i in np.flatnonzero(~is_barrel & is_pixel & (position * sign > 0))]
-        disks.sort(key=lambda i: abs(position[i]))
-        sides.append(disks)
-    pairs = []
-    for chain in [barrel, *sides]:
-        pairs += [(a, b) for step in (1, 2) for a, b in zip(chain, chain[step:], strict=False)]
-    pairs += [(b, d) for b in barrel for disks in sides for d in disks]
-    return np.array(pairs, dtype=np.int64).reshape(-1, 2)
+    pixel = np.flatnonzero(is_pixel)
+    cot = np.sinh(np.linspace(-4.5, 4.5, 1501))
+    z0 = np.linspace(-z0_max, z0_max, 7)
+    cot, z0 = (a.ravel() for a in np.meshgrid(cot, z0))
+    # radius at which each ray meets each pixel layer, inf where it misses the layer
+    r_at = np.full((len(cot), len(pixel)), np.inf)
+    for k, layer in enumerate(pixel):
+        if is_barrel[layer]:
+            z = z0 + cot * position[layer]
+            r = np.where((z >= u_min[layer]) & (z <= u_max[layer]), position[layer], np.inf)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                r = (position[layer] - z0) / cot
+            r = np.where((r >= u_min[layer]) & (r <= u_max[layer]), r, np.inf)
+        r_at[:, k] = r
+    order = np.argsort(r_at, axis=1)
+    crossed = np.take_along_axis(np.isfinite(r_at), order, axis=1)
+    sequence = pixel[order]
+    runs = []
+    for picks in ((0, 1, 2), (0, 1, 3), (0, 2, 3)):
+        for start in range(len(pixel) - picks[-1]):
+            cols = [start + p for p in picks]
+            ok = crossed[:, cols[-1]]
+            runs.append(sequence[ok][:, cols])
+    return np.unique(np.concatenate(runs), axis=0).astype(np.int64)
 
 
 @njit(cache=True)
-def outer_window(r1, z1, geometry, layer, z0_max):
+def second_layer_window(r1, z1, geometry, layer, z0_max):
     """Range of u (z on a barrel, r on a disk, mm) where a straight line from the beam line
-    segment |z| <= z0_max through (r1, z1) meets ``layer`` outside r1; (inf, -inf) if nowhere."""
+    segment |z| <= z0_max through (r1, z1) meets ``layer`` beyond r1; (inf, -inf) if nowhere."""
     position = geometry[layer, POSITION]
     if geometry[layer, IS_BARREL] > 0.5:
         if position <= r1:
@@ -95,36 +116,60 @@ def outer_window(r1, z1, geometry, layer, z0_max):
 
 
 @njit(cache=True)
-def _layer_bins(layer):
-    """Slice of the grid's bin numbers holding ``layer``."""
-    return bin_number(layer, 0, 0), bin_number(layer, N_PHI - 1, N_U - 1) + 1
+def cot_window(r1, z1, cot_lo, cot_hi, geometry, layer, sign):
+    """Range of u (mm) on ``layer`` for tracks leaving (r1, z1) with sign * |cot| in [cot_lo,
+    cot_hi] (straight in r-z); (inf, -inf) when none reaches the layer."""
+    position = geometry[layer, POSITION]
+    if geometry[layer, IS_BARREL] > 0.5:
+        dr = position - r1
+        if sign > 0:
+            return z1 + cot_lo * dr, z1 + cot_hi * dr
+        return z1 - cot_hi * dr, z1 - cot_lo * dr
+    dz = (position - z1) * sign
+    if dz <= 0.0:
+        return math.inf, -math.inf
+    high = r1 + dz / cot_lo if cot_lo > 0.0 else math.inf
+    return r1 + dz / cot_hi, high
 
 
 @njit(cache=True)
-def find_triplets(
-    pairs, hits, hit_layer, hit_module, hit_used, order, bin_start, geometry, seed, road
-):
-    """All triplets (h1, h2, h3) of unused hits with their quality (lower is better)."""
+def origin_curvature(x1, y1, x2, y2):
+    """Signed curvature (1/mm) of the circle through the beam line (0, 0) and two points."""
+    cross = x1 * y2 - y1 * x2
+    chord = math.sqrt((x2 - x1) ** 2 + (y2 - y1) ** 2)
+    return 2.0 * cross / (math.sqrt(x1 * x1 + y1 * y1) * math.sqrt(x2 * x2 + y2 * y2) * chord)
+
+
+@njit(cache=True)
+def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, order, bin_start, geometry, seed):
+    """Pairs (h1 on ``inner``, h2 on ``outer``) of unused hits pointing to the beam line.
+
+    The straight line through them in (r, z) must meet the beam line within
+    |z0| <= z0_max and have |cot(theta)| within both hits' cluster bounds; their azimuths
+    may differ by no more than a track of pT >= pt_min bends between their radii.
+    Returns arrays h1, h2, curvature through the origin (1/mm) and cot(theta) of the line,
+    ordered as h1 appears in ``order``.
+    """
     capacity = 1024
-    triplets = np.empty((capacity, 3), dtype=np.int64)
-    quality = np.empty(capacity)
+    pairs = np.empty((capacity, 2), dtype=np.int64)
+    shape = np.empty((capacity, 2))
     count = 0
     r_min = seed.pt_min / (0.3 * FIELD_TESLA) * 1000.0  # mm
-    helix = np.empty(HELIX_SIZE)
-    visited = np.zeros(geometry.shape[0], dtype=np.bool_)
-    track = np.empty(2, dtype=np.int64)
-    for p in range(pairs.shape[0]):
-        inner, outer = pairs[p, 0], pairs[p, 1]
-        first_bin, end_bin = _layer_bins(inner)
-        outer_barrel = geometry[outer, IS_BARREL] > 0.5
-        for j1 in range(bin_start[first_bin], bin_start[end_bin]):
-            h1 = order[j1]
-            if hit_used[h1]:
-                continue
-            r1, z1 = hits[h1, HR], hits[h1, HZ]
-            u_lo, u_hi = outer_window(r1, z1, geometry, outer, seed.z0_max)
-            u_lo = max(u_lo - seed.rz_margin, geometry[outer, U_MIN])
-            u_hi = min(u_hi + seed.rz_margin, geometry[outer, U_MAX])
+    outer_barrel = geometry[outer, IS_BARREL] > 0.5
+    first_hit = bin_start[bin_number(inner, 0, 0)]
+    last_hit = bin_start[bin_number(inner, N_PHI - 1, N_U - 1) + 1]
+    for j1 in range(first_hit, last_hit):
+        h1 = order[j1]
+        if hit_used[h1]:
+            continue
+        r1, z1 = hits[h1, HR], hits[h1, HZ]
+        z_lo, z_hi = second_layer_window(r1, z1, geometry, outer, seed.z0_max)
+        z_lo = max(z_lo - seed.rz_margin, geometry[outer, U_MIN])
+        z_hi = min(z_hi + seed.rz_margin, geometry[outer, U_MAX])
+        for sign in (-1.0, 1.0):
+            c_lo, c_hi = cot_window(r1, z1, cot_lo[h1], cot_hi[h1], geometry, outer, sign)
+            u_lo = max(z_lo, c_lo - seed.rz_margin)
+            u_hi = min(z_hi, c_hi + seed.rz_margin)
             if u_lo > u_hi:
                 continue
             r2_max = geometry[outer, POSITION] if outer_barrel else u_hi
@@ -133,81 +178,186 @@ def find_triplets(
                 - math.asin(min(1.0, r1 / (2.0 * r_min)))
                 + seed.phi_margin
             )
-            for h2 in _window_hits(
-                hits[h1, HPHI], dphi, u_lo, u_hi, outer, geometry, order, bin_start
-            ):
-                if hit_used[h2]:
+            first, n_phi = phi_bin_range(hits[h1, HPHI], dphi)
+            b_lo = u_bin(geometry, outer, u_lo)
+            b_hi = u_bin(geometry, outer, u_hi)
+            for k in range(n_phi):
+                pb = (first + k) % N_PHI
+                lo = bin_start[bin_number(outer, pb, b_lo)]
+                hi = bin_start[bin_number(outer, pb, b_hi) + 1]
+                for j2 in range(lo, hi):
+                    h2 = order[j2]
+                    if hit_used[h2]:
+                        continue
+                    r2, z2 = hits[h2, HR], hits[h2, HZ]
+                    if r2 <= r1:
+                        continue
+                    cot = (z2 - z1) / (r2 - r1)
+                    if cot * sign < 0.0:
+                        continue  # belongs to the other sign's window
+                    if abs(z1 - r1 * cot) > seed.z0_max:
+                        continue
+                    slack = seed.cot_slack
+                    if abs(cot) + slack < max(cot_lo[h1], cot_lo[h2]):
+                        continue
+                    if abs(cot) - slack > min(cot_hi[h1], cot_hi[h2]):
+                        continue
+                    delta = abs(hits[h2, HPHI] - hits[h1, HPHI])
+                    if min(delta, 2.0 * math.pi - delta) > dphi:
+                        continue
+                    if count == capacity:
+                        capacity *= 2
+                        pairs = _grow(pairs, capacity)
+                        shape = _grow(shape, capacity)
+                    pairs[count, 0] = h1
+                    pairs[count, 1] = h2
+                    shape[count, 0] = origin_curvature(
+                        hits[h1, HX], hits[h1, HY], hits[h2, HX], hits[h2, HY]
+                    )
+                    shape[count, 1] = cot
+                    count += 1
+    return (
+        pairs[:count, 0].copy(),
+        pairs[:count, 1].copy(),
+        shape[:count, 0].copy(),
+        shape[:count, 1].copy(),
+    )
+
+
+@njit(cache=True)
+def group_by(hit, rank, first, n):
+    """Counting sort of doublets by the position of ``hit`` in the grid order.
+
+    The hits lie on one layer whose hits occupy ``order[first : first + n]``; ``rank`` gives
+    each hit's position in ``order``. Returns (permutation, start) with the doublets of
+    the layer's k-th hit at ``permutation[start[k] : start[k + 1]]``.
+    """
+    start = np.zeros(n + 1, dtype=np.int64)
+    for i in range(hit.shape[0]):
+        start[rank[hit[i]] - first + 1] += 1
+    for k in range(n):
+        start[k + 1] += start[k]
+    fill = start[:-1].copy()
+    permutation = np.empty(hit.shape[0], dtype=np.int64)
+    for i in range(hit.shape[0]):
+        k = rank[hit[i]] - first
+        permutation[fill[k]] = i
+        fill[k] += 1
+    return permutation, start
+
+
+@njit(cache=True)
+def triplet_quality(hits, h1, h2, h3, seed):
+    """Normalised misfit (lower is better; >= 2 fails) of three hits ordered outwards.
+
+    The middle hit's distance from the circle through the beam line and the outer hits
+    must stay below ``bend_floor + bend_ms * lever / p``; tan(lambda) of the two segments,
+    along the arc, may change by ``dip_gev * (1 + tan^2) / p``; the curvature must suit
+    pT >= pt_min and the track must start within |z0| <= z0_max. p in GeV from the circle.
+    """
+    x1, y1, z1 = hits[h1, HX], hits[h1, HY], hits[h1, HZ]
+    x2, y2, z2 = hits[h2, HX], hits[h2, HY], hits[h2, HZ]
+    x3, y3, z3 = hits[h3, HX], hits[h3, HY], hits[h3, HZ]
+    xc, yc, radius = circle_through_three(0.0, 0.0, x1, y1, x3, y3)
+    if not radius >= seed.pt_min / (0.3 * FIELD_TESLA) * 1000.0:
+        return math.inf
+    s1 = 2.0 * radius * math.asin(min(1.0, hits[h1, HR] / (2.0 * radius)))
+    s2 = 2.0 * radius * math.asin(min(1.0, hits[h2, HR] / (2.0 * radius)))
+    s3 = 2.0 * radius * math.asin(min(1.0, hits[h3, HR] / (2.0 * radius)))
+    if not (s1 < s2 < s3):
+        return math.inf
+    t_in = (z2 - z1) / (s2 - s1)
+    t_out = (z3 - z2) / (s3 - s2)
+    t = (z3 - z1) / (s3 - s1)
+    if abs(z1 - t * s1) > seed.z0_max:
+        return math.inf
+    p = 0.3 * FIELD_TESLA * radius / 1000.0 * math.sqrt(1.0 + t * t)
+    lever = (s3 - s2) * (s2 - s1) / (s3 - s1)
+    bend = abs(math.sqrt((x2 - xc) ** 2 + (y2 - yc) ** 2) - radius)
+    bend_cut = seed.bend_floor + seed.bend_ms * lever / p
+    dip_cut = (seed.dip_gev / p + 0.001) * (1.0 + t * t)
+    return (bend / bend_cut) ** 2 + ((t_in - t_out) / dip_cut) ** 2
+
+
+@njit(cache=True)
+def join_doublets(ab, ab_permutation, ab_start, bc, bc_start, hits, seed):
+    """Triplets from doublets a -> b and b -> c sharing their hit on b.
+
+    ``ab`` and ``bc`` are doublet tuples as from :func:`find_doublets`, grouped by their
+    hit on the middle layer with :func:`group_by` (``bc`` is already in that order). Pairs
+    whose curvatures or slopes disagree too much are dropped before the triplet fit.
+    Returns the (n, 3) triplets passing :func:`triplet_quality` and their quality.
+    """
+    ab_inner, _, ab_kappa, ab_cot = ab
+    _, bc_outer, bc_kappa, bc_cot = bc
+    capacity = 1024
+    triplets = np.empty((capacity, 3), dtype=np.int64)
+    quality = np.empty(capacity)
+    count = 0
+    kappa_min = 0.3 * FIELD_TESLA / (1000.0 * 100.0)  # curvature of 100 GeV
+    for k in range(ab_start.shape[0] - 1):
+        if ab_start[k] == ab_start[k + 1] or bc_start[k] == bc_start[k + 1]:
+            continue
+        middle = ab[1][ab_permutation[ab_start[k]]]
+        for i in range(ab_start[k], ab_start[k + 1]):
+            d = ab_permutation[i]
+            for j in range(bc_start[k], bc_start[k + 1]):
+                cot = 0.5 * (ab_cot[d] + bc_cot[j])
+                kappa = max(abs(ab_kappa[d]), abs(bc_kappa[j]), kappa_min)
+                p = 0.3 * FIELD_TESLA / (1000.0 * kappa) * math.sqrt(1.0 + cot * cot)
+                if abs(ab_kappa[d] - bc_kappa[j]) > seed.kappa_floor + seed.kappa_gev / p:
                     continue
-                r2, z2 = hits[h2, HR], hits[h2, HZ]
-                if r2 <= r1:
+                if abs(ab_cot[d] - bc_cot[j]) > 2.0 * (seed.dip_gev / p + 0.01) * (1.0 + cot * cot):
                     continue
-                z0 = z1 - r1 * (z2 - z1) / (r2 - r1)
-                if abs(z0) > seed.z0_max:
-                    continue
-                track[0] = h1
-                track[1] = h2
-                if not refit(hits, track, 2, geometry, hit_layer, road, helix):
-                    continue
-                if helix[RADIUS] < r_min:
-                    continue
-                h3, chi2 = _third_hit(
-                    helix, h2, visited, inner, outer, hits, hit_layer, hit_module, hit_used,
-                    order, bin_start, geometry, seed, road,
-                )  # fmt: skip
-                if h3 < 0:
+                q = triplet_quality(hits, ab_inner[d], middle, bc_outer[j], seed)
+                if q >= 2.0:
                     continue
                 if count == capacity:
                     capacity *= 2
                     triplets = _grow(triplets, capacity)
                     quality = _grow(quality, capacity)
-                triplets[count, 0] = h1
-                triplets[count, 1] = h2
-                triplets[count, 2] = h3
-                quality[count] = chi2 + (helix[Z0] / seed.z0_max) ** 2
+                triplets[count, 0] = ab_inner[d]
+                triplets[count, 1] = middle
+                triplets[count, 2] = bc_outer[j]
+                quality[count] = q
                 count += 1
     return triplets[:count].copy(), quality[:count].copy()
 
 
-@njit(cache=True)
-def _third_hit(
-    helix, h2, visited, inner, outer, hits, hit_layer, hit_module, hit_used,
-    order, bin_start, geometry, seed, road,
-):  # fmt: skip
-    """Best hit on the next crossings after the doublet; (-1, inf) when none fits."""
-    visited[:] = False
-    visited[inner] = True
-    visited[outer] = True
-    s_from = arc_length_of(helix, hits[h2, HX], hits[h2, HY])
-    for _ in range(seed.max_skipped + 1):
-        layer, s = next_layer(helix, geometry, visited, s_from)
-        if layer < 0:
-            break
-        visited[layer] = True
-        w_rphi, w_u = windows(helix, geometry, layer, s - s_from, road)
-        h3, chi2 = best_hit(
-            hits, hit_layer, hit_module, hit_used, order, bin_start, geometry,
-            layer, helix, s, w_rphi, w_u, -1, -1,
-        )  # fmt: skip
-        if h3 >= 0:
-            return h3, chi2
-        s_from = s - 5.0
-    return -1, math.inf
+def find_triplets(triples, hits, hit_used, cot_lo, cot_hi, order, bin_start, geometry, seed):
+    """Triplets of unused hits on the given layer triples and their quality (lower is better)."""
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    layer_first = bin_start[[bin_number(layer, 0, 0) for layer in range(len(geometry) + 1)]]
+    doublets = {}
+    grouped = {}
 
+    def pairs(inner, outer):
+        if (inner, outer) not in doublets:
+            doublets[inner, outer] = find_doublets(
+                inner, outer, hits, hit_used, cot_lo, cot_hi, order, bin_start, geometry, seed
+            )
+        return doublets[inner, outer]
 
-@njit(cache=True)
-def _window_hits(phi, dphi, u_lo, u_hi, layer, geometry, order, bin_start):
-    """Hits of ``layer`` in the bins covering |azimuth - phi| <= dphi and u in [u_lo, u_hi]."""
-    lo_u = u_bin(geometry, layer, u_lo)
-    hi_u = u_bin(geometry, layer, u_hi)
-    first, n_phi = phi_bin_range(phi, dphi)
+    def by_hit(inner, outer, side):
+        if (inner, outer, side) not in grouped:
+            layer = (inner, outer)[side]
+            first, end = layer_first[layer], layer_first[layer + 1]
+            grouped[inner, outer, side] = group_by(
+                pairs(inner, outer)[side], rank, first, end - first
+            )
+        return grouped[inner, outer, side]
+
     found = []
-    for k in range(n_phi):
-        pb = (first + k) % N_PHI
-        for j in range(
-            bin_start[bin_number(layer, pb, lo_u)], bin_start[bin_number(layer, pb, hi_u) + 1]
-        ):
-            found.append(order[j])
-    return found
+    for a, b, c in triples:
+        ab_permutation, ab_start = by_hit(a, b, 1)
+        _, bc_start = by_hit(b, c, 0)
+        found.append(
+            join_doublets(pairs(a, b), ab_permutation, ab_start, pairs(b, c), bc_start, hits, seed)
+        )
+    triplets = np.concatenate([f[0] for f in found]) if found else np.empty((0, 3), np.int64)
+    quality = np.concatenate([f[1] for f in found]) if found else np.empty(0)
+    return triplets, quality
 
 
 @njit(cache=True)
