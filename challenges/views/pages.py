@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import markdown
 import nh3
 from django.db.models import Count, Max, Min
@@ -22,9 +24,29 @@ PAGES = [
 ]
 
 
+def render_formula(latex: str) -> str:
+    """A metric's LaTeX formula as MathML, which browsers render natively (no script, no fonts)."""
+    import latex2mathml.converter
+
+    return mark_safe(latex2mathml.converter.convert(latex, display="block"))  # noqa: S308 - generated markup
+
+
 def render_markdown(text: str) -> str:
     html = markdown.markdown(text or "", extensions=["tables", "fenced_code"])
     return mark_safe(nh3.clean(html))  # noqa: S308 - sanitised just above
+
+
+def describe_metric(phase) -> dict:
+    """What the evaluation page shows of a phase's metric."""
+    metric = phase.get_metric()
+    return {
+        "phase": phase,
+        "metric": metric,
+        "formula": render_formula(metric.formula_latex),
+        "description": render_markdown(metric.description),
+        "best": f"{metric.best:g}" if math.isfinite(metric.best) else "unbounded",
+        "worst": f"{metric.worst:g}" if math.isfinite(metric.worst) else "unbounded",
+    }
 
 
 def home(request):
@@ -72,7 +94,7 @@ def challenge_page(request, slug: str, page: str = "overview"):
             if visibility.can_download(request.user, f)
         ]
     if page == "evaluation":
-        context["metrics"] = [(p, p.get_metric()) for p in phases]
+        context["metrics"] = [describe_metric(p) for p in phases]
     return render(request, "challenges/challenge.html", context)
 
 
