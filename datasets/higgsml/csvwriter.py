@@ -46,6 +46,11 @@ def _round_scaled(x, scale):
     The product is p + e exactly; p - floor(p) is exact, and |e| <= ulp(p) / 2 can only
     decide the rounding when p sits exactly on a half.
     """
+    p = x * scale
+    r = np.floor(p)
+    f = p - r
+    if abs(f - 0.5) > 1e-6:  # far from a tie: the rounding error cannot matter
+        return np.int64(r + 1.0) if f > 0.5 else np.int64(r)
     p, e = _two_product(x, scale)
     r = np.floor(p)
     f = p - r
@@ -54,21 +59,36 @@ def _round_scaled(x, scale):
     return np.int64(r)
 
 
+_POW10 = np.array([10**k for k in range(19)], dtype=np.int64)
+_PAIRS = np.frombuffer("".join(f"{k:02d}" for k in range(100)).encode(), dtype=np.uint8).copy()
+_FRACTIONS = np.zeros((1000, 3), dtype=np.uint8)  # 3-decimal fractions, trailing zeros dropped
+_FRACTION_LENGTHS = np.zeros(1000, dtype=np.int64)
+for _k in range(1000):
+    _text = f"{_k:03d}".rstrip("0") or "0"
+    _FRACTIONS[_k, : len(_text)] = np.frombuffer(_text.encode(), dtype=np.uint8)
+    _FRACTION_LENGTHS[_k] = len(_text)
+
+
 @numba.njit(cache=True)
 def _put_int(out, pos, value):
     """Write the decimal digits of value >= 0; return the new position."""
-    if value == 0:
-        out[pos] = 48
-        return pos + 1
-    digits = 0
-    v = value
-    while v > 0:
+    digits = 1
+    while digits < 19 and value >= _POW10[digits]:
         digits += 1
-        v //= 10
-    for i in range(digits - 1, -1, -1):
-        out[pos + i] = 48 + value % 10
-        value //= 10
-    return pos + digits
+    end = pos + digits
+    i = end
+    while value >= 100:
+        rest = value % 100
+        value //= 100
+        out[i - 1] = _PAIRS[2 * rest + 1]
+        out[i - 2] = _PAIRS[2 * rest]
+        i -= 2
+    if value >= 10:
+        out[i - 1] = _PAIRS[2 * value + 1]
+        out[i - 2] = _PAIRS[2 * value]
+    else:
+        out[i - 1] = 48 + value
+    return end
 
 
 @numba.njit(cache=True)
@@ -92,7 +112,10 @@ def _put_decimal3(out, pos, x):
     v = _round_scaled(x, 1000.0)
     pos = _put_int(out, pos, v // 1000)
     out[pos] = 46
-    return _put_fraction(out, pos + 1, v % 1000, 3)
+    frac = v % 1000
+    for k in range(_FRACTION_LENGTHS[frac]):
+        out[pos + 1 + k] = _FRACTIONS[frac, k]
+    return pos + 1 + _FRACTION_LENGTHS[frac]
 
 
 @numba.njit(cache=True)
@@ -108,7 +131,8 @@ def _put_significant15(out, pos, x):
         return pos + 3
     exponent = int(np.floor(np.log10(x)))
     for _ in range(3):  # log10 can be one off near powers of ten
-        digits = _round_scaled(x, 10.0 ** (14 - exponent))
+        scale = _POW10[14 - exponent] if 0 <= 14 - exponent <= 18 else 10.0 ** (14 - exponent)
+        digits = _round_scaled(x, float(scale))
         if digits >= 10**15:
             exponent += 1
         elif digits < 10**14:
@@ -116,8 +140,8 @@ def _put_significant15(out, pos, x):
         else:
             break
     if exponent >= 0:
-        whole = digits // 10 ** (14 - exponent)
-        frac = digits % 10 ** (14 - exponent)
+        whole = digits // _POW10[14 - exponent]
+        frac = digits % _POW10[14 - exponent]
         pos = _put_int(out, pos, whole)
         out[pos] = 46
         if 14 - exponent == 0:
@@ -134,20 +158,14 @@ def _put_significant15(out, pos, x):
 
 
 @numba.njit(cache=True)
-def format_rows(values, kinds, labels, label_lengths):
-    """CSV bytes of the rows of ``values`` (float64, n x c) formatted per column ``kinds``.
-
-    ``labels`` (k x width uint8) and ``label_lengths`` hold the CATEGORY strings.
-    """
-    n, c = values.shape
-    out = np.empty(n * c * _MAX_FIELD, dtype=np.uint8)
+def _format_rows(values, rows, columns, kinds, labels, label_lengths, out):
     pos = 0
-    for i in range(n):
-        for j in range(c):
+    for i in rows:
+        for j in range(columns.shape[0]):
             if j > 0:
                 out[pos] = 44
                 pos += 1
-            x = values[i, j]
+            x = values[i, columns[j]]
             kind = kinds[j]
             if kind == 0:
                 if x < 0:
@@ -165,7 +183,30 @@ def format_rows(values, kinds, labels, label_lengths):
                 pos += label_lengths[code]
         out[pos] = 10
         pos += 1
-    return out[:pos]
+    return pos
+
+
+def format_rows(values, kinds, labels, label_lengths, rows=None, columns=None, buffer=None):
+    """CSV bytes (a memoryview) of ``values[rows][:, columns]`` formatted per column ``kinds``.
+
+    ``values`` is float64 (n x c); ``rows`` and ``columns`` default to all of them.
+    ``labels`` (k x width uint8) and ``label_lengths`` hold the CATEGORY strings. A
+    ``buffer`` (uint8, at least ``buffer_size``) is reused when given.
+    """
+    values = np.ascontiguousarray(values, dtype=np.float64)
+    rows = np.arange(len(values)) if rows is None else np.asarray(rows, dtype=np.int64)
+    columns = np.arange(values.shape[1]) if columns is None else np.asarray(columns, np.int64)
+    size = buffer_size((len(rows), len(columns)))
+    if buffer is None or len(buffer) < size:
+        buffer = np.empty(size, dtype=np.uint8)
+    kinds = np.asarray(kinds, dtype=np.int64)
+    length = _format_rows(values, rows, columns, kinds, labels, label_lengths, buffer)
+    return memoryview(buffer)[:length]
+
+
+def buffer_size(shape) -> int:
+    """Bytes that always suffice for rows of the given (n, c) shape."""
+    return shape[0] * shape[1] * _MAX_FIELD
 
 
 def format_value(x: float, kind: int, labels=()) -> str:

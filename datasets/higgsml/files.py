@@ -50,37 +50,41 @@ def column_kind(column: str) -> int:
 
 
 def _numeric_matrix(frame: pd.DataFrame) -> np.ndarray:
+    """All columns as float64 (n x c), categories as codes into the label table."""
+    numeric = [c for c in frame.columns if c not in CATEGORIES]
     values = np.empty((len(frame), frame.shape[1]))
-    for j, column in enumerate(frame.columns):
+    positions = [frame.columns.get_loc(c) for c in numeric]
+    values[:, positions] = frame[numeric].to_numpy(dtype=np.float64)
+    for column in frame.columns:
         if column in CATEGORIES:
             codes = pd.Categorical(frame[column], categories=_LABELS).codes
             if (codes < 0).any():
                 raise ValueError(f"column {column!r} holds values outside {CATEGORIES[column]}")
-            values[:, j] = codes
-        else:
-            values[:, j] = frame[column].to_numpy(dtype=np.float64)
+            values[:, frame.columns.get_loc(column)] = codes
     return values
 
 
-def write_csv(frame: pd.DataFrame, path) -> Path:
-    """Write ``frame`` (official column names) in the official number formats; .gz compresses.
-
-    The file appears under its name only once complete.
-    """
-    path = Path(path)
-    kinds = np.array([column_kind(c) for c in frame.columns], dtype=np.int64)
+def _label_table():
     width = max(len(label) for label in _LABELS)
     labels = np.zeros((len(_LABELS), width), dtype=np.uint8)
     for k, label in enumerate(_LABELS):
         labels[k, : len(label)] = np.frombuffer(label.encode(), dtype=np.uint8)
-    lengths = np.array([len(label) for label in _LABELS], dtype=np.int64)
+    return labels, np.array([len(label) for label in _LABELS], dtype=np.int64)
+
+
+def _write_rows(path, header, matrix, rows, columns) -> Path:
+    """Write ``matrix[rows][:, columns]`` under ``header`` names; the file appears complete."""
+    path = Path(path)
+    kinds = np.array([column_kind(c) for c in header], dtype=np.int64)
+    labels, lengths = _label_table()
     partial = path.with_name(path.name + ".partial")
     opener = gzip.open if path.suffix == ".gz" else open
+    buffer = np.empty(csvwriter.buffer_size((_CHUNK_ROWS, len(header))), dtype=np.uint8)
     with opener(partial, "wb") as out:
-        out.write((",".join(frame.columns) + "\n").encode())
-        for start in range(0, len(frame), _CHUNK_ROWS):
-            chunk = _numeric_matrix(frame.iloc[start : start + _CHUNK_ROWS])
-            out.write(csvwriter.format_rows(chunk, kinds, labels, lengths).tobytes())
+        out.write((",".join(header) + "\n").encode())
+        for start in range(0, len(rows), _CHUNK_ROWS):
+            chunk = rows[start : start + _CHUNK_ROWS]
+            out.write(csvwriter.format_rows(matrix, kinds, labels, lengths, chunk, columns, buffer))
     os.replace(partial, path)
     return path
 
@@ -93,19 +97,26 @@ def generate(out_dir, seed: int = 0, n_events: int = 818238, progress: Progress 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     events = simulate(n_events, seed, progress).events
-    kaggle = events.assign(Weight=events["KaggleWeight"])
-    training = kaggle[kaggle["KaggleSet"] == "t"]
-    test = kaggle[kaggle["KaggleSet"].isin(["b", "v"])]
-    solution = test.assign(Usage=test["KaggleSet"].map(USAGE))
-    tables = {
-        "cern": events[list(CERN_COLUMNS)],
-        "training": training[list(TRAINING_COLUMNS)],
-        "test": test[list(TEST_COLUMNS)],
-        "solution": solution[list(SOLUTION_COLUMNS)],
+    events = events.assign(Usage=events["KaggleSet"].map(USAGE))
+    matrix = _numeric_matrix(events)
+    position = {column: j for j, column in enumerate(events.columns)}
+    kaggle = {**position, "Weight": position["KaggleWeight"]}  # Kaggle files carry KaggleWeight
+    kaggle_set = events["KaggleSet"].to_numpy()
+    every = np.arange(len(events))
+    training, test = (
+        np.flatnonzero(kaggle_set == "t"),
+        np.flatnonzero(np.isin(kaggle_set, ["b", "v"])),
+    )
+    files = {
+        "cern": (CERN_COLUMNS, every, position),
+        "training": (TRAINING_COLUMNS, training, kaggle),
+        "test": (TEST_COLUMNS, test, kaggle),
+        "solution": (SOLUTION_COLUMNS, test, kaggle),
     }
     paths = {}
-    for name, table in tables.items():
+    for name, (header, rows, columns) in files.items():
         if progress:
             progress(f"writing {FILE_NAMES[name]}")
-        paths[name] = write_csv(table, out_dir / FILE_NAMES[name])
+        indices = np.array([columns[c] for c in header], dtype=np.int64)
+        paths[name] = _write_rows(out_dir / FILE_NAMES[name], header, matrix, rows, indices)
     return paths

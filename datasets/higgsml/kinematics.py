@@ -58,7 +58,8 @@ def from_mass_pt_rapidity(m, px, py, y) -> np.ndarray:
 
 def pt(p: np.ndarray) -> np.ndarray:
     """Transverse momentum (GeV)."""
-    return np.hypot(p[..., 1], p[..., 2])
+    px, py = p[..., 1], p[..., 2]
+    return np.sqrt(px * px + py * py)
 
 
 def phi(p: np.ndarray) -> np.ndarray:
@@ -85,7 +86,7 @@ def delta_phi(phi1, phi2) -> np.ndarray:
 
 
 @numba.njit(cache=True)
-def _boost(q0, q1, q2, q3, parent, out):
+def boost_into(q0, q1, q2, q3, parent, out):
     """Write into ``out`` (4,) the boost of (q0, q1, q2, q3) from the rest frame of ``parent``."""
     energy = parent[0]
     bx, by, bz = parent[1] / energy, parent[2] / energy, parent[3] / energy
@@ -156,7 +157,7 @@ def _decay_in_flight(parent, energy, momentum, cos_theta, phi_angle):
         s = math.sqrt(max(1.0 - c * c, 0.0))
         cp, sp = s * math.cos(phi_angle[i]), s * math.sin(phi_angle[i])
         p = momentum[i]
-        _boost(
+        boost_into(
             energy[i],
             p * (c * nx + cp * ux + sp * vx),
             p * (c * ny + cp * uy + sp * vy),
@@ -205,8 +206,8 @@ def _two_body_decay(parent, m1, m2, cos_theta, phi_angle):
         c = cos_theta[i]
         s = math.sqrt(max(1.0 - c * c, 0.0))
         dx, dy, dz = p * s * math.cos(phi_angle[i]), p * s * math.sin(phi_angle[i]), p * c
-        _boost(math.sqrt(p * p + m1[i] * m1[i]), dx, dy, dz, parent[i], out[i, 0])
-        _boost(math.sqrt(p * p + m2[i] * m2[i]), -dx, -dy, -dz, parent[i], out[i, 1])
+        boost_into(math.sqrt(p * p + m1[i] * m1[i]), dx, dy, dz, parent[i], out[i, 0])
+        boost_into(math.sqrt(p * p + m2[i] * m2[i]), -dx, -dy, -dz, parent[i], out[i, 1])
     return out
 
 

@@ -31,7 +31,8 @@ GRID = 40  # points in x_lep
 X_MIN = 0.025  # smallest visible momentum fraction scanned
 MET_SIGMA = 0.9  # GeV^(1/2): MET resolution sqrt(sum ET) coefficient assumed by the fit
 SIGMA_FLOOR = 4.0  # GeV
-CHI2_MAX = 9.0
+CHI2_MAX = 6.0
+NEGLIGIBLE_CHI2 = 60.0  # scan points this far above the best carry weight below e^-30
 LEPTON_PRIOR = (5.0, 3.0)  # Beta(a, b) of x_lep for selected events
 HADRON_PRIOR = (2.0, 1.0)  # Beta(a, b) of x_had for selected events
 
@@ -48,43 +49,52 @@ def beta_shape(x, shape):
 
 
 @numba.njit(cache=True)
-def _scan_event(p1x, p1y, p2x, p2y, metx, mety, sigma, log_mvis, xs, priors, had_a, had_b):
-    """Return (estimate, min chi2) for one event; estimate is nan when nothing is compatible."""
+def _scan_event(p1x, p1y, p2x, p2y, metx, mety, sigma, log_mvis, inputs, chi2, b):
+    """Return (estimate, min chi2) for one event; ``chi2`` and ``b`` are scratch arrays."""
+    xs, log_xs, log_priors, had_a, had_b, chi2_max = inputs
     p2sq = p2x * p2x + p2y * p2y
     b_max = 1.0 / xs[0] - 1.0
-    sum_w = 0.0
-    sum_wlog = 0.0
     chi2_min = np.inf
     for k in range(xs.shape[0]):
         a = 1.0 / xs[k] - 1.0
         rx = metx - a * p1x
         ry = mety - a * p1y
-        b = (rx * p2x + ry * p2y) / p2sq
-        b = min(max(b, 0.0), b_max)
-        dx = rx - b * p2x
-        dy = ry - b * p2y
-        chi2 = (dx * dx + dy * dy) / (sigma * sigma)
-        chi2_min = min(chi2_min, chi2)
-        x2 = 1.0 / (1.0 + b)
+        b[k] = min(max((rx * p2x + ry * p2y) / p2sq, 0.0), b_max)
+        dx = rx - b[k] * p2x
+        dy = ry - b[k] * p2y
+        chi2[k] = (dx * dx + dy * dy) / (sigma * sigma)
+        chi2_min = min(chi2_min, chi2[k])
+    if chi2_min > chi2_max:
+        return UNDEFINED, chi2_min
+    sum_w = 0.0
+    sum_wlog = 0.0
+    for k in range(xs.shape[0]):
+        if chi2[k] - chi2_min > NEGLIGIBLE_CHI2:
+            continue
+        log_x2 = -math.log1p(b[k])
         # prior of x_had times the Jacobian |dx_had/db| = x_had^2
-        w = math.exp(-0.5 * chi2) * priors[k] * x2 ** (had_a + 1.0) * (1.0 - x2) ** (had_b - 1.0)
+        log_w = -0.5 * (chi2[k] - chi2_min) + log_priors[k] + (had_a + 1.0) * log_x2
+        if had_b != 1.0:
+            log_w += (had_b - 1.0) * (math.log(b[k]) + log_x2)
+        w = math.exp(log_w)
         sum_w += w
-        sum_wlog += w * (log_mvis - 0.5 * math.log(xs[k] * x2))
-    if sum_w <= 0.0:
-        return np.nan, chi2_min
+        sum_wlog += w * (log_mvis - 0.5 * (log_xs[k] + log_x2))
+    if not sum_w > 0.0:
+        return UNDEFINED, chi2_min
     return math.exp(sum_wlog / sum_w), chi2_min
 
 
 @numba.njit(cache=True)
-def _scan(p1, p2, met, sigma, log_mvis, xs, priors, had_a, had_b, chi2_max):
+def _scan(p1, p2, met, sigma, log_mvis, inputs):
     n = p1.shape[0]
     out = np.empty(n)
+    chi2 = np.empty(inputs[0].shape[0])
+    b = np.empty(inputs[0].shape[0])
     for i in range(n):
-        m, chi2_min = _scan_event(
+        out[i] = _scan_event(
             p1[i, 0], p1[i, 1], p2[i, 0], p2[i, 1], met[i, 0], met[i, 1],
-            sigma[i], log_mvis[i], xs, priors, had_a, had_b,
-        )  # fmt: skip
-        out[i] = m if (chi2_min <= chi2_max and m == m) else -999.0
+            sigma[i], log_mvis[i], inputs, chi2, b,
+        )[0]  # fmt: skip
     return out
 
 
@@ -95,14 +105,16 @@ def _inputs(lepton, tau, met, sumet):
     log_mvis = 0.5 * np.log(np.maximum(m2, 1e-6))
     sigma = np.maximum(MET_SIGMA * np.sqrt(np.asarray(sumet, dtype=np.float64)), SIGMA_FLOOR)
     xs = x_grid()
+    a, b = LEPTON_PRIOR
+    log_priors = (a - 1.0) * np.log(xs) + (b - 1.0) * np.log1p(-xs)
+    scan = (xs, np.log(xs), log_priors, float(HADRON_PRIOR[0]), float(HADRON_PRIOR[1]), CHI2_MAX)
     return (
         np.ascontiguousarray(lepton[:, 1:3]),
         np.ascontiguousarray(tau[:, 1:3]),
         np.ascontiguousarray(met, dtype=np.float64),
         sigma,
         log_mvis,
-        xs,
-        beta_shape(xs, LEPTON_PRIOR),
+        scan,
     )
 
 
@@ -112,28 +124,29 @@ def mass_mmc(lepton, tau, met, sumet) -> np.ndarray:
     lepton, tau: (n, 4) visible four-vectors (E, px, py, pz) in GeV; met: (n, 2) missing
     transverse momentum in GeV; sumet: (n,) scalar transverse energy sum in GeV.
     """
-    return _scan(*_inputs(lepton, tau, met, sumet), *HADRON_PRIOR, CHI2_MAX)
+    return _scan(*_inputs(lepton, tau, met, sumet))
 
 
 def mass_mmc_numpy(lepton, tau, met, sumet) -> np.ndarray:
     """Plain NumPy twin of :func:`mass_mmc` (same algorithm, vectorised over events)."""
-    p1, p2, met, sigma, log_mvis, xs, priors = _inputs(lepton, tau, met, sumet)
-    p2sq = np.sum(p2 * p2, axis=1)
-    b_max = 1.0 / xs[0] - 1.0
-    sum_w = np.zeros(len(p1))
-    sum_wlog = np.zeros(len(p1))
-    chi2_min = np.full(len(p1), np.inf)
-    for x1, prior in zip(xs, priors, strict=True):
-        r = met - (1.0 / x1 - 1.0) * p1
-        b = np.clip(np.sum(r * p2, axis=1) / p2sq, 0.0, b_max)
-        chi2 = np.sum((r - b[:, None] * p2) ** 2, axis=1) / sigma**2
-        chi2_min = np.minimum(chi2_min, chi2)
-        x2 = 1.0 / (1.0 + b)
-        had_a, had_b = HADRON_PRIOR
-        w = np.exp(-0.5 * chi2) * prior * x2 ** (had_a + 1.0) * (1.0 - x2) ** (had_b - 1.0)
-        sum_w += w
-        sum_wlog += w * (log_mvis - 0.5 * np.log(x1 * x2))
-    with np.errstate(invalid="ignore", divide="ignore"):
-        estimate = np.exp(sum_wlog / sum_w)
-    ok = (chi2_min <= CHI2_MAX) & (sum_w > 0.0)
+    p1, p2, met, sigma, log_mvis, (xs, _, _, had_a, had_b, chi2_max) = _inputs(
+        lepton, tau, met, sumet
+    )
+    a = 1.0 / xs - 1.0  # (k,)
+    r = met[:, None, :] - a[None, :, None] * p1[:, None, :]  # (n, k, 2)
+    p2sq = np.sum(p2 * p2, axis=1)[:, None]
+    b = np.clip(np.sum(r * p2[:, None, :], axis=2) / p2sq, 0.0, 1.0 / xs[0] - 1.0)
+    chi2 = np.sum((r - b[..., None] * p2[:, None, :]) ** 2, axis=2) / sigma[:, None] ** 2
+    chi2_min = chi2.min(axis=1, keepdims=True)
+    x2 = 1.0 / (1.0 + b)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        w = (
+            np.exp(-0.5 * (chi2 - chi2_min))
+            * beta_shape(xs, LEPTON_PRIOR)
+            * x2 ** (had_a + 1.0)
+            * (1.0 - x2) ** (had_b - 1.0)
+        )
+        log_m = log_mvis[:, None] - 0.5 * np.log(xs * x2)
+        estimate = np.exp(np.sum(w * log_m, axis=1) / np.sum(w, axis=1))
+    ok = (chi2_min[:, 0] <= chi2_max) & (np.sum(w, axis=1) > 0.0)
     return np.where(ok, estimate, UNDEFINED)

@@ -14,12 +14,13 @@ initial-state radiation (ISR) partons and a soft intrinsic kT.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, fields
 
 import numpy as np
 
+from datasets.higgsml import ditau, taus
 from datasets.higgsml import kinematics as kin
-from datasets.higgsml import taus
 
 HIGGS_MASS = 125.0  # GeV
 Z_MASS, Z_WIDTH = 91.1876, 2.4952  # GeV
@@ -65,26 +66,35 @@ class Radiation:
 
 @dataclass
 class Emission:
-    """ISR of n events: partons' pT and azimuth (n, MAX_ISR; pT 0 when absent), soft kT (n, 2).
+    """ISR of n events: ``count`` partons per event (at most MAX_ISR) whose pT and azimuth
+    are stored flat, event after event, and the soft kT (n, 2).
 
     Only transverse momenta shape the recoil, so pseudorapidities and masses are drawn by
     :meth:`partons` for the events that survive the generator filter.
     """
 
     model: Radiation
+    count: np.ndarray
     pt: np.ndarray
     phi: np.ndarray
     soft: np.ndarray
 
     def transverse(self) -> np.ndarray:
         """Summed transverse momentum (n, 2) of the partons and the soft kT (GeV)."""
-        px = np.sum(self.pt * np.cos(self.phi), axis=1)
-        py = np.sum(self.pt * np.sin(self.phi), axis=1)
+        n = len(self.count)
+        owner = np.repeat(np.arange(n), self.count)
+        px = np.bincount(owner, self.pt * np.cos(self.phi), minlength=n)
+        py = np.bincount(owner, self.pt * np.sin(self.phi), minlength=n)
         return np.stack([px, py], axis=1) + self.soft
 
     def partons(self, rng: np.random.Generator, kept: np.ndarray) -> np.ndarray:
         """Four-vectors (k, MAX_ISR, 4) of the partons of the events ``kept`` (indices)."""
-        pt, phi = self.pt[kept], self.phi[kept]
+        first = (np.cumsum(self.count) - self.count)[kept]
+        present = np.arange(MAX_ISR)[None, :] < self.count[kept, None]
+        rows, slots = np.nonzero(present)
+        pt, phi = np.zeros(present.shape), np.zeros(present.shape)
+        pt[rows, slots] = self.pt[first[rows] + slots]
+        phi[rows, slots] = self.phi[first[rows] + slots]
         eta = np.clip(rng.normal(0.0, self.model.eta_width, pt.shape), -6.0, 6.0)
         return kin.from_pt_eta_phi_m(pt, eta, phi, pt * rng.uniform(0.04, 0.15, pt.shape))
 
@@ -102,10 +112,10 @@ def pad_partons(*groups: np.ndarray) -> np.ndarray:
 def radiate(rng: np.random.Generator, n: int, model: Radiation) -> Emission:
     """Draw the ISR of ``n`` events."""
     count = np.minimum(rng.poisson(model.mean_partons, n), MAX_ISR)
-    pt = kin.sample_power_law(rng, model.pt_min, model.index, (n, MAX_ISR))
-    pt *= np.arange(MAX_ISR)[None, :] < count[:, None]
-    phi = rng.uniform(-np.pi, np.pi, (n, MAX_ISR))
-    return Emission(model, pt, phi, rng.normal(0.0, model.kt_sigma, (n, 2)))
+    total = int(count.sum())
+    pt = kin.sample_power_law(rng, model.pt_min, model.index, total)
+    phi = rng.uniform(-np.pi, np.pi, total)
+    return Emission(model, count, pt, phi, rng.normal(0.0, model.kt_sigma, (n, 2)))
 
 
 def sample_rapidity(rng: np.random.Generator, n: int, width: float) -> np.ndarray:
@@ -137,47 +147,35 @@ def lepton_masses(rng, n: int):
 
 def passes_filter(visible: np.ndarray, pt_min: float) -> np.ndarray:
     """Generator-level filter on a visible object: pT > pt_min (GeV) and |eta| < FILTER_ETA."""
-    return (kin.pt(visible) > pt_min) & (np.abs(kin.eta(visible)) < FILTER_ETA)
+    pt = kin.pt(visible)
+    return (pt > pt_min) & (np.abs(visible[:, 3]) < pt * math.sinh(FILTER_ETA))
 
 
-def may_pass_filter(tau: np.ndarray, pt_min: float) -> np.ndarray:
-    """Taus whose decay products could pass the filter on a visible object (necessary condition).
-
-    Relative to the tau flight direction a decay product carries at most the rest-frame
-    momentum m_tau / 2 transversely and at most E_tau along it, so its pT is below
-    pT_tau E_tau / p_tau + m_tau / 2 and its direction within asin(m_tau / (2 pT)) of the
-    tau's: 0.064 rad for pT > 14 GeV, which keeps |eta| < 2.6 products inside |eta| < 3.2.
-    """
-    momentum = np.sqrt(np.sum(tau[:, 1:] ** 2, axis=1))
-    return (kin.pt(tau) * tau[:, 0] / momentum > pt_min - 0.5 * taus.TAU_MASS) & (
-        np.abs(kin.eta(tau)) < 3.2
-    )
-
-
-def decay_ditau(rng, tau_minus: np.ndarray, tau_plus: np.ndarray, helicity, correlation: float):
-    """One tau decays to a lepton, the other hadronically, keeping events that pass the filter.
+def choose_decays(rng, helicity, correlation: float):
+    """Which tau decays leptonically, and the analysing polarisations of both decays.
 
     ``helicity`` is the tau- helicity per event; the tau+ analysing polarisation is
-    ``correlation * helicity`` (+1 for a vector boson, -1 for the scalar Higgs). Returns
-    (indices of the kept events, lepton, visible tau, neutrinos, is_muon) for those events.
+    ``correlation * helicity`` (+1 for a vector boson, -1 for the scalar Higgs).
+    Returns (tau- is leptonic, polarisation of the leptonic tau, of the hadronic tau).
     """
-    n = len(tau_minus)
-    minus_is_leptonic = rng.random(n) < 0.5
-    is_muon, m_lep = lepton_masses(rng, n)
-    leptonic = np.where(minus_is_leptonic[:, None], tau_minus, tau_plus)
-    hadronic = np.where(minus_is_leptonic[:, None], tau_plus, tau_minus)
-    pol_lep = np.where(minus_is_leptonic, 1.0, correlation) * helicity
-    pol_had = np.where(minus_is_leptonic, correlation, 1.0) * helicity
-    kept = np.flatnonzero(
-        may_pass_filter(leptonic, LEPTON_FILTER_PT) & may_pass_filter(hadronic, TAU_FILTER_PT)
-    )
-    lepton, nu_lep = taus.decay_leptonic(rng, leptonic[kept], pol_lep[kept], m_lep[kept])
-    ok = passes_filter(lepton, LEPTON_FILTER_PT)
-    kept, lepton, nu_lep = kept[ok], lepton[ok], nu_lep[ok]
+    minus_leptonic = rng.random(len(helicity)) < 0.5
+    pol_lep = np.where(minus_leptonic, 1.0, correlation) * helicity
+    pol_had = np.where(minus_leptonic, correlation, 1.0) * helicity
+    return minus_leptonic, pol_lep, pol_had
+
+
+def decay_pair(rng, leptonic: np.ndarray, hadronic: np.ndarray, pol_lep, pol_had):
+    """Decay one tau to a lepton and the other to hadrons, keeping events that pass the filter.
+
+    Returns (indices of the kept events, lepton, visible tau, neutrinos, is_muon).
+    """
+    is_muon, m_lep = lepton_masses(rng, len(leptonic))
+    lepton, nu_lep = taus.decay_leptonic(rng, leptonic, pol_lep, m_lep)
+    kept = np.flatnonzero(passes_filter(lepton, LEPTON_FILTER_PT))
     visible, nu_had = taus.decay_hadronic(rng, hadronic[kept], pol_had[kept])
     ok = passes_filter(visible, TAU_FILTER_PT)
-    kept = kept[ok]
-    return kept, lepton[ok], visible[ok], nu_lep[ok] + nu_had[ok], is_muon[kept]
+    kept, visible, nu_had = kept[ok], visible[ok], nu_had[ok]
+    return kept, lepton[kept], visible, nu_lep[kept] + nu_had, is_muon[kept]
 
 
 def resonance_to_taus(rng, masses, isr: Emission, rapidity_width, vector, mean_helicity, tags=None):
@@ -186,15 +184,21 @@ def resonance_to_taus(rng, masses, isr: Emission, rapidity_width, vector, mean_h
     px_py = -isr.transverse()
     if tags is not None:
         px_py -= tags[..., 1:3].sum(axis=1)
-    boson = kin.from_mass_pt_rapidity(
-        masses, px_py[:, 0], px_py[:, 1], sample_rapidity(rng, n, rapidity_width)
-    )
-    tau_minus, tau_plus = decay_to_taus(rng, boson, vector)
+    rapidity = sample_rapidity(rng, n, rapidity_width)
+    u = rng.random(n)
+    cos_theta = sample_one_plus_cos2(u) if vector else 2.0 * u - 1.0
+    phi = rng.uniform(-np.pi, np.pi, n)
     helicity = np.where(rng.random(n) < 0.5 * (1.0 + mean_helicity), 1.0, -1.0)
-    correlation = 1.0 if vector else -1.0
-    kept, lepton, visible, neutrinos, is_muon = decay_ditau(
-        rng, tau_minus, tau_plus, helicity, correlation
+    minus_leptonic, pol_lep, pol_had = choose_decays(rng, helicity, 1.0 if vector else -1.0)
+    leptonic, hadronic, possible = ditau.tau_pairs(
+        masses, px_py[:, 0], px_py[:, 1], rapidity, cos_theta, phi, minus_leptonic,
+        LEPTON_FILTER_PT, TAU_FILTER_PT,
+    )  # fmt: skip
+    candidates = np.flatnonzero(possible)
+    kept, lepton, visible, neutrinos, is_muon = decay_pair(
+        rng, leptonic[candidates], hadronic[candidates], pol_lep[candidates], pol_had[candidates]
     )
+    kept = candidates[kept]
     partons = [isr.partons(rng, kept)] if tags is None else [tags[kept], isr.partons(rng, kept)]
     return TruthEvents(lepton, is_muon, visible, pad_partons(*partons), neutrinos, isr.soft[kept])
 
@@ -239,8 +243,11 @@ def higgs_vh(rng: np.random.Generator, n: int) -> TruthEvents:
     q1, q2 = kin.two_body_decay(vector, 0.3, 0.3, *kin.isotropic(rng, n))
     tau_minus, tau_plus = decay_to_taus(rng, higgs, vector=False)
     helicity = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-    kept, lepton, visible, neutrinos, is_muon = decay_ditau(
-        rng, tau_minus, tau_plus, helicity, -1.0
+    minus_leptonic, pol_lep, pol_had = choose_decays(rng, helicity, -1.0)
+    leptonic = np.where(minus_leptonic[:, None], tau_minus, tau_plus)
+    hadronic = np.where(minus_leptonic[:, None], tau_plus, tau_minus)
+    kept, lepton, visible, neutrinos, is_muon = decay_pair(
+        rng, leptonic, hadronic, pol_lep, pol_had
     )
     partons = pad_partons(q1[kept], q2[kept], isr.partons(rng, kept))
     return TruthEvents(lepton, is_muon, visible, partons, neutrinos, isr.soft[kept])
@@ -321,10 +328,13 @@ def w_jets(rng: np.random.Generator, n: int) -> TruthEvents:
     masses = kin.sample_breit_wigner(rng, W_MASS, W_WIDTH, 40.0, 200.0, n)
     w = kin.from_mass_pt_rapidity(masses, px_py[:, 0], px_py[:, 1], sample_rapidity(rng, n, 1.9))
     lepton, neutrinos, is_muon = w_to_lepton(rng, w)
-    tau, remainder = fake_tau(rng, source)
-    soft = isr.soft + remainder[:, 1:3]
-    partons = pad_partons(isr.partons(rng, np.arange(n)))
-    return TruthEvents(lepton, is_muon, tau, partons, neutrinos, soft).filtered()
+    kept = np.flatnonzero(passes_filter(lepton, LEPTON_FILTER_PT))
+    tau, remainder = fake_tau(rng, source[kept])
+    ok = passes_filter(tau, TAU_FILTER_PT)
+    kept, tau, remainder = kept[ok], tau[ok], remainder[ok]
+    soft = isr.soft[kept] + remainder[:, 1:3]
+    partons = pad_partons(isr.partons(rng, kept))
+    return TruthEvents(lepton[kept], is_muon[kept], tau, partons, neutrinos[kept], soft)
 
 
 def top_pairs(rng: np.random.Generator, n: int) -> TruthEvents:
@@ -332,9 +342,9 @@ def top_pairs(rng: np.random.Generator, n: int) -> TruthEvents:
     quarks of which one fakes the tau (40%)."""
     isr = radiate(rng, n, TOP_RADIATION)
     px_py = -isr.transverse()
-    m_tt = 2.0 * TOP_MASS + rng.gamma(1.4, 110.0, n)
-    system = kin.from_mass_pt_rapidity(m_tt, px_py[:, 0], px_py[:, 1], sample_rapidity(rng, n, 1.0))
     m_t = kin.sample_breit_wigner(rng, TOP_MASS, TOP_WIDTH, 160.0, 185.0, (2, n))
+    m_tt = m_t[0] + m_t[1] + rng.gamma(1.4, 110.0, n)  # above threshold
+    system = kin.from_mass_pt_rapidity(m_tt, px_py[:, 0], px_py[:, 1], sample_rapidity(rng, n, 1.0))
     top_a, top_b = kin.two_body_decay(system, m_t[0], m_t[1], *kin.isotropic(rng, n))
     bosons, bquarks = [], []
     for top in (top_a, top_b):

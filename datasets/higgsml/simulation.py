@@ -58,12 +58,14 @@ def assign_sets(rng: np.random.Generator, label: np.ndarray) -> np.ndarray:
     interleaved, then u, each set holding its share of signal."""
     sizes = wt.set_sizes(len(label))
     n_signal = wt.signal_counts(sizes)
-    pools = {cls: list(rng.permutation(np.flatnonzero(label == cls))) for cls in ("s", "b")}
-    members = {}
+    pools = {cls: rng.permutation(np.flatnonzero(label == cls)) for cls in ("s", "b")}
+    members, used = {}, {"s": 0, "b": 0}
     for name, size in sizes.items():
-        take_s, take_b = n_signal[name], size - n_signal[name]
-        members[name] = np.array(pools["s"][:take_s] + pools["b"][:take_b], dtype=np.int64)
-        pools["s"], pools["b"] = pools["s"][take_s:], pools["b"][take_b:]
+        take = {"s": n_signal[name], "b": size - n_signal[name]}
+        members[name] = np.concatenate(
+            [pools[cls][used[cls] : used[cls] + take[cls]] for cls in ("s", "b")]
+        )
+        used = {cls: used[cls] + take[cls] for cls in ("s", "b")}
     test = np.concatenate([members["b"], members["v"]])
     test_set = np.repeat(["b", "v"], [len(members["b"]), len(members["v"])])
     mix = rng.permutation(len(test))

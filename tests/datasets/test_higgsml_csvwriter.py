@@ -15,7 +15,7 @@ def kernel_fields(values, kinds):
     for k, label in enumerate(LABELS):
         table[k, : len(label)] = np.frombuffer(label.encode(), dtype=np.uint8)
     lengths = np.array([len(label) for label in LABELS], dtype=np.int64)
-    text = cw.format_rows(values, kinds, table, lengths).tobytes().decode()
+    text = bytes(cw.format_rows(values, kinds, table, lengths)).decode()
     return [line.split(",") for line in text.splitlines()]
 
 

@@ -1,0 +1,43 @@
+"""Generator-level events: conservation laws and the filter, for every process."""
+
+import numpy as np
+import pytest
+
+from datasets.higgsml import kinematics as kin
+from datasets.higgsml import processes
+
+
+@pytest.mark.parametrize("name", list(processes.PROCESSES))
+def test_transverse_momentum_balances_and_filter_holds(name):
+    truth = processes.PROCESSES[name](np.random.default_rng(41), 40_000)
+    assert len(truth.lepton) > 1000
+    total = (
+        truth.lepton[:, 1:3]
+        + truth.tau[:, 1:3]
+        + truth.partons[..., 1:3].sum(axis=1)
+        + truth.soft
+        + truth.invisible[:, 1:3]
+    )
+    np.testing.assert_allclose(total, 0.0, atol=1e-5)
+    assert np.all(kin.pt(truth.lepton) > processes.LEPTON_FILTER_PT)
+    assert np.all(kin.pt(truth.tau) > processes.TAU_FILTER_PT)
+    assert np.all(np.abs(kin.eta(truth.tau)) < processes.FILTER_ETA)
+    assert np.all(truth.invisible[:, 0] > 0.0)  # neutrinos carry energy
+    lepton_mass = kin.mass(truth.lepton)
+    assert np.all((lepton_mass < 0.11) & (np.isin(truth.lepton_is_muon, [True, False])))
+
+
+@pytest.mark.parametrize(("name", "mass"), [("ggH", 125.0), ("VBFH", 125.0), ("Ztautau", 91.19)])
+def test_resonances_decay_to_their_mass(name, mass):
+    truth = processes.PROCESSES[name](np.random.default_rng(42), 40_000)
+    total = truth.lepton + truth.tau + truth.invisible  # the two taus
+    masses = kin.mass(total)
+    assert np.median(masses) == pytest.approx(mass, abs=1.0)
+    assert np.all(kin.mass(truth.lepton + truth.tau) < masses + 1e-6)  # visible mass below
+
+
+def test_drell_yan_continuum_fills_the_high_mass_tail():
+    masses = processes.drell_yan_masses(np.random.default_rng(43), 200_000)
+    assert masses.min() >= 40.0
+    tail = np.mean((masses > 103.0) & (masses < 147.0))
+    assert 0.02 < tail < 0.06  # Breit-Wigner tail plus the photon continuum
