@@ -180,7 +180,10 @@ class ThroughputMetric(TrackmlMetric):
     def evaluate(
         self, solution, submission, *, n_bootstrap=1000, seed=0, seconds_per_event=None, **context
     ) -> dict:
-        """Needs ``seconds_per_event`` (mean measured seconds per event); t > 600 s is a SubmissionError."""
+        """Needs ``seconds_per_event`` (mean measured seconds per event); t > 600 s is a SubmissionError.
+
+        Each subset's result also carries its ``accuracy`` and the ``seconds_per_event``.
+        """
         if seconds_per_event is None:
             raise ValueError(
                 "the throughput metric needs seconds_per_event, the mean measured seconds per event"
@@ -200,9 +203,13 @@ class ThroughputMetric(TrackmlMetric):
                 if math.isfinite(part["score"])
                 else math.nan
             )
-            result[subset] = self.subset_result(
-                score, throughput_score(np.asarray(part["replicas"]), seconds)
-            )
+            result[subset] = {
+                **self.subset_result(
+                    score, throughput_score(np.asarray(part["replicas"]), seconds)
+                ),
+                "accuracy": part["score"],
+                "seconds_per_event": seconds,
+            }
             result["diagnostics"][subset] = {
                 "accuracy": part["score"],
                 "seconds_per_event": seconds,

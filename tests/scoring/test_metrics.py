@@ -251,6 +251,8 @@ def test_throughput_uses_the_measured_time_and_rejects_invalid_ones():
     accuracy = registry.get("trackml").evaluate(truth, submission, n_bootstrap=0)["public"]["score"]
     assert result["public"]["score"] == pytest.approx(twins.throughput(accuracy, 3.5), rel=1e-12)
     assert result["diagnostics"]["public"]["seconds_per_event"] == 3.5
+    assert result["public"]["seconds_per_event"] == 3.5
+    assert result["public"]["accuracy"] == pytest.approx(accuracy)
     assert result["diagnostics"]["public"]["accuracy"] == pytest.approx(accuracy)
     with pytest.raises(SubmissionError, match="600"):
         metric.evaluate(truth, submission, seconds_per_event=601.0)
