@@ -7,8 +7,10 @@ that fails validation is refused at once, is not stored and does not count again
 
 from __future__ import annotations
 
+import re
 import shutil
 import tempfile
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
@@ -129,6 +131,19 @@ def validate_code_zip(upload) -> None:
             raise SubmissionRefused(f"The code submission cannot be run: {rejected}.") from rejected
 
 
+def display_name(name: str) -> str:
+    """The participant's file name without control characters (it goes into a download's
+    headers), at most 255 characters."""
+    shown = "".join(c for c in name if unicodedata.category(c)[0] != "C").strip()
+    return shown[:255] or "submission"
+
+
+def storage_name(name: str) -> str:
+    """The name a submission is stored under: safe on any file system or object store
+    (ASCII letters, digits, '.', '-' and '_'; at most 100 characters; no leading dot)."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", name)[-100:].lstrip(".") or "submission"
+
+
 def submit(
     phase: Phase,
     user,
@@ -161,18 +176,18 @@ def submit(
         phase=phase,
         team=team,
         user=user,
-        original_name=upload.name[:255],
+        original_name=display_name(upload.name),
         description=description[:500],
         is_late=phase.has_ended(now),
     )
     stored, sha, size = files.store(
-        upload, f"submissions/{phase.pk}/{submission.uid}/{upload.name}"
+        upload, f"submissions/{phase.pk}/{submission.uid}/{storage_name(upload.name)}"
     )
     with transaction.atomic():
         submission.file.name, submission.sha256, submission.size = stored, sha, size
         submission.save()
         pipeline.transition(
-            submission, Submission.SUBMITTED, f"uploaded {upload.name} ({size} bytes)"
+            submission, Submission.SUBMITTED, f"uploaded {submission.original_name} ({size} bytes)"
         )
         pipeline.enqueue(submission)
     return submission
