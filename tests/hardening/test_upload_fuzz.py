@@ -17,11 +17,12 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import SuspiciousFileOperation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from challenges import submitting
@@ -358,3 +359,40 @@ def test_the_submit_page_answers_every_case_without_a_server_error(
         assert 'class="error"' in response.content.decode() or "error" in response.content.decode()
         assert not Submission.objects.exists()
         assert media_files(isolated_storage) == set()
+
+
+# -- file names ------------------------------------------------------------------------------------
+
+
+NAMES = st.one_of(
+    st.text(min_size=1, max_size=300),
+    st.sampled_from(
+        ["é" * 250 + ".csv", "../../etc/passwd", "a/b/c.csv", ".csv", "CON", " ", "x" * 255]
+    ),
+)
+
+
+@settings(FUZZ, max_examples=60)
+@given(name=NAMES)
+def test_any_file_name_is_stored_and_served_safely(phase_and_user, isolated_storage, name):
+    tiny, user = phase_and_user
+    content = noisy_submission(tiny.solution)
+    try:
+        upload = SimpleUploadedFile(name, content)
+    except SuspiciousFileOperation:  # Django itself never hands such a name to a view
+        assume(False)
+    TALLY["file names"] += 1
+    before = media_files(isolated_storage)
+    with rolled_back():
+        submission = submitting.submit(tiny.main, user, upload)
+        stored = (isolated_storage / "media" / submission.file.name).resolve()
+        assert stored.is_relative_to(isolated_storage / "media" / "submissions")
+        assert stored.read_bytes() == content
+        assert submission.original_name
+        client = Client(raise_request_exception=False)
+        client.force_login(user)
+        download = client.get(reverse("submission-file", args=[submission.uid]))
+        assert download.status_code == 200
+        assert b"".join(download.streaming_content) == content
+    for path in media_files(isolated_storage) - before:
+        path.unlink()
