@@ -13,7 +13,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from baselines.higgsml.events import Events, load_events
 from baselines.higgsml.validation import renormalise
@@ -33,10 +32,12 @@ def write_validation_split(
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"--fraction must lie strictly between 0 and 1, got {fraction}")
     events = load_events(train_path, with_truth=True)
-    kept, held = train_test_split(
-        np.arange(len(events.labels)), test_size=fraction, stratify=events.labels, random_state=seed
-    )
-    kept, held = events.subset(np.sort(kept)), events.subset(np.sort(held))
+    is_held = np.zeros(len(events.labels), dtype=bool)
+    rng = np.random.default_rng(seed)
+    for cls in (0, 1):
+        members = rng.permutation(np.flatnonzero(events.labels == cls))
+        is_held[members[: round(fraction * len(members))]] = True
+    kept, held = events.subset(np.flatnonzero(~is_held)), events.subset(np.flatnonzero(is_held))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "training.csv", out_dir / "test.csv", out_dir / "solution.csv"]

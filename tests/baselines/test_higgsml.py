@@ -12,7 +12,7 @@ from baselines.higgsml import run
 from baselines.higgsml.__main__ import main
 from baselines.higgsml.submission import rank_order
 from baselines.higgsml.validation import best_threshold, renormalise
-from datasets.higgsml import FEATURES, read_events
+from datasets.higgsml import FEATURES, generate, read_events
 
 SIGNAL_TOTAL, BACKGROUND_TOTAL = 691.988607712, 410999.847322  # official training totals
 
@@ -99,12 +99,6 @@ def test_window_selects_exactly_the_mass_window(files, tmp_path):
     submission = pd.read_csv(tmp_path / "submission.csv").set_index("EventId")
     inside = (test["DER_mass_MMC"] - 125).abs() < 22
     assert ((submission["Class"] == "s") == inside.reindex(submission.index)).all()
-
-
-def test_trained_methods_beat_the_window_on_separable_data(files, tmp_path):
-    window = run("window", files / "training.csv", files / "test.csv", tmp_path / "w.csv")
-    xgb = run("xgboost", files / "training.csv", files / "test.csv", tmp_path / "x.csv")
-    assert xgb["validation_ams"] > window["validation_ams"]
 
 
 def test_window_validation_ams_estimates_the_full_training_ams(files, tmp_path):
@@ -264,3 +258,24 @@ def test_split_fraction_outside_zero_one_is_refused(files, tmp_path, capsys):
         == 2
     )
     assert "--fraction" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_trained_methods_far_outperform_the_window_on_generated_events(tmp_path):
+    """On simulated events (60,000 generated, 18,000 for training) both tree methods beat
+    the mass window by far, as on the real data (1.5 against 3.2 and 3.7).
+
+    Whether XGBoost beats the BDT is decided at full size (250,000 training events) in
+    the benchmark: on 3,600 validation events the AMS of the best cut fluctuates by more
+    than the difference between the two.
+    """
+    paths = generate(tmp_path, seed=11, n_events=60_000)
+    ams = {
+        method: run(method, paths["training"], paths["test"], tmp_path / f"{method}.csv", seed=0)[
+            "validation_ams"
+        ]
+        for method in ("window", "bdt", "xgboost")
+    }
+    assert 0.5 < ams["window"] < 3.0
+    assert ams["bdt"] > 1.5 * ams["window"]
+    assert ams["xgboost"] > 1.5 * ams["window"]
