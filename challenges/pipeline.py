@@ -147,14 +147,12 @@ def is_current_attempt(submission: Submission) -> bool:
     return True
 
 
-def run_code(submission: Submission) -> None:
-    """Run a code submission in the sandbox; keep its report and store its output file."""
+def _run_in_sandbox(submission: Submission, phase: Phase, workdir: Path):
+    """The runner's report; a worker that cannot sandbox fails the run with how to fix it."""
     import runner
 
-    phase = submission.phase
-    workdir = Path(tempfile.mkdtemp(prefix=f"fivesigma-run-{submission.pk}-"))
     try:
-        report = runner.run_submission(
+        return runner.run_submission(
             files.local_path(submission.file, submission.sha256),
             input_directory(phase),
             workdir / "output",
@@ -164,6 +162,20 @@ def run_code(submission: Submission) -> None:
             ),
             allow_unconfined=settings.FIVESIGMA_ALLOW_UNCONFINED_CODE,
         )
+    except runner.SandboxUnavailable as error:
+        log.error("sandbox unavailable for submission %s: %s", submission.pk, error)
+        raise ScoringFailure(
+            f"The platform could not run code submissions on this worker: {error} "
+            "This is not a fault of your code; the organisers have been told."
+        ) from error
+
+
+def run_code(submission: Submission) -> None:
+    """Run a code submission in the sandbox; keep its report and store its output file."""
+    phase = submission.phase
+    workdir = Path(tempfile.mkdtemp(prefix=f"fivesigma-run-{submission.pk}-"))
+    try:
+        report = _run_in_sandbox(submission, phase, workdir)
         details = report.to_dict()
         submission.run_report = details
         submission.log_tail = report.log_tail

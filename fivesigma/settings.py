@@ -152,6 +152,9 @@ if os.environ.get("FIVESIGMA_STORAGE") == "s3":
 # Largest accepted upload (bytes). Uploads past it are refused while streaming.
 FIVESIGMA_MAX_UPLOAD_BYTES = int(os.environ.get("FIVESIGMA_MAX_UPLOAD_BYTES", 512 * 1024**2))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024**2
+# Code-phase inputs are read inside the sandbox by an unprivileged user.
+FILE_UPLOAD_PERMISSIONS = 0o644
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o755
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024**2
 # Running participant code outside bubblewrap: for local development only, never in production.
 FIVESIGMA_ALLOW_UNCONFINED_CODE = env_bool("FIVESIGMA_ALLOW_UNCONFINED_CODE", False)

@@ -68,3 +68,21 @@ def test_zip_without_submission_py_is_refused_at_upload(tracking_phase, tmp_path
             tracking_phase, make_user("finn"), upload("renamed.zip", renamed.read_bytes())
         )
     assert archive.exists() and Submission.objects.count() == 0
+
+
+def test_worker_without_bubblewrap_fails_the_run_saying_how_to_install_it(
+    tracking_phase, tmp_path, eager_tasks, monkeypatch
+):
+    import runner.sandbox
+
+    monkeypatch.setattr(
+        runner.sandbox, "find_bubblewrap", lambda: None
+    )  # as on a worker without it
+    archive = model_zip(tmp_path / "model.zip")
+    submission = submitting.submit(
+        tracking_phase, make_user("gail"), upload("model.zip", archive.read_bytes())
+    )
+    submission.refresh_from_db()
+    assert submission.status == Submission.FAILED
+    assert "apt-get install bubblewrap" in submission.reason
+    assert "not a fault of your code" in submission.reason
