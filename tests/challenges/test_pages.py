@@ -40,3 +40,9 @@ def test_unknown_page_is_404(client, challenge):
     assert (
         client.get(reverse("challenge-page", args=[challenge.slug, "secrets"])).status_code == 404
     )
+
+
+def test_api_docs_load_their_scripts_from_this_site(client, db):
+    page = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
+    assert "cdn" not in page.lower()
