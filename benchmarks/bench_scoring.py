@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import json
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -87,6 +90,34 @@ def worst_case_layout(submission: pd.DataFrame) -> pd.DataFrame:
     return shuffled.assign(track_id=shuffled["track_id"] * 7919 + 10**9)
 
 
+class Timing(NamedTuple):
+    """Median wall-clock and on-CPU seconds of one call."""
+
+    wall: float
+    cpu: float
+
+    def text(self, scale: float = 1e3, unit: str = "ms", digits: int = 2) -> str:
+        return f"{self.cpu * scale:.{digits}f} {unit} on-CPU ({self.wall * scale:.{digits}f} {unit} wall)"
+
+
+def timed(fn, repeat: int, warmup: int) -> Timing:
+    """Wall-clock median from the harness and, from the same calls, the on-CPU median.
+
+    On a shared machine the wall clock also counts the time other processes hold the
+    cores; the process's CPU time counts only the time this single-threaded code ran on
+    one core, which is what the targets bound.
+    """
+    cpu = []
+
+    def call():
+        start = time.process_time()
+        fn()
+        cpu.append(time.process_time() - start)
+
+    wall = median_seconds(call, repeat=repeat, warmup=warmup)
+    return Timing(wall, statistics.median(cpu[warmup:]))
+
+
 def bench_score_event(table: Table) -> None:
     rng = np.random.default_rng(2018)
     truth = simulated_event(rng)
@@ -94,32 +125,36 @@ def bench_score_event(table: Table) -> None:
     fast = score_event(truth, submission)
     slow = score_event_pandas(truth, submission)
     assert abs(fast - slow) < 1e-12, (fast, slow)
-    numba_s = median_seconds(lambda: score_event(truth, submission), repeat=41, warmup=3)
-    pandas_s = median_seconds(lambda: score_event_pandas(truth, submission), repeat=7, warmup=1)
+    numba = timed(lambda: score_event(truth, submission), repeat=41, warmup=3)
+    pandas = timed(lambda: score_event_pandas(truth, submission), repeat=7, warmup=1)
     table.add(
         AREA,
         "score_event, 120k hits / 12k particles / 15% noise (median, warm)",
-        f"{numba_s * 1e3:.2f} ms (score {fast:.4f})",
+        f"{numba.text()}; score {fast:.4f}",
         "<= 4 ms",
-        numba_s <= 4e-3,
+        numba.cpu <= 4e-3,
     )
     table.add(
         AREA,
         "same event, pandas merge + group-by transcription (median)",
-        f"{pandas_s * 1e3:.0f} ms",
+        pandas.text(digits=0),
         "",
         None,
     )
-    ratio = pandas_s / numba_s
+    ratio = pandas.cpu / numba.cpu
     table.add(
-        AREA, "score_event speed-up over pandas, same run", f"{ratio:.0f}x", ">= 30x", ratio >= 30
+        AREA,
+        "score_event speed-up over pandas, same run",
+        f"{ratio:.0f}x on-CPU ({pandas.wall / numba.wall:.0f}x wall)",
+        ">= 30x",
+        ratio >= 30,
     )
     worst = worst_case_layout(submission)
-    worst_s = median_seconds(lambda: score_event(truth, worst), repeat=41, warmup=3)
+    worst_timing = timed(lambda: score_event(truth, worst), repeat=41, warmup=3)
     table.add(
         AREA,
         "score_event, same tracks, rows shuffled and scattered 10-digit track ids (median)",
-        f"{worst_s * 1e3:.2f} ms",
+        worst_timing.text(),
         "",
         None,
     )
@@ -217,54 +252,60 @@ def bench_ams(table: Table) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / "submission.csv"
         submission.to_csv(path, index=False)
-        parse_and_score = median_seconds(
+        parse_and_score = timed(
             lambda: score_submission(solution, metric.read_submission(path)), repeat=5, warmup=1
         )
     table.add(
         AREA,
         "AMS of a 550k-event submission, CSV parsing and format checks included",
-        f"{parse_and_score * 1e3:.0f} ms",
+        parse_and_score.text(digits=0),
         "< 1 s",
-        parse_and_score < 1.0,
+        parse_and_score.cpu < 1.0,
     )
 
     signal = solution["Label"].to_numpy() == "s"
     weights = solution["Weight"].to_numpy()
     ranks = submission["RankOrder"].to_numpy()
-    curve_s = median_seconds(lambda: ams_curve(signal, weights, ranks), repeat=11, warmup=2)
-    table.add(
-        AREA, "ams_curve over 550k events", f"{curve_s * 1e3:.1f} ms", "< 50 ms", curve_s < 0.05
-    )
+    curve = timed(lambda: ams_curve(signal, weights, ranks), repeat=11, warmup=2)
+    table.add(AREA, "ams_curve over 550k events", curve.text(digits=1), "< 50 ms", curve.cpu < 0.05)
 
     private = (solution["Usage"] == "Private").to_numpy()
     totals = (weights[signal].sum(), weights[~signal].sum())
     selected = submission["Class"].to_numpy() == "s"
     args = (signal[private], selected[private], weights[private], totals)
     ams_replicas(*args, seed=0, n_replicas=2, stream=1)
-    replicas_s = median_seconds(
+    replicas = timed(
         lambda: ams_replicas(*args, seed=0, n_replicas=1000, stream=1), repeat=3, warmup=1
     )
     table.add(
         AREA,
         "1,000 bootstrap replicas of the private AMS, 450k events, one core",
-        f"{replicas_s:.2f} s",
+        replicas.text(scale=1.0, unit="s"),
         "< 2 s",
-        replicas_s < 2.0,
+        replicas.cpu < 2.0,
     )
 
-    full = median_seconds(
+    full = timed(
         lambda: metric.evaluate(solution, submission, n_bootstrap=1000), repeat=3, warmup=1
     )
     table.add(
         AREA,
         "full AMS evaluate: public + private, 1,000 replicas each, diagnostics",
-        f"{full:.2f} s",
+        full.text(scale=1.0, unit="s"),
         "",
         None,
     )
 
 
 def run(table: Table) -> None:
+    load_before = os.getloadavg()[0]
     bench_score_event(table)
     bench_ams(table)
     bench_cold_start(table)
+    table.add(
+        AREA,
+        "machine load average during these measurements (start / end)",
+        f"{load_before:.1f} / {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+        "",
+        None,
+    )

@@ -13,6 +13,7 @@ import numba
 import numpy as np
 
 HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
+DIRECT_SLACK = 1024  # a direct table may be this much longer than the number of ids
 
 
 @numba.njit(cache=True, inline="always")
@@ -51,7 +52,7 @@ def dense_labels(values):
     low = values.min()
     span = values.max() - low  # wraps negative on overflow
     distinct = 0
-    if 0 <= span < n + 1024:
+    if 0 <= span < n + DIRECT_SLACK:
         direct = np.full(span + 1, -1, dtype=np.int64)
         for i in range(n):
             slot = values[i] - low

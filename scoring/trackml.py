@@ -20,7 +20,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from scoring.dense_labels import dense_labels
+from scoring.dense_labels import DIRECT_SLACK, dense_labels
 from scoring.frozen import frozen
 from scoring.validation import SubmissionError, examples
 
@@ -51,19 +51,20 @@ def _tracks_of_truth_rows(truth_hit, submitted_hit, track_id):
 
 
 @numba.njit(cache=True)
-def _good_track_weight(track, n_tracks, particle, n_particles, weight):
+def _good_track_weight(track, first_track, n_tracks, particle, n_particles, weight):
     """Weight of the majority particles' hits in good tracks, total weight, found particles.
 
-    ``track`` and ``particle`` are dense labels of each hit. A Boyer-Moore vote per track
-    finds the only particle that can own a strict majority of it; a second pass counts
-    that particle's hits and weight in the track.
+    ``track - first_track`` (in 0..n_tracks-1) and ``particle`` (in 0..n_particles-1)
+    index the track and the particle of each hit. A Boyer-Moore vote per track finds the
+    only particle that can own a strict majority of it; a second pass counts that
+    particle's hits and weight in the track.
     """
     particle_hits = np.zeros(n_particles, dtype=np.int32)
     for i in range(particle.size):
         particle_hits[particle[i]] += 1
     state = np.zeros((n_tracks, 4), dtype=np.int32)  # per track: size, candidate, votes, held
     for i in range(track.size):
-        t = track[i]
+        t = track[i] - first_track
         p = particle[i]
         state[t, 0] += 1
         if state[t, 2] == 0:
@@ -76,7 +77,7 @@ def _good_track_weight(track, n_tracks, particle, n_particles, weight):
     held_weight = np.zeros(n_tracks)
     total = 0.0
     for i in range(track.size):
-        t = track[i]
+        t = track[i] - first_track
         total += weight[i]
         if particle[i] == state[t, 1]:
             state[t, 3] += 1
@@ -111,14 +112,22 @@ def match_event(
     hit_id = _ids(hit_id)
     submitted_hit_id = _ids(submitted_hit_id)
     track_id = _ids(track_id)
-    track, complete = _tracks_of_truth_rows(hit_id, submitted_hit_id, track_id)
-    if not complete:
-        track[truth_rows(hit_id, submitted_hit_id, event)] = track_id
-    track = frozen(track, np.int64)
+    if np.array_equal(hit_id, submitted_hit_id):  # rows in the truth's order: nothing to move
+        track = track_id
+    else:
+        track, complete = _tracks_of_truth_rows(hit_id, submitted_hit_id, track_id)
+        if not complete:
+            track[truth_rows(hit_id, submitted_hit_id, event)] = track_id
+        track = frozen(track, np.int64)
+    first_track, n_tracks = _compact_range(track)
+    track_index = track
+    if not n_tracks:  # scattered track ids: dense labels instead of id - first id
+        labels, n_tracks = dense_labels(track)
+        track_index = frozen(labels, np.int64)
     particle, n_particles = dense_labels(_ids(particle_id))
-    dense_track, n_tracks = dense_labels(track)
     good_weight, total, found = _good_track_weight(
-        frozen(dense_track, np.int32),
+        track_index,
+        first_track,
         n_tracks,
         frozen(particle, np.int32),
         n_particles,
@@ -129,6 +138,14 @@ def match_event(
             f"the truth weights of event {event} sum to {total}; the score is undefined"
         )
     return EventMatch(good_weight / total, particle, n_particles, track, found)
+
+
+def _compact_range(track: np.ndarray) -> tuple[int, int]:
+    """(first id, number of ids) when the track ids span at most about one per hit, else (0, 0)."""
+    if not track.size:
+        return 0, 0
+    low, high = int(track.min()), int(track.max())
+    return (low, high - low + 1) if high - low < track.size + DIRECT_SLACK else (0, 0)
 
 
 def _ids(values) -> np.ndarray:
