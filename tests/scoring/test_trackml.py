@@ -35,9 +35,11 @@ def _submission(tracks):
     ],
 )
 def test_hand_worked_events(tracks, expected):
-    submission = _submission(tracks).iloc[[5, 3, 1, 0, 2, 4]]
-    assert score_event(TRUTH, submission) == pytest.approx(expected, abs=1e-15)
-    assert score_event_pandas(TRUTH, submission) == pytest.approx(expected, abs=1e-15)
+    in_hit_order = _submission(tracks)
+    shuffled = in_hit_order.iloc[[5, 3, 1, 0, 2, 4]]
+    for submission in (in_hit_order, shuffled):
+        assert score_event(TRUTH, submission) == pytest.approx(expected, abs=1e-15)
+        assert score_event_pandas(TRUTH, submission) == pytest.approx(expected, abs=1e-15)
 
 
 PARTICLE_POOL = np.array([0, 1, 2, 3, 2**40 + 5, 2**62 + 17, 4503668346847232, 9], dtype=np.int64)
@@ -54,7 +56,7 @@ def events(draw):
     weights = rng.random(n) * (rng.random(n) < draw(st.sampled_from([0.3, 1.0])))
     weights[0] += 0.1  # the score needs a positive total weight
     hits = np.arange(1, n + 1) if draw(st.booleans()) else rng.choice(10**9, n, replace=False) + 1
-    order = rng.permutation(n)
+    order = rng.permutation(n) if draw(st.booleans()) else np.arange(n)  # shuffled or hit order
     truth = pd.DataFrame({"hit_id": hits, "particle_id": particles, "weight": weights})
     submission = pd.DataFrame({"hit_id": hits[order], "track_id": tracks[order]})
     return truth, submission
