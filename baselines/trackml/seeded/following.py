@@ -254,13 +254,14 @@ def follow(
 
     First the seed layers are searched for a second hit on an overlapping module, then the
     road is followed outwards. Appends hits to ``track`` in place. Returns (number of
-    hits, sum of normalised distances squared of the added hits).
+    hits, sum of normalised distances squared of the added hits, number of holes: layer
+    crossings without a hit between two hits of the track).
     """
     helix = np.empty(HELIX_SIZE)
     work = np.empty((6, track.shape[0]))
     bounds = np.empty(geometry.shape[0])
     if not refit(hits, track, n_seed, geometry, hit_layer, config, helix, work):
-        return n_seed, 0.0
+        return n_seed, 0.0, 0
     visited = np.zeros(geometry.shape[0], dtype=np.bool_)
     n = n_seed
     chi2_sum = 0.0
@@ -284,6 +285,7 @@ def follow(
     s_last = arc_length_of(helix, hits[last, HX], hits[last, HY])
     s_from = s_last
     misses = 0
+    holes = 0
     half_turn = math.pi * helix[RADIUS]
     while n < track.shape[0]:
         layer, s = next_layer(helix, geometry, visited, s_from, bounds)
@@ -301,6 +303,7 @@ def follow(
             if misses > config.max_misses:
                 break
             continue
+        holes += misses
         misses = 0
         track[n] = hit
         n += 1
@@ -317,7 +320,7 @@ def follow(
             break
         s_last = s
         half_turn = math.pi * helix[RADIUS]
-    return n, chi2_sum
+    return n, chi2_sum, holes
 
 
 @njit(cache=True)

@@ -28,31 +28,78 @@ class TrackerConfig(NamedTuple):
     seed: SeedConfig = SeedConfig()
     road: RoadConfig = RoadConfig()
     passes: tuple = ((1.0, 7), (0.3, 6), (0.1, 5))
+    max_holes: int = 2  # layer crossings without a hit inside a kept track
 
 
 @njit(cache=True)
-def build_tracks(
+def follow_seeds(
     triplets, hits, hit_layer, hit_module, hit_used, order, bin_start, geometry, road,
-    min_hits, labels, next_label,
+    min_hits, max_holes,
 ):  # fmt: skip
-    """Follow the triplets in turn; keep each track of at least ``min_hits`` hits at once.
+    """Follow every triplet (best first) into a candidate track; keep candidates of at least
+    ``min_hits`` hits and at most ``max_holes`` holes.
 
-    A seed with a hit taken by an earlier track is skipped. Kept tracks get labels from
-    ``next_label`` upwards and their hits are marked used. Returns the next free label.
+    A seed whose three hits all lie on one earlier candidate is skipped: it would only
+    rebuild that candidate. Returns the candidates' hits (flat), start offsets, and per
+    candidate its number of holes and mean normalised distance squared of added hits.
     """
+    last_candidate = np.full(hits.shape[0], -1, dtype=np.int64)
+    flat = np.empty(max(64, 8 * triplets.shape[0]), dtype=np.int64)
+    start = np.zeros(triplets.shape[0] + 1, dtype=np.int64)
+    holes_of = np.empty(triplets.shape[0], dtype=np.int64)
+    misfit = np.empty(triplets.shape[0])
     track = np.empty(MAX_TRACK_HITS, dtype=np.int64)
+    count = 0
     for t in range(triplets.shape[0]):
-        if hit_used[triplets[t, 0]] or hit_used[triplets[t, 1]] or hit_used[triplets[t, 2]]:
+        c = last_candidate[triplets[t, 0]]
+        if c >= 0 and last_candidate[triplets[t, 1]] == c and last_candidate[triplets[t, 2]] == c:
             continue
         track[:3] = triplets[t]
-        n, _ = follow(
+        n, chi2, holes = follow(
             track, 3, hits, hit_layer, hit_module, hit_used, order, bin_start, geometry, road
         )
-        if n < min_hits:
+        if n < min_hits or holes > max_holes:
             continue
+        end = start[count] + n
+        if end > flat.shape[0]:
+            bigger = np.empty(2 * end, dtype=np.int64)
+            bigger[: start[count]] = flat[: start[count]]
+            flat = bigger
+        flat[start[count] : end] = track[:n]
         for i in range(n):
-            hit_used[track[i]] = True
-            labels[track[i]] = next_label
+            last_candidate[track[i]] = count
+        holes_of[count] = holes
+        misfit[count] = chi2 / n
+        count += 1
+        start[count] = end
+    return (
+        flat[: start[count]].copy(),
+        start[: count + 1].copy(),
+        holes_of[:count].copy(),
+        misfit[:count].copy(),
+    )
+
+
+@njit(cache=True)
+def accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hits):
+    """Give each candidate, in ``ranking`` order, the hits still free; drop short ones.
+
+    A candidate is kept when at least ``min_hits`` and half of its hits are still free; it
+    takes those hits. Writes track labels from ``next_label`` upwards, marks the hits used
+    and returns the next free label.
+    """
+    for c in ranking:
+        free = 0
+        for j in range(start[c], start[c + 1]):
+            if not hit_used[flat[j]]:
+                free += 1
+        if free < min_hits or 2 * free < start[c + 1] - start[c]:
+            continue
+        for j in range(start[c], start[c + 1]):
+            hit = flat[j]
+            if not hit_used[hit]:
+                hit_used[hit] = True
+                labels[hit] = next_label
         next_label += 1
     return next_label
 
@@ -88,8 +135,11 @@ def reconstruct_seeded(hits, cells=None, config=None):
             triples, table, hit_used, cot_lo, cot_hi, order, bin_start, geometry, seed
         )
         triplets = triplets[np.argsort(quality, kind="stable")]
-        next_label = build_tracks(
+        flat, start, holes, misfit = follow_seeds(
             triplets, table, hit_layer, module, hit_used, order, bin_start, geometry,
-            config.road, min_hits, labels, next_label,
+            config.road, min_hits, config.max_holes,
         )  # fmt: skip
+        # longest first, a hole counting as a missing hit; then the best fitting
+        ranking = np.lexsort((misfit, holes - np.diff(start)))
+        next_label = accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hits)
     return labels
