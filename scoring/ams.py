@@ -34,10 +34,19 @@ def ams(s, b, b_reg: float = B_REG):
         s, b = float(s), float(b)
         radicand = 2.0 * ((s + b + b_reg) * math.log(1.0 + s / (b + b_reg)) - s)
         return math.sqrt(radicand) if radicand > 0.0 else 0.0
-    s = np.asarray(s, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
-    radicand = 2.0 * ((s + b + b_reg) * np.log(1.0 + s / (b + b_reg)) - s)
-    return np.sqrt(np.maximum(radicand, 0.0))
+    s, b = np.broadcast_arrays(np.asarray(s, dtype=np.float64), np.asarray(b, dtype=np.float64))
+    values = _ams_values(frozen(s.ravel(), np.float64), frozen(b.ravel(), np.float64), float(b_reg))
+    return values.reshape(s.shape)
+
+
+@numba.njit(cache=True)
+def _ams_values(s, b, b_reg):
+    """The AMS formula element by element (one pass, no temporaries)."""
+    out = np.empty(s.size)
+    for k in range(s.size):
+        radicand = 2.0 * ((s[k] + b[k] + b_reg) * np.log(1.0 + s[k] / (b[k] + b_reg)) - s[k])
+        out[k] = np.sqrt(radicand) if radicand > 0.0 else 0.0
+    return out
 
 
 def is_signal(labels) -> np.ndarray:
@@ -139,27 +148,22 @@ def ams_curve(labels, weights, scores, b_reg: float = B_REG) -> AmsCurve:
     tied scores enter together. ``labels`` as in :func:`is_signal`, ``weights`` in events.
     """
     scores = np.asarray(scores)
-    order = _descending_order(scores)
-    s, b, last_of_tie = _running_sums(
-        frozen(order, np.int64),
-        frozen(is_signal(labels), np.bool_),
-        frozen(weights, np.float64),
-        frozen(scores, np.float64),
-    )
-    if last_of_tie.all():  # no ties, as for a RankOrder
-        return AmsCurve(scores[order], np.arange(1, order.size + 1), s, b, ams(s, b, b_reg))
-    kept = np.flatnonzero(last_of_tie)
+    order, tied = _descending_order(scores)
+    s, b = _running_sums(order, frozen(is_signal(labels), np.bool_), frozen(weights, np.float64))
+    ordered = scores[order]
+    if not tied:
+        return AmsCurve(ordered, np.arange(1, order.size + 1), s, b, ams(s, b, b_reg))
+    kept = np.flatnonzero(np.append(ordered[1:] != ordered[:-1], True))  # last of each tie
     s, b = s[kept], b[kept]
-    return AmsCurve(scores[order[kept]], kept + 1, s, b, ams(s, b, b_reg))
+    return AmsCurve(ordered[kept], kept + 1, s, b, ams(s, b, b_reg))
 
 
 @numba.njit(cache=True)
-def _running_sums(order, signal, weights, scores):
-    """Cumulative signal and background weight along ``order``; True at the end of each tie."""
+def _running_sums(order, signal, weights):
+    """Cumulative signal and background weight along ``order``."""
     n = order.size
     s_sum = np.empty(n)
     b_sum = np.empty(n)
-    last_of_tie = np.ones(n, dtype=np.bool_)
     s = 0.0
     b = 0.0
     for k in range(n):
@@ -170,17 +174,29 @@ def _running_sums(order, signal, weights, scores):
             b += weights[i]
         s_sum[k] = s
         b_sum[k] = b
-    for k in range(n - 1):
-        last_of_tie[k] = scores[order[k + 1]] != scores[order[k]]
-    return s_sum, b_sum, last_of_tie
+    return s_sum, b_sum
 
 
-def _descending_order(scores: np.ndarray) -> np.ndarray:
-    """Indices by decreasing score; O(n) when the scores are a RankOrder (permutation of 1..n)."""
-    n = scores.size
-    if scores.dtype.kind in "iu" and n and scores.min() == 1 and scores.max() == n:
-        order = np.full(n, -1, dtype=np.int64)
-        order[n - scores] = np.arange(n)
-        if (order >= 0).all():
-            return order
-    return np.argsort(scores)[::-1]
+@numba.njit(cache=True)
+def _rank_order(ranks):
+    """Positions by decreasing rank when ``ranks`` is a permutation of 1..n, and whether it is."""
+    n = ranks.size
+    order = np.full(n, -1, dtype=np.int64)
+    for i in range(n):
+        position = n - ranks[i]
+        if position < 0 or position >= n or order[position] >= 0:
+            return order, False
+        order[position] = i
+    return order, True
+
+
+def _descending_order(scores: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Indices by decreasing score (read-only) and whether ties are possible.
+
+    O(n) when the scores are a RankOrder (a permutation of 1..n, hence no ties).
+    """
+    if scores.dtype.kind in "iu" and scores.size:
+        order, is_permutation = _rank_order(frozen(scores, np.int64))
+        if is_permutation:
+            return frozen(order, np.int64), False
+    return frozen(np.argsort(scores)[::-1], np.int64), True
