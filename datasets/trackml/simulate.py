@@ -21,7 +21,9 @@ from datasets.trackml.weights import event_weights
 
 DEFAULT_PILEUP = 200.0
 FIELD_TESLA = 2.0
-BEAM_SIGMA_Z = 55.0  # mm
+BEAM_SIGMA_Z = (
+    5.5  # mm, luminous region of the TrackML samples (public DBSCAN z-shifts span +-10 mm)
+)
 BEAM_SIGMA_T = 0.015  # mm, transverse
 MINBIAS_MULTIPLICITY = 47.0  # mean charged particles per pile-up collision
 HARD_MULTIPLICITY = 120.0
@@ -55,7 +57,7 @@ def sample_eta(rng, n, plateau=ETA_PLATEAU, tail_sigma=ETA_TAIL_SIGMA):
     return np.where(rng.random(n) < 0.5, -abs_eta, abs_eta)
 
 
-def primary_particles(rng, pileup):
+def primary_particles(rng, pileup, beam_sigma_z=BEAM_SIGMA_Z):
     """Primary particle table (transport layout) and each particle's (vertex, number)."""
     n_pileup = rng.poisson(pileup)
     if n_pileup + 1 >= 1 << 12:
@@ -71,7 +73,7 @@ def primary_particles(rng, pileup):
     v_xyz = np.c_[
         rng.normal(0, BEAM_SIGMA_T, len(counts)),
         rng.normal(0, BEAM_SIGMA_T, len(counts)),
-        rng.normal(0, BEAM_SIGMA_Z, len(counts)),
+        rng.normal(0, beam_sigma_z, len(counts)),
     ]
     hard = vertex == 0
     pt = np.where(hard, sample_pt(rng, n, 0.6, 4.0), sample_pt(rng, n, 0.14, 7.0))
@@ -149,13 +151,15 @@ def simulate_event(
     noise_fraction: float = 0.15,
     material: bool = True,
     max_turns: float = 0.5,
+    beam_sigma_z: float = BEAM_SIGMA_Z,
 ) -> dict[str, pd.DataFrame]:
     """Simulate one event; returns the official tables ``hits, cells, particles, truth``.
 
     event_id and seed fix the event (the same pair always gives the same tables).
     pileup: mean number of minimum-bias collisions; noise_fraction: share of noise in all
     hits; material: multiple scattering, energy loss and nuclear interactions on or off;
-    max_turns: transverse turns a particle may make before it is no longer followed.
+    max_turns: transverse turns a particle may make before it is no longer followed;
+    beam_sigma_z: spread (mm) of the collision vertices along the beam.
     """
     if not 0 <= noise_fraction < 1:
         raise ValueError(f"noise_fraction must be in [0, 1), got {noise_fraction}")
@@ -163,7 +167,7 @@ def simulate_event(
         raise ValueError(f"pileup must be >= 0, got {pileup}")
     rng = np.random.default_rng([int(seed), int(event_id)])
     geo = geometry()
-    primaries, vertex, number = primary_particles(rng, pileup)
+    primaries, vertex, number = primary_particles(rng, pileup, beam_sigma_z)
     part, truth_hits = run_transport(
         primaries, len(primaries), int(rng.integers(2**31)), material, max_turns
     )

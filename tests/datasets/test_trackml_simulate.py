@@ -138,7 +138,7 @@ def test_spectra_and_beam_spot(default_event):
     central = (np.abs(eta) < 1).mean()
     middle = ((np.abs(eta) > 1) & (np.abs(eta) < 2)).mean()
     assert 0.8 < central / middle < 1.25
-    assert 40 < p.vz.std() < 70
+    assert 4.0 < p.vz.std() < 7.5
     assert np.hypot(p.vx, p.vy).max() < 0.2
     secondary = particles[~primary]
     assert 0.01 < len(secondary) / len(particles) < 0.2
