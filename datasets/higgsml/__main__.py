@@ -30,16 +30,22 @@ def main(argv: list[str] | None = None) -> int:
     if args.events < 1:
         parser.error("--events must be positive")
 
-    steps = len(PROCESSES) + 2 + len(FILE_NAMES)
+    steps = len(PROCESSES) + 2 + len(FILE_NAMES)  # one per progress message
     start = time.perf_counter()
     with tqdm(total=steps, unit="step", desc="higgsml") as bar:
 
         def progress(message: str) -> None:
-            if bar.n or message != "simulating":
-                bar.set_postfix_str(message)
-            bar.update(1)
+            if bar.postfix:  # the previous step is done
+                bar.update(1)
+            bar.set_postfix_str(message)
 
-        paths = generate(args.out, seed=args.seed, n_events=args.events, progress=progress)
+        try:
+            paths = generate(args.out, seed=args.seed, n_events=args.events, progress=progress)
+        except OSError as exc:
+            bar.close()
+            print(f"error: cannot write the files in {args.out}: {exc}", file=sys.stderr)
+            return 1
+        bar.update(1)
     print(f"wrote {args.events} events (seed {args.seed}) in {time.perf_counter() - start:.1f} s:")
     for name, path in paths.items():
         print(f"  {name:9s} {path}  ({path.stat().st_size / 1e6:.1f} MB)")

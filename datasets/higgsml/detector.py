@@ -32,7 +32,7 @@ TRACKER_ETA_MAX = 2.5
 DELTA_R_MIN = 0.2
 SOFT_RESPONSE = 0.8  # calorimeter response to the unclustered soft recoil
 PILEUP_SUMET = (3.0, 28.0)  # Gamma(shape, scale in GeV) of underlying event and pile-up sum ET
-MET_NOISE = 1.0  # GeV^(1/2): MET resolution per component is MET_NOISE * sqrt(sum ET soft)
+MET_NOISE = 1.2  # GeV^(1/2): MET resolution per component is MET_NOISE * sqrt(sum ET soft)
 MET_NOISE_SHAPE = 3.0  # event-to-event Gamma spread (shape) of the MET noise variance
 
 

@@ -159,3 +159,7 @@ def test_command_line_generates_and_reports(tmp_path, capsys):
         assert name in out and (tmp_path / name).exists()
     with pytest.raises(SystemExit):
         cli.main(["generate", "--out", str(tmp_path), "--events", "0"])
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    assert cli.main(["generate", "--out", str(blocker), "--events", "100"]) == 1
+    assert "cannot write the files in" in capsys.readouterr().err
