@@ -2,9 +2,9 @@
 
 Ids spanning a range not much wider than their count are labelled through a direct table
 indexed by ``id - min``; other ids (64-bit particle ids, scattered track ids) through an
-open-addressing hash table with linear probing, each key stored next to its label, kept at
-most half full and grown by doubling, so that it stays about as small as the number of
-distinct ids and in cache. Labels are given in order of first appearance.
+open-addressing hash table with linear probing, each key stored next to its label, with
+at least twice as many slots as ids / 4 to start with (few probes) and doubled whenever it
+gets half full. Labels are given in order of first appearance.
 """
 
 from __future__ import annotations
@@ -42,8 +42,7 @@ def dense_labels(values):
     """Dense labels 0..k-1 of int64 ``values`` in order of first appearance, and k.
 
     Values spanning a range not much wider than their count use a direct table; others
-    (64-bit particle ids, scattered track ids) an open-addressing hash table with linear
-    probing, each key next to its label, at most half full, so that it stays in cache.
+    (64-bit particle ids, scattered track ids) the hash table described above.
     """
     n = values.size
     dense = np.empty(n, dtype=np.int32)
@@ -62,7 +61,7 @@ def dense_labels(values):
             dense[i] = direct[slot]
         return dense, distinct
     bits = 10
-    while (1 << bits) < n // 4:
+    while (1 << bits) < n // 2:  # room for n/4 distinct values before any growth
         bits += 1
     table = np.full(2 << bits, -1, dtype=np.int64)
     for i in range(n):
