@@ -2,9 +2,9 @@
 
 Ids spanning a range not much wider than their count are labelled through a direct table
 indexed by ``id - min``; other ids (64-bit particle ids, scattered track ids) through an
-open-addressing hash table with linear probing, each key stored next to its label, with
-at least twice as many slots as ids / 4 to start with (few probes) and doubled whenever it
-gets half full. Labels are given in order of first appearance.
+open-addressing hash table with linear probing, each key stored next to its label; for n
+ids it starts with about n/2 slots and doubles whenever it is half full, so probes stay
+short. Labels are given in order of first appearance.
 """
 
 from __future__ import annotations
