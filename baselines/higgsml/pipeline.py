@@ -42,7 +42,7 @@ def run(
     check_method(method)
     train = load_events(train_path, with_truth=True)
     test = load_events(test_path, with_truth=False)
-    folds = fold_rows(train.labels, cv or HOLDOUT_FOLDS, seed)
+    folds = fold_rows(train.labels, HOLDOUT_FOLDS if cv is None else cv, seed)
     if cv is None:
         folds = folds[:1]
     model, results = None, []
@@ -58,7 +58,7 @@ def run(
     return {
         "method": method,
         "validation_ams": float(np.mean(fold_ams)),
-        "validation_ams_std": float(np.std(fold_ams, ddof=1)) if cv else None,
+        "validation_ams_std": None if cv is None else float(np.std(fold_ams, ddof=1)),
         "fold_ams": fold_ams,
         "threshold": results[0].threshold,
         "selected_fraction": results[0].selected_fraction,

@@ -11,8 +11,9 @@ import pytest
 from baselines.higgsml import run
 from baselines.higgsml.__main__ import main
 from baselines.higgsml.submission import rank_order
-from baselines.higgsml.validation import best_threshold, renormalise
+from baselines.higgsml.validation import best_threshold, renormalise, smoothed_ams
 from datasets.higgsml import FEATURES, generate, read_events
+from scoring.ams import ams_curve
 
 SIGNAL_TOTAL, BACKGROUND_TOTAL = 691.988607712, 410999.847322  # official training totals
 
@@ -79,7 +80,9 @@ def check_submission(path, test_ids) -> pd.DataFrame:
     return submission
 
 
-@pytest.mark.parametrize("method", ["window", "bdt", "xgboost"])
+@pytest.mark.parametrize(
+    "method", ["window", pytest.param("bdt", marks=pytest.mark.slow), "xgboost"]
+)
 def test_each_method_writes_a_valid_submission(files, tmp_path, method):
     result = run(
         method, files / "training.csv", files / "test.csv", tmp_path / "submission.csv", seed=3
@@ -151,7 +154,7 @@ def test_best_threshold_matches_a_brute_force_scan():
         )
         for cut in scores
     )
-    threshold = best_threshold(labels, weights, scores)
+    threshold = best_threshold(labels, weights, scores, smoothing=0.0)
     chosen = scores > threshold
     achieved = ams_twin(
         weights[chosen & (labels == 1)].sum(), weights[chosen & (labels == 0)].sum()
@@ -279,3 +282,44 @@ def test_trained_methods_far_outperform_the_window_on_generated_events(tmp_path)
     assert 0.5 < ams["window"] < 3.0
     assert ams["bdt"] > 1.5 * ams["window"]
     assert ams["xgboost"] > 1.5 * ams["window"]
+
+
+def test_cv_with_fewer_than_two_folds_is_refused(files, tmp_path, capsys):
+    code = main(
+        ["window", "--train", str(files / "training.csv"), "--test", str(files / "test.csv"),
+         "--out", str(tmp_path / "s.csv"), "--cv", "0"]
+    )  # fmt: skip
+    assert code == 2
+    assert "at least 2 folds" in capsys.readouterr().err
+
+
+def test_smoothed_ams_is_the_mean_over_nearby_cuts():
+    rng = np.random.default_rng(8)
+    labels = (rng.random(400) < 0.3).astype(int)
+    scores = np.round(rng.normal(labels, 1.0), 1)  # ties: several events per cut
+    curve = ams_curve(labels, rng.uniform(0.1, 2.0, 400), scores)
+    smoothed = smoothed_ams(curve, half_width=12.0)
+    for k in range(len(curve.ams)):
+        near = [
+            a
+            for n, a in zip(curve.n_selected, curve.ams, strict=True)
+            if abs(n - curve.n_selected[k]) <= 12.0
+        ]
+        assert smoothed[k] == pytest.approx(sum(near) / len(near), rel=1e-12)
+    assert np.allclose(smoothed_ams(curve, 0.0), curve.ams, rtol=1e-12)
+
+
+def test_best_threshold_ignores_a_spike_of_one_heavy_event():
+    """A single heavy signal event on top of the ranking, followed by heavy background,
+    makes the highest point of the AMS curve; the smoothed choice takes the broad region
+    of good cuts further down instead."""
+    labels = np.array([1] + [0] * 5 + [1, 0] * 500 + [0] * 3000)
+    weights = np.where(labels == 1, 0.5, 1.0)
+    weights[0], weights[1:6] = 60.0, 30.0
+    scores = -np.arange(len(labels), dtype=float)  # already in decreasing order
+    spike = ams_twin(60.0, 0.0)
+    plateau = ams_twin(60.0 + 0.5 * 500, 150.0 + 500)
+    assert spike > plateau  # the plain maximum is the lone event
+    assert best_threshold(labels, weights, scores, smoothing=0.0) == pytest.approx(-0.5)
+    threshold = best_threshold(labels, weights, scores)
+    assert -1006 < threshold < -950  # near the end of the mixed region, below the spike
