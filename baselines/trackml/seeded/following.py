@@ -55,9 +55,11 @@ class RoadConfig(NamedTuple):
     scattering_mm_mev: float = 10.0  # multiple scattering: deviation (mm) = this * gap / p(MeV)
     floor_mm: float = 0.6  # added to every window half width
     max_misses: int = 3  # consecutive crossings without a hit before stopping
+    max_holes: int = 2  # crossings without a hit between hits: a track with more is not kept
     beam_weight: float = 1.0  # weight (1/mm^2) of the beam line (0, 0) in the circle fit
     overlap_chi2: float = 1.0  # max normalised distance squared of a second hit on a layer
     memory: float = 0.5  # weight factor per hit of age in the fits (1: all hits equal)
+    fit_hits: int = 8  # the fits use the most recent hits only
 
 
 @njit(cache=True)
@@ -167,7 +169,6 @@ def best_hit(
     hit_layer,
     hit_module,
     hit_used,
-    order,
     bin_start,
     geometry,
     layer,
@@ -204,7 +205,7 @@ def best_hit(
         lo = bin_start[bin_number(layer, pb, u_lo)]
         hi = bin_start[bin_number(layer, pb, u_hi) + 1]
         for j in range(lo, hi):
-            hit = order[j]
+            hit = j
             if hit_used[hit] or hit == skip_hit or hit_module[hit] == skip_module:
                 continue
             across, along = residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz)
@@ -225,31 +226,43 @@ def windows(helix, geometry, layer, gap, config):
 
 
 @njit(cache=True)
-def refit(hits, track, n, geometry, hit_layer, config, helix, work):
-    """Refit ``helix`` to the first ``n`` hits of ``track``; False when the fit fails.
-
-    ``work`` is scratch space of shape (6, len(track)).
-    """
-    x, y, z, w_xy, w_z, s = work[0], work[1], work[2], work[3], work[4], work[5]
-    fade = 1.0
-    for i in range(n - 1, -1, -1):
-        hit = track[i]
-        layer = hit_layer[hit]
-        x[i] = hits[hit, HX]
-        y[i] = hits[hit, HY]
-        z[i] = hits[hit, HZ]
-        sigma_rphi = geometry[layer, SIGMA_RPHI] + config.floor_mm
-        w_xy[i] = fade / sigma_rphi**2
-        sigma_z = geometry[layer, SIGMA_U] if geometry[layer, IS_BARREL] > 0.5 else sigma_rphi
-        w_z[i] = fade / (sigma_z + config.floor_mm) ** 2
-        fade *= config.memory
-    return fit_helix(x, y, z, w_xy, w_z, s, n, config.beam_weight * fade, helix)
+def load_hit(hits, hit, geometry, layer, config, coords, i):
+    """Copy a hit's position and fit weights into column ``i`` of the track's ``coords``."""
+    coords[0, i] = hits[hit, HX]
+    coords[1, i] = hits[hit, HY]
+    coords[2, i] = hits[hit, HZ]
+    sigma_rphi = geometry[layer, SIGMA_RPHI] + config.floor_mm
+    coords[3, i] = 1.0 / sigma_rphi**2
+    sigma_z = geometry[layer, SIGMA_U] if geometry[layer, IS_BARREL] > 0.5 else sigma_rphi
+    coords[4, i] = 1.0 / (sigma_z + config.floor_mm) ** 2
 
 
 @njit(cache=True)
-def follow(
-    track, n_seed, hits, hit_layer, hit_module, hit_used, order, bin_start, geometry, config
-):
+def refit(coords, n, config, helix, work):
+    """Refit ``helix`` to the first ``n`` hits of a track; False when the fit fails.
+
+    ``coords`` holds the track's hits as loaded by :func:`load_hit`. Hits count less the
+    older they are (``memory`` per hit) and only the latest ``fit_hits`` enter, so the
+    helix follows the track through multiple scattering and energy loss. ``work`` is
+    scratch space of shape (6, n).
+    """
+    x, y, z, w_xy, w_z, s = work[0], work[1], work[2], work[3], work[4], work[5]
+    fade = 1.0
+    first = max(0, n - config.fit_hits)
+    for i in range(n - 1, first - 1, -1):
+        k = i - first
+        x[k] = coords[0, i]
+        y[k] = coords[1, i]
+        z[k] = coords[2, i]
+        w_xy[k] = fade * coords[3, i]
+        w_z[k] = fade * coords[4, i]
+        fade *= config.memory
+    fade *= config.memory**first
+    return fit_helix(x, y, z, w_xy, w_z, s, n - first, config.beam_weight * fade, helix)
+
+
+@njit(cache=True)
+def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geometry, config):
     """Extend the seed ``track[:n_seed]`` (hit indices ordered outwards) along its road.
 
     First the seed layers are searched for a second hit on an overlapping module, then the
@@ -259,8 +272,11 @@ def follow(
     """
     helix = np.empty(HELIX_SIZE)
     work = np.empty((6, track.shape[0]))
+    coords = np.empty((5, track.shape[0]))
     bounds = np.empty(geometry.shape[0])
-    if not refit(hits, track, n_seed, geometry, hit_layer, config, helix, work):
+    for i in range(n_seed):
+        load_hit(hits, track[i], geometry, hit_layer[track[i]], config, coords, i)
+    if not refit(coords, n_seed, config, helix, work):
         return n_seed, 0.0, 0
     visited = np.zeros(geometry.shape[0], dtype=np.bool_)
     n = n_seed
@@ -275,10 +291,11 @@ def follow(
             continue
         w_rphi, w_u = windows(helix, geometry, layer, 0.0, config)
         second, chi2 = best_hit(
-            hits, hit_layer, hit_module, hit_used, order, bin_start, geometry,
+            hits, hit_layer, hit_module, hit_used, bin_start, geometry,
             layer, helix, s, w_rphi, w_u, hit, hit_module[hit],
         )  # fmt: skip
         if second >= 0 and chi2 < config.overlap_chi2 and not _holds(track, n, second):
+            load_hit(hits, second, geometry, layer, config, coords, n)
             track[n] = second
             n += 1
     last = track[n_seed - 1]
@@ -294,29 +311,31 @@ def follow(
         visited[layer] = True
         w_rphi, w_u = windows(helix, geometry, layer, s - s_last, config)
         hit, chi2 = best_hit(
-            hits, hit_layer, hit_module, hit_used, order, bin_start, geometry,
+            hits, hit_layer, hit_module, hit_used, bin_start, geometry,
             layer, helix, s, w_rphi, w_u, -1, -1,
         )  # fmt: skip
         s_from = s - 5.0
         if hit < 0:
             misses += 1
-            if misses > config.max_misses:
-                break
+            if misses > config.max_misses or holes + misses > config.max_holes:
+                break  # a further hit would only make a track with too many holes
             continue
         holes += misses
         misses = 0
+        load_hit(hits, hit, geometry, layer, config, coords, n)
         track[n] = hit
         n += 1
         chi2_sum += chi2
         if n < track.shape[0]:
             second, chi2b = best_hit(
-                hits, hit_layer, hit_module, hit_used, order, bin_start, geometry,
+                hits, hit_layer, hit_module, hit_used, bin_start, geometry,
                 layer, helix, s, w_rphi, w_u, hit, hit_module[hit],
             )  # fmt: skip
             if second >= 0 and chi2b < config.overlap_chi2:
+                load_hit(hits, second, geometry, layer, config, coords, n)
                 track[n] = second
                 n += 1
-        if not refit(hits, track, n, geometry, hit_layer, config, helix, work):
+        if not refit(coords, n, config, helix, work):
             break
         s_last = s
         half_turn = math.pi * helix[RADIUS]

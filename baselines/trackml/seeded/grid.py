@@ -1,8 +1,9 @@
 """Hits binned per layer in (phi, u) for fast window searches.
 
 ``u`` is z for a barrel layer and the transverse radius r for a disk, in mm. Each layer is
-cut into ``N_PHI`` x ``N_U`` bins; ``order`` lists hit indices bin after bin and
-``bin_start[b] : bin_start[b + 1]`` is the slice of bin ``b``.
+cut into ``N_PHI`` x ``N_U`` bins. :func:`build_grid` gives the order that sorts the hits
+bin after bin; the tracker renumbers its hits in that order, so that the hits of bin ``b``
+are ``bin_start[b] : bin_start[b + 1]`` and neighbours in space are neighbours in memory.
 """
 
 import math
@@ -77,7 +78,8 @@ def bin_number(layer, phi_b, u_b):
 
 @njit(cache=True)
 def build_grid(hits, hit_layer, geometry):
-    """Counting sort of the hits into bins: returns (order, bin_start)."""
+    """Counting sort of the hits into bins: returns (order, bin_start), ``order`` listing
+    hit indices bin after bin and ``bin_start`` the offsets of the bins in it."""
     n_bins = geometry.shape[0] * N_PHI * N_U
     n = hits.shape[0]
     bins = np.empty(n, dtype=np.int64)

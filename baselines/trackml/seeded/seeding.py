@@ -141,14 +141,14 @@ def origin_curvature(x1, y1, x2, y2):
 
 
 @njit(cache=True)
-def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, order, bin_start, geometry, seed):
+def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, bin_start, geometry, seed):
     """Pairs (h1 on ``inner``, h2 on ``outer``) of unused hits pointing to the beam line.
 
     The straight line through them in (r, z) must meet the beam line within
     |z0| <= z0_max and have |cot(theta)| within both hits' cluster bounds; their azimuths
     may differ by no more than a track of pT >= pt_min bends between their radii.
     Returns arrays h1, h2, curvature through the origin (1/mm) and cot(theta) of the line,
-    ordered as h1 appears in ``order``.
+    ordered by h1.
     """
     capacity = 1024
     pairs = np.empty((capacity, 2), dtype=np.int64)
@@ -159,7 +159,7 @@ def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, order, bin_start
     first_hit = bin_start[bin_number(inner, 0, 0)]
     last_hit = bin_start[bin_number(inner, N_PHI - 1, N_U - 1) + 1]
     for j1 in range(first_hit, last_hit):
-        h1 = order[j1]
+        h1 = j1
         if hit_used[h1]:
             continue
         r1, z1 = hits[h1, HR], hits[h1, HZ]
@@ -186,7 +186,7 @@ def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, order, bin_start
                 lo = bin_start[bin_number(outer, pb, b_lo)]
                 hi = bin_start[bin_number(outer, pb, b_hi) + 1]
                 for j2 in range(lo, hi):
-                    h2 = order[j2]
+                    h2 = j2
                     if hit_used[h2]:
                         continue
                     r2, z2 = hits[h2, HR], hits[h2, HZ]
@@ -225,22 +225,20 @@ def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, order, bin_start
 
 
 @njit(cache=True)
-def group_by(hit, rank, first, n):
-    """Counting sort of doublets by the position of ``hit`` in the grid order.
-
-    The hits lie on one layer whose hits occupy ``order[first : first + n]``; ``rank`` gives
-    each hit's position in ``order``. Returns (permutation, start) with the doublets of
-    the layer's k-th hit at ``permutation[start[k] : start[k + 1]]``.
+def group_by(hit, first, n):
+    """Counting sort of doublets by ``hit``, one of the ``n`` hits ``first .. first + n - 1``
+    of a layer. Returns (permutation, start) with the doublets of hit ``first + k`` at
+    ``permutation[start[k] : start[k + 1]]``.
     """
     start = np.zeros(n + 1, dtype=np.int64)
     for i in range(hit.shape[0]):
-        start[rank[hit[i]] - first + 1] += 1
+        start[hit[i] - first + 1] += 1
     for k in range(n):
         start[k + 1] += start[k]
     fill = start[:-1].copy()
     permutation = np.empty(hit.shape[0], dtype=np.int64)
     for i in range(hit.shape[0]):
-        k = rank[hit[i]] - first
+        k = hit[i] - first
         permutation[fill[k]] = i
         fill[k] += 1
     return permutation, start
@@ -324,10 +322,11 @@ def join_doublets(ab, ab_permutation, ab_start, bc, bc_start, hits, seed):
     return triplets[:count].copy(), quality[:count].copy()
 
 
-def find_triplets(triples, hits, hit_used, cot_lo, cot_hi, order, bin_start, geometry, seed):
-    """Triplets of unused hits on the given layer triples and their quality (lower is better)."""
-    rank = np.empty(len(order), dtype=np.int64)
-    rank[order] = np.arange(len(order))
+def find_triplets(triples, hits, hit_used, cot_lo, cot_hi, bin_start, geometry, seed):
+    """Triplets of unused hits on the given layer triples and their quality (lower is better).
+
+    Hits are numbered in grid order (see :mod:`.grid`).
+    """
     layer_first = bin_start[[bin_number(layer, 0, 0) for layer in range(len(geometry) + 1)]]
     doublets = {}
     grouped = {}
@@ -335,7 +334,7 @@ def find_triplets(triples, hits, hit_used, cot_lo, cot_hi, order, bin_start, geo
     def pairs(inner, outer):
         if (inner, outer) not in doublets:
             doublets[inner, outer] = find_doublets(
-                inner, outer, hits, hit_used, cot_lo, cot_hi, order, bin_start, geometry, seed
+                inner, outer, hits, hit_used, cot_lo, cot_hi, bin_start, geometry, seed
             )
         return doublets[inner, outer]
 
@@ -343,9 +342,7 @@ def find_triplets(triples, hits, hit_used, cot_lo, cot_hi, order, bin_start, geo
         if (inner, outer, side) not in grouped:
             layer = (inner, outer)[side]
             first, end = layer_first[layer], layer_first[layer + 1]
-            grouped[inner, outer, side] = group_by(
-                pairs(inner, outer)[side], rank, first, end - first
-            )
+            grouped[inner, outer, side] = group_by(pairs(inner, outer)[side], first, end - first)
         return grouped[inner, outer, side]
 
     found = []

@@ -27,17 +27,16 @@ class TrackerConfig(NamedTuple):
 
     seed: SeedConfig = SeedConfig()
     road: RoadConfig = RoadConfig()
-    passes: tuple = ((1.0, 7), (0.3, 6), (0.1, 5))
-    max_holes: int = 2  # layer crossings without a hit inside a kept track
+    passes: tuple = ((1.0, 7), (0.3, 6), (0.1, 5), (0.05, 4), (0.05, 3))
 
 
 @njit(cache=True)
 def follow_seeds(
-    triplets, hits, hit_layer, hit_module, hit_used, order, bin_start, geometry, road,
-    min_hits, max_holes,
+    triplets, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road,
+    min_hits,
 ):  # fmt: skip
     """Follow every triplet (best first) into a candidate track; keep candidates of at least
-    ``min_hits`` hits and at most ``max_holes`` holes.
+    ``min_hits`` hits and at most ``road.max_holes`` holes.
 
     A seed whose three hits all lie on one earlier candidate is skipped: it would only
     rebuild that candidate. Returns the candidates' hits (flat), start offsets, and per
@@ -56,9 +55,9 @@ def follow_seeds(
             continue
         track[:3] = triplets[t]
         n, chi2, holes = follow(
-            track, 3, hits, hit_layer, hit_module, hit_used, order, bin_start, geometry, road
+            track, 3, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road
         )
-        if n < min_hits or holes > max_holes:
+        if n < min_hits or holes > road.max_holes:
             continue
         end = start[count] + n
         if end > flat.shape[0]:
@@ -104,42 +103,86 @@ def accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hi
     return next_label
 
 
-def reconstruct_seeded(hits, cells=None, config=None):
-    """Track id per hit (int64, in hit order; 0 for hits on no track).
+class EventArrays(NamedTuple):
+    """One event as the numba kernels see it: hits renumbered in grid order."""
+
+    hits: np.ndarray  # (n, 5): x, y, z, r, phi (see grid.hit_table)
+    hit_layer: np.ndarray  # layer index per hit
+    module: np.ndarray  # module_id per hit
+    cot_lo: np.ndarray  # bounds on |cot(theta)| from the cluster length per hit
+    cot_hi: np.ndarray
+    bin_start: np.ndarray  # grid bin offsets
+    geometry: np.ndarray  # per-layer table (see grid.geometry_table)
+    triples: np.ndarray  # pixel layer triples for seeding
+    original: np.ndarray  # row of each hit in the caller's table
+
+
+def prepare_event(hits, cells=None) -> EventArrays:
+    """Measure the layers, bin the hits and renumber them in grid order.
 
     ``hits``: table (DataFrame or mapping of columns) with hit_id, x, y, z (mm), volume_id,
-    layer_id, module_id. ``cells``: optional table with hit_id, ch1; pixel cluster lengths
-    then narrow the seed search (see :mod:`.clusters`).
+    layer_id, module_id. ``cells``: optional table with hit_id, ch1 (pixel cluster lengths
+    then narrow the seed search, see :mod:`.clusters`).
     """
-    config = config or TrackerConfig()
     x, y, z = (np.asarray(hits[c], dtype=np.float64) for c in ("x", "y", "z"))
-    hit_layer, layers = measure_layers(x, y, z, hits["volume_id"], hits["layer_id"])
+    volume = np.asarray(hits["volume_id"], dtype=np.int64)
+    hit_layer, layers = measure_layers(x, y, z, volume, hits["layer_id"])
     table = hit_table(x, y, z)
     geometry = geometry_table(layers)
-    module = np.asarray(hits["module_id"], dtype=np.int64)
     if cells is not None:
         length = cluster_lengths(hits["hit_id"], cells["hit_id"], cells["ch1"])
     else:
         length = np.zeros(len(x))
-    cot_lo, cot_hi = cot_theta_bounds(hits["volume_id"], length)
+    cot_lo, cot_hi = cot_theta_bounds(volume, length)
     order, bin_start = build_grid(table, hit_layer, geometry)
     triples = pixel_layer_triples(
         layers.is_barrel, layers.is_pixel, layers.position, layers.u_min, layers.u_max
     )
-    labels = np.zeros(len(x), dtype=np.int64)
-    hit_used = np.zeros(len(x), dtype=np.bool_)
+    return EventArrays(
+        hits=table[order],
+        hit_layer=hit_layer[order],
+        module=np.asarray(hits["module_id"], dtype=np.int64)[order],
+        cot_lo=cot_lo[order],
+        cot_hi=cot_hi[order],
+        bin_start=bin_start,
+        geometry=geometry,
+        triples=triples,
+        original=order,
+    )
+
+
+def track_pass(event, config, pt_min, min_hits, labels, hit_used, next_label):
+    """One pass: seed among the free hits with ``pt_min`` (GeV), follow, keep the best.
+
+    Updates ``labels`` and ``hit_used`` (grid order) and returns the next free label.
+    """
+    seed = config.seed._replace(pt_min=pt_min)
+    triplets, quality = find_triplets(
+        event.triples, event.hits, hit_used, event.cot_lo, event.cot_hi,
+        event.bin_start, event.geometry, seed,
+    )  # fmt: skip
+    triplets = triplets[np.argsort(quality, kind="stable")]
+    flat, start, holes, misfit = follow_seeds(
+        triplets, event.hits, event.hit_layer, event.module, hit_used, event.bin_start,
+        event.geometry, config.road, min_hits,
+    )  # fmt: skip
+    # longest first, a hole counting as a missing hit; then the best fitting
+    ranking = np.lexsort((misfit, holes - np.diff(start)))
+    return accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hits)
+
+
+def reconstruct_seeded(hits, cells=None, config=None):
+    """Track id per hit (int64, in the order of ``hits``; 0 for hits on no track).
+
+    ``hits`` and ``cells`` as for :func:`prepare_event`; ``config`` a :class:`TrackerConfig`.
+    """
+    config = config or TrackerConfig()
+    event = prepare_event(hits, cells)
+    labels = np.zeros(len(event.hits), dtype=np.int64)
+    hit_used = np.zeros(len(event.hits), dtype=np.bool_)
     next_label = 1
     for pt_min, min_hits in config.passes:
-        seed = config.seed._replace(pt_min=pt_min)
-        triplets, quality = find_triplets(
-            triples, table, hit_used, cot_lo, cot_hi, order, bin_start, geometry, seed
-        )
-        triplets = triplets[np.argsort(quality, kind="stable")]
-        flat, start, holes, misfit = follow_seeds(
-            triplets, table, hit_layer, module, hit_used, order, bin_start, geometry,
-            config.road, min_hits, config.max_holes,
-        )  # fmt: skip
-        # longest first, a hole counting as a missing hit; then the best fitting
-        ranking = np.lexsort((misfit, holes - np.diff(start)))
-        next_label = accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hits)
-    return labels
+        next_label = track_pass(event, config, pt_min, min_hits, labels, hit_used, next_label)
+    result = np.empty_like(labels)
+    result[event.original] = labels
+    return result
