@@ -21,7 +21,8 @@ import numba
 import numpy as np
 
 from datasets.higgsml import kinematics as kin
-from datasets.higgsml.processes import MAX_PARTONS, TruthEvents
+from datasets.higgsml.processes import TruthEvents
+from datasets.higgsml.radiation import MAX_PARTONS
 
 JET_PT_MIN = 30.0  # GeV
 JET_ETA_MAX = 4.5

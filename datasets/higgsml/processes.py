@@ -21,6 +21,7 @@ import numpy as np
 
 from datasets.higgsml import ditau, taus
 from datasets.higgsml import kinematics as kin
+from datasets.higgsml.radiation import Emission, Radiation, pad_partons, radiate
 
 HIGGS_MASS = 125.0  # GeV
 Z_MASS, Z_WIDTH = 91.1876, 2.4952  # GeV
@@ -29,8 +30,6 @@ TOP_MASS, TOP_WIDTH = 172.5, 1.41  # GeV
 B_MASS = 4.8  # GeV
 Z_TAU_POLARISATION = -0.147  # mean tau- helicity in Z decays
 GAMMA_CONTINUUM = 0.05  # share of Z/gamma* -> tau tau events in the photon continuum
-MAX_PARTONS = 7  # jets-to-be per event: up to 4 from t tbar decays plus 3 ISR partons
-MAX_ISR = 3
 # Generator-level filter, looser than the selection by more than three resolutions, so
 # that it only spares the detector simulation of events that could never be selected.
 LEPTON_FILTER_PT, TAU_FILTER_PT, FILTER_ETA = 23.0, 14.0, 2.6  # GeV, GeV, |eta|
@@ -51,71 +50,6 @@ class TruthEvents:
         """The events whose lepton and visible tau pass the generator-level filter."""
         keep = passes_filter(self.lepton, LEPTON_FILTER_PT) & passes_filter(self.tau, TAU_FILTER_PT)
         return TruthEvents(*(getattr(self, f.name)[keep] for f in fields(self)))
-
-
-@dataclass(frozen=True)
-class Radiation:
-    """Initial-state radiation model: Poisson number of partons with power-law pT."""
-
-    mean_partons: float  # mean number of ISR partons above pt_min
-    pt_min: float  # GeV
-    index: float  # pT spectrum ~ pT^-index
-    eta_width: float = 2.3  # Gaussian spread of the partons' pseudorapidity
-    kt_sigma: float = 4.0  # GeV, intrinsic soft kT per transverse component
-
-
-@dataclass
-class Emission:
-    """ISR of n events: ``count`` partons per event (at most MAX_ISR) whose pT and azimuth
-    are stored flat, event after event, and the soft kT (n, 2).
-
-    Only transverse momenta shape the recoil, so pseudorapidities and masses are drawn by
-    :meth:`partons` for the events that survive the generator filter.
-    """
-
-    model: Radiation
-    count: np.ndarray
-    pt: np.ndarray
-    phi: np.ndarray
-    soft: np.ndarray
-
-    def transverse(self) -> np.ndarray:
-        """Summed transverse momentum (n, 2) of the partons and the soft kT (GeV)."""
-        n = len(self.count)
-        owner = np.repeat(np.arange(n), self.count)
-        px = np.bincount(owner, self.pt * np.cos(self.phi), minlength=n)
-        py = np.bincount(owner, self.pt * np.sin(self.phi), minlength=n)
-        return np.stack([px, py], axis=1) + self.soft
-
-    def partons(self, rng: np.random.Generator, kept: np.ndarray) -> np.ndarray:
-        """Four-vectors (k, MAX_ISR, 4) of the partons of the events ``kept`` (indices)."""
-        first = (np.cumsum(self.count) - self.count)[kept]
-        present = np.arange(MAX_ISR)[None, :] < self.count[kept, None]
-        rows, slots = np.nonzero(present)
-        pt, phi = np.zeros(present.shape), np.zeros(present.shape)
-        pt[rows, slots] = self.pt[first[rows] + slots]
-        phi[rows, slots] = self.phi[first[rows] + slots]
-        eta = np.clip(rng.normal(0.0, self.model.eta_width, pt.shape), -6.0, 6.0)
-        return kin.from_pt_eta_phi_m(pt, eta, phi, pt * rng.uniform(0.04, 0.15, pt.shape))
-
-
-def pad_partons(*groups: np.ndarray) -> np.ndarray:
-    """Stack (n, 4) or (n, k, 4) parton arrays into (n, MAX_PARTONS, 4), zero-padded."""
-    parts = [g[:, None, :] if g.ndim == 2 else g for g in groups]
-    stacked = np.concatenate(parts, axis=1)
-    n, k = stacked.shape[:2]
-    out = np.zeros((n, MAX_PARTONS, 4))
-    out[:, :k] = stacked[:, :MAX_PARTONS]
-    return out
-
-
-def radiate(rng: np.random.Generator, n: int, model: Radiation) -> Emission:
-    """Draw the ISR of ``n`` events."""
-    count = np.minimum(rng.poisson(model.mean_partons, n), MAX_ISR)
-    total = int(count.sum())
-    pt = kin.sample_power_law(rng, model.pt_min, model.index, total)
-    phi = rng.uniform(-np.pi, np.pi, total)
-    return Emission(model, count, pt, phi, rng.normal(0.0, model.kt_sigma, (n, 2)))
 
 
 def sample_rapidity(rng: np.random.Generator, n: int, width: float) -> np.ndarray:

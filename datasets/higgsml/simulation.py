@@ -90,8 +90,9 @@ def simulate(n_events: int = wt.OFFICIAL_EVENTS, seed: int = 0, progress: Progre
     for (name, count), stream in zip(counts.items(), streams, strict=False):
         if progress:
             progress(f"simulating {name}")
-        parts.append(select_events(np.random.default_rng(stream), name, count))
-        names.append(np.full(count, name))
+        if count:
+            parts.append(select_events(np.random.default_rng(stream), name, count))
+            names.append(np.full(count, name))
     reco, process = _concat(parts), np.concatenate(names)
     if progress:
         progress("computing features")

@@ -5,7 +5,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from datasets.higgsml import detector, processes
+from datasets.higgsml import detector, processes, radiation
 from datasets.higgsml import kinematics as kin
 
 
@@ -26,7 +26,7 @@ def test_kernel_matches_numpy_twin(truth):
 def test_perfect_detector_balances_transverse_momentum(truth):
     n = len(truth.lepton)
     quiet = detector.Fluctuations(
-        np.zeros(n), np.zeros(n), np.zeros((n, processes.MAX_PARTONS)),
+        np.zeros(n), np.zeros(n), np.zeros((n, radiation.MAX_PARTONS)),
         np.zeros(n), np.zeros(n), np.zeros((n, 2)),
     )  # fmt: skip
     reco = detector.respond(truth, quiet)

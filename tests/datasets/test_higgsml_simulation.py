@@ -95,6 +95,12 @@ def test_selection_thresholds_and_undefined_value_conventions(events):
     assert (events["DER_mass_MMC"][events["DER_mass_MMC"] != -999.0] > 0).all()
 
 
+@pytest.mark.parametrize("n", [1, 2, 7])
+def test_tiny_files_keep_the_layout(n):
+    events = higgsml.simulate_events(n, seed=0)
+    assert len(events) == n and tuple(events.columns) == higgsml.CERN_COLUMNS
+
+
 def test_rejects_a_non_positive_size():
     with pytest.raises(ValueError, match="n_events"):
         higgsml.simulate_events(0)
