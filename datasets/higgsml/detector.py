@@ -3,13 +3,13 @@
 Resolutions are those of a general-purpose LHC detector around 2012 (energies in GeV):
 electrons and muons sigma(pT)/pT = 1.5% (+) 0.03% pT; hadronic taus 8% (+) 55%/sqrt(pT);
 jets sqrt((4/pT)^2 + 0.75^2/pT + 0.05^2), with |eta| < 4.5 and pT > 30 GeV to count.
-Directions are measured exactly (angular resolutions are negligible for these features). The
-missing transverse momentum is minus the vector sum of everything measured (leptons, taus,
-all jets, the soft recoil measured with a response below one) plus pile-up noise of
-1.0 sqrt(sum ET_soft) per component, with a variance that fluctuates from event to event
-(Gamma, shape 3) as the pile-up does, which gives the MET resolution its non-Gaussian tails. The selection is a single-lepton
-trigger and the lepton-hadron preselection: lepton pT > 26 GeV, tau pT > 20 GeV, both |eta| < 2.5,
-separated by Delta R > 0.2.
+Directions are measured exactly (angular resolutions are negligible for these features).
+The missing transverse momentum is minus the vector sum of everything measured (leptons,
+taus, all jets, the soft recoil measured with a response below one) plus pile-up noise of
+1.2 sqrt(sum ET_soft) GeV per component, with a variance that fluctuates from event to event
+(Gamma, shape 3) as the pile-up does, which gives the MET resolution non-Gaussian tails.
+The selection is a single-lepton trigger and the lepton-hadron preselection: lepton
+pT > 26 GeV, tau pT > 20 GeV, both |eta| < 2.5, separated by Delta R > 0.2.
 """
 
 from __future__ import annotations
