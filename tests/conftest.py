@@ -32,6 +32,12 @@ def isolated_storage(settings, tmp_path):
     yield tmp_path
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests create many users; a cheap hasher keeps that fast (production keeps Django's default)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def eager_tasks(transactional_db):
     """Run Celery tasks in-process, right after the transaction that queued them commits."""

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.db.models.functions import TruncDate
@@ -72,8 +73,15 @@ def dashboard(request):
     )
 
 
+WORKER_HEALTH_TTL_S = 30
+
+
 def _worker_health() -> list[dict]:
-    """Workers answering a ping within a second (empty when none answers)."""
+    """Workers answering a ping within a second (empty when none answers), cached for 30 s."""
+    return cache.get_or_set("organiser:worker-health", _ping_workers, WORKER_HEALTH_TTL_S)
+
+
+def _ping_workers() -> list[dict]:
     from fivesigma.celery import app
 
     try:
