@@ -12,6 +12,9 @@ Benchmark teams (reference baselines) are listed among the rows but take no rank
 
 from __future__ import annotations
 
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,7 +22,7 @@ import numpy as np
 from django.db.models import Count, F, Max, Window
 from django.db.models.functions import RowNumber
 
-from challenges.models import Phase, Score, Submission, Team
+from challenges.models import Challenge, Phase, Score, Submission, SubmissionEvent, Team
 
 SIGNIFICANCE = 0.95
 
@@ -90,106 +93,120 @@ class BestPublic:
     subset = Score.PUBLIC
 
     def rows(self, phase: Phase, higher_is_better: bool) -> list[Row]:
-        order = (
-            F("value").desc(nulls_last=True)
-            if higher_is_better
-            else F("value").asc(nulls_last=True)
-        )
-        best = (
-            Score.objects.filter(
-                phase=phase,
-                subset=self.subset,
-                current=True,
-                submission__is_late=False,
-            )
-            .exclude(submission__status=Submission.FAILED)
-            .annotate(
-                position=Window(
-                    RowNumber(), partition_by=[F("team_id")], order_by=[order, F("submitted").asc()]
-                )
-            )
-            .filter(position=1)
-            .values_list(
-                "id",
-                "team_id",
-                "submission_id",
-                "value",
-                "ci_low",
-                "ci_high",
-                "submitted",
-                "details",
-            )
-        )
-        return [
-            Row(
-                team_id=t,
-                team="",
-                is_benchmark=False,
-                score_id=i,
-                submission_id=s,
-                value=v,
-                ci_low=lo,
-                ci_high=hi,
-                submitted=at,
-                details=d,
-            )
-            for i, t, s, v, lo, hi, at, d in best
-        ]
+        return _rows(_best_per_team(_counted(phase, Score.PUBLIC), higher_is_better, 1))
 
 
 class FinalPrivate:
-    """After the end: each team's private score over its final submissions."""
+    """After the end: each team's private score over its final submissions.
+
+    A team's finals are the submissions it selected or, when it selected none, its
+    ``phase.final_selections`` best public ones (as Kaggle did); its row is the best private
+    score among them.
+    """
 
     subset = Score.PRIVATE
 
     def rows(self, phase: Phase, higher_is_better: bool) -> list[Row]:
-        public = list(
-            Score.objects.filter(
-                phase=phase,
-                subset=Score.PUBLIC,
-                current=True,
-                submission__is_late=False,
-            )
-            .exclude(submission__status=Submission.FAILED)
-            .values_list(
-                "team_id", "submission_id", "value", "submitted", "submission__selected_final"
-            )
-        )
-        by_team: dict[int, list] = {}
-        for entry in public:
-            by_team.setdefault(entry[0], []).append(entry)
-        key = sort_key(higher_is_better)
-        finals: set[int] = set()
-        for entries in by_team.values():
-            chosen = [e for e in entries if e[4]]
-            if not chosen:
-                entries.sort(
-                    key=lambda e: key(Row(e[0], "", False, None, e[1], e[2], submitted=e[3]))
-                )
-                chosen = entries[: phase.final_selections]
-            finals.update(e[1] for e in chosen)
+        public = _counted(phase, Score.PUBLIC)
+        selected: dict[int, list[int]] = {}
+        for team, submission in public.filter(submission__selected_final=True).values_list(
+            "team_id", "submission_id"
+        ):
+            selected.setdefault(team, []).append(submission)
+        finals = [s for chosen in selected.values() for s in chosen]
+        for _, team, submission, _, _ in _best_per_team(
+            public, higher_is_better, phase.final_selections
+        ):
+            if team not in selected:
+                finals.append(submission)
         private = Score.objects.filter(
             phase=phase, subset=Score.PRIVATE, current=True, submission_id__in=finals
         )
-        best: dict[int, Row] = {}
-        for i, t, s, v, lo, hi, at, d in private.values_list(
-            "id", "team_id", "submission_id", "value", "ci_low", "ci_high", "submitted", "details"
-        ):
-            row = Row(
-                team_id=t,
-                team="",
-                is_benchmark=False,
-                score_id=i,
-                submission_id=s,
-                value=v,
-                ci_low=lo,
-                ci_high=hi,
-                submitted=at,
-                details=d,
+        return _rows(_best_per_team(private, higher_is_better, 1))
+
+
+def _counted(phase: Phase, subset: str):
+    """Current scores of ``subset`` whose submission was on time and has not failed."""
+    return Score.objects.filter(
+        phase=phase, subset=subset, current=True, submission__is_late=False
+    ).exclude(submission__status=Submission.FAILED)
+
+
+def _best_per_team(scores, higher_is_better: bool, n: int) -> list[tuple]:
+    """(score id, team id, submission id, value, submitted) of each team's ``n`` best
+    ``scores``: one window query over narrow columns (the wide ones come later, for the
+    rows kept only)."""
+    value = (
+        F("value").desc(nulls_last=True) if higher_is_better else F("value").asc(nulls_last=True)
+    )
+    return list(
+        scores.annotate(
+            position=Window(
+                RowNumber(), partition_by=[F("team_id")], order_by=[value, F("submitted").asc()]
             )
-            if t not in best or key(row) < key(best[t]):
-                best[t] = row
-        return list(best.values())
+        )
+        .filter(position__lte=n)
+        .values_list("id", "team_id", "submission_id", "value", "submitted")
+    )
+
+
+def _rows(best: list[tuple]) -> list[Row]:
+    """Rows from narrow score tuples, with their intervals and details read by primary key."""
+    wide = {
+        i: (lo, hi, d)
+        for i, lo, hi, d in Score.objects.filter(pk__in=[b[0] for b in best]).values_list(
+            "id", "ci_low", "ci_high", "details"
+        )
+    }
+    return [
+        Row(
+            team_id=t,
+            team="",
+            is_benchmark=False,
+            score_id=i,
+            submission_id=s,
+            value=v,
+            ci_low=wide[i][0],
+            ci_high=wide[i][1],
+            submitted=at,
+            details=wide[i][2],
+        )
+        for i, t, s, v, at in best
+    ]
+
+
+KEPT_BOARDS = 16
+KEPT_SECONDS = 60.0
+_kept: OrderedDict = OrderedDict()
+_kept_lock = threading.Lock()
+
+
+def board(phase: Phase, subset: str) -> Leaderboard:
+    """``compute``, or this process's copy of its last result while nothing has changed.
+
+    Every upload, status change and final selection writes a SubmissionEvent, so the newest
+    event id (one index lookup) says whether anything happened since; a bundle reload changes
+    the challenge's ``updated``. A kept board is also dropped after ``KEPT_SECONDS``, which
+    bounds how stale it can be after edits made outside the engine (the admin site).
+    Callers must not modify the rows they get (copy a page's rows before ``mark_ties``).
+    """
+    key = (
+        phase.pk,
+        subset,
+        SubmissionEvent.objects.aggregate(newest=Max("id"))["newest"],
+        Challenge.objects.filter(pk=phase.challenge_id).values_list("updated", flat=True).first(),
+    )
+    now = time.monotonic()
+    with _kept_lock:
+        kept = _kept.get(key)
+    if kept is not None and now - kept[0] < KEPT_SECONDS:
+        return kept[1]
+    result = compute(phase, subset)
+    with _kept_lock:
+        _kept[key] = (now, result)
+        while len(_kept) > KEPT_BOARDS:
+            _kept.popitem(last=False)
+    return result
 
 
 def compute(phase: Phase, subset: str) -> Leaderboard:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+from dataclasses import replace
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
@@ -33,8 +34,9 @@ def leaderboard_page(request, slug: str, phase: str):
         request.GET = request.GET.copy()
         request.GET["subset"] = default
     subset = requested_subset(request, phase)
-    board = leaderboard.compute(phase, subset)
+    board = leaderboard.board(phase, subset)
     page = Paginator(board.rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page.object_list = [replace(row) for row in page.object_list]  # the board's rows are shared
     leaderboard.mark_ties(page.object_list, board.higher_is_better)
     return render(
         request,
@@ -61,7 +63,7 @@ def leaderboard_csv(request, slug: str, phase: str):
     challenge = get_challenge(request.user, slug)
     phase = get_phase(challenge, phase)
     subset = requested_subset(request, phase)
-    board = leaderboard.compute(phase, subset)
+    board = leaderboard.board(phase, subset)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = (
         f'attachment; filename="{challenge.slug}-{phase.key}-{subset}.csv"'

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from challenges import files, submitting, teams, visibility
-from challenges.models import Score, Submission
+from challenges.models import Score, Submission, SubmissionEvent
 from challenges.views.common import get_challenge, get_phase
 
 
@@ -141,8 +142,7 @@ def toggle_final(request, uid):
     if phase.has_ended():
         messages.error(request, "Final submissions cannot be changed after the phase has ended.")
     elif submission.selected_final:
-        submission.selected_final = False
-        submission.save(update_fields=["selected_final"])
+        _select_final(submission, False, request.user)
     elif submission.status != Submission.FINISHED:
         messages.error(request, "Only scored submissions can be selected as final.")
     elif (
@@ -154,6 +154,18 @@ def toggle_final(request, uid):
             f"Your team has already selected {phase.final_selections} final submissions; unselect one first.",
         )
     else:
-        submission.selected_final = True
-        submission.save(update_fields=["selected_final"])
+        _select_final(submission, True, request.user)
     return redirect(request.POST.get("next") or submission.get_absolute_url())
+
+
+def _select_final(submission: Submission, selected: bool, user) -> None:
+    """Select or unselect, and say so in the submission's history (which also tells the
+    kept leaderboards that the private ranking may have changed)."""
+    with transaction.atomic():
+        submission.selected_final = selected
+        submission.save(update_fields=["selected_final"])
+        SubmissionEvent.objects.create(
+            submission=submission,
+            status=submission.status,
+            message=f"{'selected as' if selected else 'no longer'} a final submission ({user.username})",
+        )
