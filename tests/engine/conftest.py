@@ -18,3 +18,13 @@ def fast_engine(settings):
 def tiny(db, tmp_path):
     """A loaded HiggsML-like challenge with an open phase ``main`` and an ended phase ``past``."""
     return load_tiny_challenge(tmp_path)
+
+
+@pytest.fixture(autouse=True)
+def no_kept_boards():
+    """Leaderboards kept by a process (leaderboard.board) never cross from one test to another."""
+    from challenges import leaderboard
+
+    leaderboard._kept.clear()
+    yield
+    leaderboard._kept.clear()

@@ -16,6 +16,7 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from django.db import transaction
+from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -440,3 +441,73 @@ def test_shuffled_score_rows_give_the_same_board(db):
                 )
             boards.append(names(leaderboard.compute(phase, Score.PUBLIC)))
     assert boards[0] == boards[1]
+
+
+# -- boards kept between requests -----------------------------------------------------------
+
+
+def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatch):
+    from challenges import pipeline, submitting
+    from tests.challenges.factories import make_user, upload
+    from tests.engine.builders import noisy_submission
+
+    def scored(name, seed):
+        submission = submitting.submit(
+            tiny.main,
+            make_user(name),
+            upload(f"{name}.csv", noisy_submission(tiny.solution, seed=seed)),
+        )
+        pipeline.process(submission.pk)
+        return submission
+
+    first = scored("alice", 1)
+    board = leaderboard.board(tiny.main, Score.PUBLIC)
+    assert [r.team for r in board.rows] == ["alice"]
+    assert leaderboard.board(tiny.main, Score.PUBLIC) is board, "nothing happened: reuse it"
+
+    scored("bob", 2)  # a new score: the kept board is stale
+    assert {r.team for r in leaderboard.board(tiny.main, Score.PUBLIC).rows} == {"alice", "bob"}
+
+    private = leaderboard.board(tiny.main, Score.PRIVATE)
+    second = submitting.submit(
+        tiny.main, first.user, upload("again.csv", noisy_submission(tiny.solution, seed=9))
+    )
+    pipeline.process(second.pk)
+    before = leaderboard.board(tiny.main, Score.PRIVATE)
+    assert before is not private
+    client.force_login(first.user)
+    client.post(reverse("submission-final", args=[second.uid]))  # a final selection
+    after = leaderboard.board(tiny.main, Score.PRIVATE)
+    assert after is not before
+    assert next(r for r in after.rows if r.team == "alice").submission_id == second.pk
+
+    kept = leaderboard.board(tiny.main, Score.PUBLIC)
+    clock = leaderboard.time.monotonic() + leaderboard.KEPT_SECONDS + 1
+    monkeypatch.setattr(leaderboard.time, "monotonic", lambda: clock)
+    assert leaderboard.board(tiny.main, Score.PUBLIC) is not kept, "kept too long"
+
+
+def test_a_bundle_reload_drops_kept_boards(tiny):
+    from challenges import bundles
+
+    kept = leaderboard.board(tiny.main, Score.PUBLIC)
+    bundles.load(tiny.bundle)
+    assert leaderboard.board(tiny.main, Score.PUBLIC) is not kept
+
+
+def test_the_page_does_not_change_the_kept_rows(db, client):
+    phase = bare_phase()
+    rng = np.random.default_rng(2)
+    base = rng.normal(1.0, 0.1, 100).astype(np.float32)
+    for i, name in enumerate("ab"):
+        add_entry(
+            phase,
+            make_team(phase.challenge, name),
+            public=1.0,
+            at=T0 + timedelta(minutes=i),
+            replicas={"public": base},
+        )
+    page = client.get(reverse("leaderboard", args=[phase.challenge.slug, phase.key]))
+    assert page.status_code == 200
+    assert "not significantly different from the row above" in page.content.decode()
+    assert not any(r.tied_with_above for r in leaderboard.board(phase, Score.PUBLIC).rows)
