@@ -7,6 +7,7 @@ are written in one transaction, so a leaderboard never sees half a result.
 
 from __future__ import annotations
 
+import errno
 import logging
 import shutil
 import tempfile
@@ -102,11 +103,17 @@ def process(submission_id: int) -> None:
         fail(submission, str(failure))
     except Exception as error:  # a scorer bug is a failure with a reason, never "finished"
         log.exception("scoring submission %s failed", submission.pk)
-        fail(
-            submission,
-            f"The scorer failed on this submission ({type(error).__name__}: {error}).",
-            log_tail=traceback.format_exc()[-4000:],
+        fail(submission, failure_reason(error), log_tail=traceback.format_exc()[-4000:])
+
+
+def failure_reason(error: Exception) -> str:
+    """What the participant reads when handling their submission raised ``error``."""
+    if isinstance(error, OSError) and error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return (
+            "The platform ran out of disk space while handling this submission; this is not a "
+            "fault of the submission, send it again later. The organisers have been told."
         )
+    return f"The scorer failed on this submission ({type(error).__name__}: {error})."
 
 
 def fail(submission: Submission, reason: str, **fields) -> None:
