@@ -6,6 +6,7 @@ The realism check runs the public helix-unrolling DBSCAN configuration of the 20
 
 from __future__ import annotations
 
+import statistics
 import tempfile
 import time
 
@@ -21,7 +22,17 @@ from scoring.trackml import score_event
 
 AREA = "datasets_trackml"
 TARGET_SECONDS = 1.0
-PILEUP_120K = 245.0  # mean pile-up giving about 120k hits per event
+PILEUP_120K = 218.0  # mean pile-up giving about 120k hits per event
+
+
+def median_cpu_seconds(fn, repeat: int) -> float:
+    """Median CPU seconds of ``fn()`` in this process (one core: the kernels are serial)."""
+    samples = []
+    for _ in range(repeat):
+        start = time.process_time()
+        fn()
+        samples.append(time.process_time() - start)
+    return statistics.median(samples)
 
 
 def helix_unrolling_dbscan(hits: pd.DataFrame, steps: int = 120) -> np.ndarray:
@@ -72,28 +83,24 @@ def run(table: Table) -> None:
     table.add(AREA, "cells per default event", f"{cells:,.0f}")
 
     seed = iter(range(10_000))
-    seconds = median_seconds(
-        lambda: trackml.simulate_event(2000 + next(seed), 0), repeat=7, warmup=1
-    )
-    table.add(
-        AREA,
-        "simulate_event, default pile-up (s/event)",
-        f"{seconds:.3f}",
-        f"< {TARGET_SECONDS:g} s",
-        seconds < TARGET_SECONDS,
-    )
-
-    big = trackml.simulate_event(3000, 0, pileup=PILEUP_120K)
-    seconds = median_seconds(
-        lambda: trackml.simulate_event(3000 + next(seed), 0, pileup=PILEUP_120K), repeat=5, warmup=0
-    )
-    table.add(
-        AREA,
-        f"simulate_event, {len(big['hits']):,}-hit event (s/event)",
-        f"{seconds:.3f}",
-        f"< {TARGET_SECONDS:g} s",
-        seconds < TARGET_SECONDS,
-    )
+    for label, pileup in (("default pile-up", trackml.DEFAULT_PILEUP), ("120k-hit", PILEUP_120K)):
+        size = len(trackml.simulate_event(3000, 0, pileup=pileup)["hits"])
+        wall = median_seconds(
+            lambda p=pileup: trackml.simulate_event(next(seed), 0, pileup=p), repeat=7, warmup=0
+        )
+        cpu = median_cpu_seconds(
+            lambda p=pileup: trackml.simulate_event(next(seed), 0, pileup=p), repeat=7
+        )
+        table.add(
+            AREA,
+            f"simulate_event, {label} event ({size:,} hits): CPU s/event",
+            f"{cpu:.3f}",
+            f"< {TARGET_SECONDS:g} s",
+            cpu < TARGET_SECONDS,
+        )
+        table.add(
+            AREA, f"simulate_event, {label} event: wall s/event (shared machine)", f"{wall:.3f}"
+        )
 
     event = events[1]
     labels = helix_unrolling_dbscan(event["hits"])
