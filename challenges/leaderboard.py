@@ -107,21 +107,22 @@ class FinalPrivate:
     subset = Score.PRIVATE
 
     def rows(self, phase: Phase, higher_is_better: bool) -> list[Row]:
-        public = _counted(phase, Score.PUBLIC)
+        chosen = Submission.objects.filter(phase=phase, selected_final=True, is_late=False).exclude(
+            status=Submission.FAILED
+        )
         selected: dict[int, list[int]] = {}
-        for team, submission in public.filter(submission__selected_final=True).values_list(
-            "team_id", "submission_id"
-        ):
+        for team, submission in Score.objects.filter(
+            submission__in=chosen, subset=Score.PUBLIC, current=True
+        ).values_list("team_id", "submission_id"):
             selected.setdefault(team, []).append(submission)
         finals = [s for chosen in selected.values() for s in chosen]
         for _, team, submission, _, _ in _best_per_team(
-            public, higher_is_better, phase.final_selections
+            _counted(phase, Score.PUBLIC), higher_is_better, phase.final_selections
         ):
             if team not in selected:
                 finals.append(submission)
-        private = Score.objects.filter(
-            phase=phase, subset=Score.PRIVATE, current=True, submission_id__in=finals
-        )
+        # the finals are this phase's: looked up by submission, not by scanning the phase
+        private = Score.objects.filter(submission_id__in=finals, subset=Score.PRIVATE, current=True)
         return _rows(_best_per_team(private, higher_is_better, 1))
 
 
@@ -213,52 +214,54 @@ def compute(phase: Phase, subset: str) -> Leaderboard:
     """The leaderboard of ``phase`` on ``subset`` (visibility is checked by the caller)."""
     higher_is_better = phase.get_metric().higher_is_better
     strategy = FinalPrivate() if subset == Score.PRIVATE else BestPublic()
-    rows = _ranked(phase, strategy, higher_is_better)
+    listing = _Listing.of(phase)
+    rows = _ranked(phase, strategy, higher_is_better, listing)
     if subset == Score.PRIVATE:
         # the rank each team has on the public board, as shown there (benchmarks unranked)
-        public_ranks = {r.team_id: r.rank for r in _ranked(phase, BestPublic(), higher_is_better)}
+        public = _ranked(phase, BestPublic(), higher_is_better, listing)
+        public_ranks = {r.team_id: r.rank for r in public}
         for row in rows:
             row.public_rank = public_ranks.get(row.team_id)
     return Leaderboard(phase=phase, subset=subset, rows=rows, higher_is_better=higher_is_better)
 
 
-def _ranked(phase: Phase, strategy, higher_is_better: bool) -> list[Row]:
+@dataclass
+class _Listing:
+    """The teams a phase's boards list: every team with an on-time submission, with its
+    number of entries, last upload, name and whether it is a benchmark."""
+
+    stats: dict[int, tuple[int, datetime]]
+    names: dict[int, str]
+    benchmark: set[int]
+
+    @classmethod
+    def of(cls, phase: Phase) -> _Listing:
+        stats = {
+            t: (n, last)
+            for t, n, last in Submission.objects.filter(phase=phase, is_late=False)
+            .values("team_id")
+            .annotate(n=Count("id"), last=Max("created"))
+            .values_list("team_id", "n", "last")
+        }
+        teams = Team.objects.filter(pk__in=list(stats)).values_list("pk", "name", "is_benchmark")
+        return cls(
+            stats=stats,
+            names={pk: name for pk, name, _ in teams},
+            benchmark={pk for pk, _, flag in teams if flag},
+        )
+
+
+def _ranked(phase: Phase, strategy, higher_is_better: bool, listing: _Listing) -> list[Row]:
+    """The strategy's rows, with every listed team (those without a score at the bottom), ranked."""
     rows = strategy.rows(phase, higher_is_better)
-    _add_teams(phase, rows)
-    return rank(rows, higher_is_better)
-
-
-def _add_teams(phase: Phase, rows: list[Row]) -> None:
-    """Names, entries and last submission per team; teams with no valid score join at the bottom."""
-    stats = {
-        t: (n, last)
-        for t, n, last in Submission.objects.filter(phase=phase, is_late=False)
-        .values("team_id")
-        .annotate(n=Count("id"), last=Max("created"))
-        .values_list("team_id", "n", "last")
-    }
     seen = {row.team_id for row in rows}
-    for team_id in stats.keys() - seen:
-        rows.append(
-            Row(
-                team_id=team_id,
-                team="",
-                is_benchmark=False,
-                score_id=None,
-                submission_id=None,
-                value=None,
-            )
-        )
-    teams = dict(Team.objects.filter(pk__in=[r.team_id for r in rows]).values_list("pk", "name"))
-    benchmark = set(
-        Team.objects.filter(pk__in=[r.team_id for r in rows], is_benchmark=True).values_list(
-            "pk", flat=True
-        )
-    )
+    for team_id in listing.stats.keys() - seen:
+        rows.append(Row(team_id, "", False, None, None, None))
     for row in rows:
-        row.team = teams.get(row.team_id, "?")
-        row.is_benchmark = row.team_id in benchmark
-        row.entries, row.last_submission = stats.get(row.team_id, (0, None))
+        row.team = listing.names.get(row.team_id, "?")
+        row.is_benchmark = row.team_id in listing.benchmark
+        row.entries, row.last_submission = listing.stats.get(row.team_id, (0, None))
+    return rank(rows, higher_is_better)
 
 
 def mark_ties(rows: list[Row], higher_is_better: bool) -> None:
