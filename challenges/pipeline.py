@@ -58,9 +58,31 @@ def enqueue(submission: Submission, message: str = "") -> None:
     task = (
         tasks.run_code_submission if submission.phase.kind == Phase.CODE else tasks.score_submission
     )
-    transaction.on_commit(
-        lambda: task.apply_async(args=[submission.pk], queue=submission.phase.queue)
-    )
+    transaction.on_commit(lambda: publish(task, submission))
+
+
+def publish(task, submission: Submission) -> None:
+    """Send ``submission``'s task to the broker. When the broker cannot be reached, the
+    submission goes back to 'submitted', which the sweep queues again within two minutes:
+    the upload is accepted all the same, never lost and never left waiting for a lost task."""
+    from kombu.exceptions import OperationalError as BrokerUnavailable
+
+    try:
+        task.apply_async(args=[submission.pk], queue=submission.phase.queue)
+    except BrokerUnavailable as error:
+        log.warning("submission %s not queued, the broker is unavailable: %s", submission.pk, error)
+        with transaction.atomic():
+            fresh = (
+                Submission.objects.select_for_update()
+                .filter(pk=submission.pk, status=Submission.QUEUED)
+                .first()
+            )
+            if fresh is not None:
+                transition(
+                    fresh,
+                    Submission.SUBMITTED,
+                    "not queued: the task queue was unavailable; it is queued again within minutes",
+                )
 
 
 def process(submission_id: int) -> None:
