@@ -62,12 +62,14 @@ Each command trains on the training file minus a validation fold of 20%, prints 
 validation AMS (validation weights renormalised to the class totals of the whole training
 file, as the leaderboard does), chooses the cut on that fold, and writes a submission
 `EventId,RankOrder,Class` for every test event. `--cv K` cross-validates over K folds and
-prints the mean AMS and its spread; `--seed` changes the folds and the training seed.
+prints the mean AMS and its spread (the submission then comes from the first fold's
+model); `--seed` changes the folds and the training seed; `--threads T` trains with T CPU
+threads (default 1, which leaves your other cores free).
 
 ```bash
 python -m baselines.higgsml window --train data/training.csv --test data/test.csv --out window.csv
-python -m baselines.higgsml bdt --train data/training.csv --test data/test.csv --out bdt.csv --cv 3
-python -m baselines.higgsml xgboost --train data/training.csv --test data/test.csv --out submission.csv --seed 1
+python -m baselines.higgsml bdt --train data/training.csv --test data/test.csv --out bdt.csv
+python -m baselines.higgsml xgboost --train data/training.csv --test data/test.csv --out submission.csv --cv 3
 ```
 
 Upload `submission.csv` on the challenge page. The same runs from Python:
