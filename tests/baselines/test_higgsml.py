@@ -323,3 +323,23 @@ def test_best_threshold_ignores_a_spike_of_one_heavy_event():
     assert best_threshold(labels, weights, scores, smoothing=0.0) == pytest.approx(-0.5)
     threshold = best_threshold(labels, weights, scores)
     assert -1006 < threshold < -950  # near the end of the mixed region, below the spike
+
+
+def test_cern_open_data_file_trains_on_its_training_rows_with_kaggle_weights(files, tmp_path):
+    training = pd.read_csv(files / "training.csv")
+    cern = training.assign(
+        Weight=training["Weight"] * 3.0,  # raw weights differ from the KaggleWeight
+        KaggleSet=np.where(np.arange(len(training)) < 4000, "t", "v"),
+        KaggleWeight=training["Weight"],
+    )
+    cern.to_csv(tmp_path / "atlas-higgs-challenge-2014-v2.csv", index=False)
+    training.iloc[:4000].to_csv(tmp_path / "training.csv", index=False)
+    from_cern = run(
+        "window",
+        tmp_path / "atlas-higgs-challenge-2014-v2.csv",
+        files / "test.csv",
+        tmp_path / "a.csv",
+    )
+    from_kaggle = run("window", tmp_path / "training.csv", files / "test.csv", tmp_path / "b.csv")
+    assert from_cern["n_train"] == 4000
+    assert from_cern["validation_ams"] == pytest.approx(from_kaggle["validation_ams"], rel=1e-12)
