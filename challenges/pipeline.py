@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 from django.conf import settings
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
 from challenges import files
@@ -32,6 +32,10 @@ TIMESTAMP_OF = {
     Submission.FINISHED: "finished_at",
     Submission.FAILED: "finished_at",
 }
+
+
+# The database went away (restart, fail-over, network): the task is tried again later.
+DATABASE_UNAVAILABLE = (OperationalError, InterfaceError)
 
 
 class ScoringFailure(Exception):
@@ -123,6 +127,8 @@ def process(submission_id: int) -> None:
         score(submission)
     except ScoringFailure as failure:
         fail(submission, str(failure))
+    except DATABASE_UNAVAILABLE:
+        raise  # not the submission's fault: the task runs again once the database is back
     except Exception as error:  # a scorer bug is a failure with a reason, never "finished"
         log.exception("scoring submission %s failed", submission.pk)
         fail(submission, failure_reason(error), log_tail=traceback.format_exc()[-4000:])
