@@ -127,10 +127,12 @@ class FinalPrivate:
 
 
 def _counted(phase: Phase, subset: str):
-    """Current scores of ``subset`` whose submission was on time and has not failed."""
-    return Score.objects.filter(
-        phase=phase, subset=subset, current=True, submission__is_late=False
-    ).exclude(submission__status=Submission.FAILED)
+    """Current scores of ``subset`` whose submission was on time and has not failed.
+
+    A failed submission has no current scores (the pipeline retires them), so this reads the
+    Score table alone, through its leaderboard index.
+    """
+    return Score.objects.filter(phase=phase, subset=subset, current=True, late=False)
 
 
 def _best_per_team(scores, higher_is_better: bool, n: int) -> list[tuple]:

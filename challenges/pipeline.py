@@ -152,6 +152,8 @@ def fail(submission: Submission, reason: str, **fields) -> None:
         transition(
             submission, Submission.FAILED, reason.splitlines()[0][:200], reason=reason, **fields
         )
+        # a failed re-scoring takes the submission's earlier scores off the leaderboard
+        Score.objects.filter(submission=submission, current=True).update(current=False)
 
 
 def readable(message: str, line_chars: int = 300, total_chars: int = 2000) -> str:
@@ -272,6 +274,7 @@ def save_scores(submission: Submission, metric_key: str, result: dict) -> None:
                 phase_id=submission.phase_id,
                 team_id=submission.team_id,
                 submitted=submission.created,
+                late=submission.is_late,
                 subset=subset,
                 metric=metric_key,
                 value=finite_or_none(part.get("score")),

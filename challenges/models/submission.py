@@ -92,35 +92,46 @@ class Score(models.Model):
     """A submission's score on one subset (public or private) from one scoring round.
 
     Re-scoring writes new rows and marks the old ones ``current=False``, so history stays.
-    ``phase``, ``team`` and ``created`` are copied from the submission so that a leaderboard
-    is one indexed query over this table.
+    ``phase``, ``team``, ``submitted`` and ``late`` are copied from the submission, and a
+    failed submission's scores are no longer ``current``, so that a leaderboard is one indexed
+    query over this table alone.
     """
 
     PUBLIC = "public"
     PRIVATE = "private"
     SUBSETS = [(PUBLIC, "public"), (PRIVATE, "private")]
 
+    # Narrow columns first: leaderboard queries read them and never the blobs at the end.
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="scores")
     phase = models.ForeignKey("challenges.Phase", on_delete=models.CASCADE, related_name="+")
     team = models.ForeignKey("challenges.Team", on_delete=models.CASCADE, related_name="+")
     submitted = models.DateTimeField(help_text="when the submission was uploaded (tie-break)")
+    late = models.BooleanField(default=False, help_text="the submission came after the phase ended")
     subset = models.CharField(max_length=8, choices=SUBSETS)
     metric = models.CharField(max_length=50)
     value = models.FloatField(null=True, help_text="NULL when the score is undefined (ranked last)")
     ci_low = models.FloatField(null=True)
     ci_high = models.FloatField(null=True)
-    replicas = models.BinaryField(blank=True, default=b"", help_text="bootstrap replicas, float32")
+    current = models.BooleanField(
+        default=True, help_text="from the latest scoring round of a submission that has not failed"
+    )
+    created = models.DateTimeField(auto_now_add=True)
     details = models.JSONField(
         default=dict, blank=True, help_text="extra figures, e.g. accuracy and s/event"
     )
+    replicas = models.BinaryField(blank=True, default=b"", help_text="bootstrap replicas, float32")
     diagnostics = models.JSONField(
         default=dict, blank=True, help_text="data for the submission's plots"
     )
-    current = models.BooleanField(default=True)
-    created = models.DateTimeField(auto_now_add=True)
 
     class Meta:
-        indexes = [models.Index(fields=["phase", "subset", "current", "team"])]
+        indexes = [
+            # one index scan finds each team's best counted score of a phase's subset
+            models.Index(
+                fields=["phase", "subset", "current", "late", "team", "value", "submitted"],
+                name="score_leaderboard",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.subset} {self.metric} = {self.value}"

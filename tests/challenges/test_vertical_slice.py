@@ -104,3 +104,34 @@ class _named:
     def __ror__(self, stream: io.BytesIO) -> io.BytesIO:
         stream.name = self.name
         return stream
+
+
+def test_a_failed_rescoring_takes_the_old_scores_off_the_board(
+    client, tiny_challenge, eager_tasks, monkeypatch
+):
+    from challenges import pipeline
+    from scoring.metrics.ams import AmsMetric
+
+    challenge, solution = tiny_challenge
+    client.force_login(make_user("hana"))
+    client.post(
+        reverse("submit", args=[challenge.slug, "main"]),
+        {
+            "file": io.BytesIO(submission_csv(solution, np.arange(len(solution)) * 1.0))
+            | _named("a.csv")
+        },
+    )
+    phase = challenge.phases.get()
+    assert leaderboard.compute(phase, "public").rows[0].value is not None
+
+    def broken(self, *args, **kwargs):
+        raise RuntimeError("scorer bug")
+
+    monkeypatch.setattr(AmsMetric, "evaluate", broken)
+    pipeline.rescore_phase(phase)
+    submission = Submission.objects.get()
+    assert submission.status == Submission.FAILED and "scorer bug" in submission.reason
+    row = leaderboard.compute(phase, "public").rows[0]
+    assert (row.team, row.value, row.rank) == ("hana", None, 1)  # listed, unscored, nothing stale
+    assert Score.objects.filter(submission=submission).count() == 2  # history kept
+    assert not Score.objects.filter(submission=submission, current=True).exists()

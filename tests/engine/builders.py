@@ -134,7 +134,9 @@ def add_entry(
                 ci_low=None if value is None else value - 0.1,
                 ci_high=None if value is None else value + 0.1,
                 replicas=b"" if reps is None else np.asarray(reps, np.float32).tobytes(),
-                current=current,
+                # as the pipeline writes them: lateness copied, a failed submission's retired
+                current=current and status != Submission.FAILED,
+                late=late,
             )
     return submission
 
