@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -110,9 +112,10 @@ class LeaderboardView(APIView):
     def get(self, request, slug: str, key: str):
         phase = get_phase(get_challenge(request.user, slug), key)
         subset = requested_subset(request, phase)
-        board = leaderboard.compute(phase, subset)
+        board = leaderboard.board(phase, subset)
         paginator = PageNumberPagination()
         rows = paginator.paginate_queryset(board.rows, request, view=self)
+        rows = [replace(row) for row in rows]  # the board's rows are shared between requests
         leaderboard.mark_ties(rows, board.higher_is_better)
         response = paginator.get_paginated_response(
             s.LeaderboardRowSerializer(rows, many=True).data
@@ -134,7 +137,7 @@ class LeaderboardChart(APIView):
     def get(self, request, slug: str, key: str):
         phase = get_phase(get_challenge(request.user, slug), key)
         subset = requested_subset(request, phase)
-        return Response(charts.chart_data(leaderboard.compute(phase, subset)))
+        return Response(charts.chart_data(leaderboard.board(phase, subset)))
 
 
 class PhaseSubmissions(APIView):
@@ -144,6 +147,11 @@ class PhaseSubmissions(APIView):
     permission_classes = [IsAuthenticated]
     throttle_classes = [UploadThrottle]
     throttle_scope = "upload"
+
+    def dispatch(self, request, *args, **kwargs):
+        # the size cap goes in before anything parses the body, as on the submit page
+        request.upload_handlers.insert(0, submitting.UploadCap(request))
+        return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(responses=s.SubmissionSerializer(many=True))
     def get(self, request, slug: str, key: str):
@@ -168,6 +176,8 @@ class PhaseSubmissions(APIView):
     def post(self, request, slug: str, key: str):
         phase = get_phase(get_challenge(request.user, slug), key)
         upload = request.FILES.get("file")
+        if getattr(request._request, "upload_too_large", False):
+            return Response({"detail": submitting.too_large()}, status=status.HTTP_400_BAD_REQUEST)
         if upload is None:
             raise ValidationError(
                 {"file": "Send the submission as the multipart form field 'file'."}
