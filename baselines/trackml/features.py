@@ -16,7 +16,10 @@ FIELD_TESLA = 2.0
 
 
 def curvature_of(pt_gev: float, charge: int = 1) -> float:
-    """Half the signed transverse curvature c = q / (2 R) (1/mm) of a track of ``pt_gev``."""
+    """c = q / (2 R) (1/mm) of a track of ``pt_gev`` and ``charge`` q in the field along +z.
+
+    With this sign convention :func:`unrolled_features` maps the track to one point.
+    """
     radius = pt_gev / (0.3 * FIELD_TESLA) * 1000.0
     return charge / (2.0 * radius)
 

@@ -25,11 +25,11 @@ def cluster_lengths(hit_id, cell_hit_id, cell_ch1) -> np.ndarray:
     cell_ch1 = np.asarray(cell_ch1, dtype=np.int64)
     size = int(max(hit_id.max(initial=0), cell_hit_id.max(initial=0))) + 1
     lowest = np.full(size, np.iinfo(np.int64).max)
-    highest = np.full(size, np.iinfo(np.int64).min)
+    highest = np.zeros(size, dtype=np.int64)
     np.minimum.at(lowest, cell_hit_id, cell_ch1)
     np.maximum.at(highest, cell_hit_id, cell_ch1)
-    extent = highest[hit_id] - lowest[hit_id] + 1
-    return np.where(extent > 0, extent, 0)
+    has_cells = np.bincount(cell_hit_id, minlength=size)[hit_id] > 0
+    return np.where(has_cells, highest[hit_id] - lowest[hit_id] + 1, 0)
 
 
 def cot_theta_bounds(volume_id, length) -> tuple[np.ndarray, np.ndarray]:
