@@ -42,6 +42,7 @@ from .helix_fit import (
     crossing_disk,
     fit_helix,
     position_at,
+    wrap_angle,
 )
 
 FIELD_TESLA = 2.0
@@ -57,7 +58,7 @@ class RoadConfig(NamedTuple):
     max_misses: int = 3  # consecutive crossings without a hit before stopping
     max_holes: int = 2  # crossings without a hit between hits: a track with more is not kept
     beam_weight: float = 1.0  # weight (1/mm^2) of the beam line (0, 0) in the circle fit
-    overlap_chi2: float = 1.0  # max normalised distance squared of a second hit on a layer
+    overlap_chi2: float = 0.3  # max normalised distance squared of a second hit on a layer
     memory: float = 0.5  # weight factor per hit of age in the fits (1: all hits equal)
     fit_hits: int = 8  # the fits use the most recent hits only
 
@@ -97,7 +98,7 @@ def next_layer(helix, geometry, visited, s_from, bounds):
     at ``s_from``); layers are then tried in order of that bound until no bound can beat
     the best crossing found. ``bounds`` is scratch space, one entry per layer.
     """
-    x, y, z = position_at(helix, max(s_from, 0.0))
+    x, y, z = position_at(helix, s_from)
     r = math.sqrt(x * x + y * y)
     slope = abs(helix[TAN_LAMBDA])
     for layer in range(geometry.shape[0]):
@@ -266,9 +267,10 @@ def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geom
     """Extend the seed ``track[:n_seed]`` (hit indices ordered outwards) along its road.
 
     First the seed layers are searched for a second hit on an overlapping module, then the
-    road is followed outwards. Appends hits to ``track`` in place. Returns (number of
-    hits, sum of normalised distances squared of the added hits, number of holes: layer
-    crossings without a hit between two hits of the track).
+    road is followed outwards, then from the innermost hit back towards the beam line (for
+    seeds that did not start on the first layer crossed). Appends hits to ``track`` in
+    place. Returns (number of hits, sum of normalised distances squared of the hits added
+    outwards, number of holes: crossings without a hit between two hits, outwards).
     """
     helix = np.empty(HELIX_SIZE)
     work = np.empty((6, track.shape[0]))
@@ -280,13 +282,12 @@ def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geom
         return n_seed, 0.0, 0
     visited = np.zeros(geometry.shape[0], dtype=np.bool_)
     n = n_seed
-    chi2_sum = 0.0
     for i in range(n_seed):
         hit = track[i]
         layer = hit_layer[hit]
         visited[layer] = True
         s_hit = arc_length_of(helix, hits[hit, HX], hits[hit, HY])
-        s = layer_crossing(helix, geometry, layer, max(s_hit - 10.0, 0.0))
+        s = layer_crossing(helix, geometry, layer, s_hit - 10.0)
         if not math.isfinite(s):
             continue
         w_rphi, w_u = windows(helix, geometry, layer, 0.0, config)
@@ -300,13 +301,45 @@ def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geom
             n += 1
     last = track[n_seed - 1]
     s_last = arc_length_of(helix, hits[last, HX], hits[last, HY])
+    n, chi2_sum, holes = _walk(
+        track, n, coords, helix, work, bounds, visited, s_last, False,
+        hits, hit_layer, hit_module, hit_used, bin_start, geometry, config,
+    )  # fmt: skip
+    # inwards: the same road with the hits in reverse order, so the fit favours the inner ones
+    reverse = np.empty_like(coords)
+    for i in range(n):
+        reverse[:, i] = coords[:, n - 1 - i]
+    if n < track.shape[0] and refit(reverse, n, config, helix, work):
+        first = track[0]
+        s_first = arc_length_of(helix, hits[first, HX], hits[first, HY])
+        n, _, _ = _walk(
+            track, n, reverse, helix, work, bounds, visited, s_first, True,
+            hits, hit_layer, hit_module, hit_used, bin_start, geometry, config,
+        )  # fmt: skip
+    return n, chi2_sum, holes
+
+
+@njit(cache=True)
+def _walk(
+    track, n, coords, helix, work, bounds, visited, s_last, inwards,
+    hits, hit_layer, hit_module, hit_used, bin_start, geometry, config,
+):  # fmt: skip
+    """Follow the road from arc length ``s_last`` along ``helix`` crossing by crossing.
+
+    Outwards the walk ends after half a turn or too many misses; inwards (the helix then
+    runs towards the beam line) at the beam line or at the first miss. Hits are appended to
+    ``track`` and ``coords`` and the helix is refitted after each. Returns (number of
+    hits, sum of normalised distances squared of the added hits, number of holes).
+    """
     s_from = s_last
     misses = 0
     holes = 0
-    half_turn = math.pi * helix[RADIUS]
+    chi2_sum = 0.0
+    limit = -1.0 if inwards else math.pi * helix[RADIUS]
+    max_misses = 0 if inwards else config.max_misses
     while n < track.shape[0]:
         layer, s = next_layer(helix, geometry, visited, s_from, bounds)
-        if layer < 0 or s > half_turn:
+        if layer < 0 or s > limit:
             break
         visited[layer] = True
         w_rphi, w_u = windows(helix, geometry, layer, s - s_last, config)
@@ -317,7 +350,7 @@ def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geom
         s_from = s - 5.0
         if hit < 0:
             misses += 1
-            if misses > config.max_misses or holes + misses > config.max_holes:
+            if misses > max_misses or holes + misses > config.max_holes:
                 break  # a further hit would only make a track with too many holes
             continue
         holes += misses
@@ -338,7 +371,8 @@ def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geom
         if not refit(coords, n, config, helix, work):
             break
         s_last = s
-        half_turn = math.pi * helix[RADIUS]
+        if not inwards:
+            limit = math.pi * helix[RADIUS]
     return n, chi2_sum, holes
 
 
@@ -352,7 +386,7 @@ def _holds(track, n, hit):
 
 @njit(cache=True)
 def arc_length_of(helix, x, y):
-    """Arc length (mm) from the reference point to the point of the circle nearest (x, y)."""
+    """Signed arc length (mm, within half a turn) from the reference point to the point of
+    the circle nearest (x, y)."""
     alpha = math.atan2(y - helix[YC], x - helix[XC])
-    turn = (helix[SENSE] * (alpha - helix[ALPHA0])) % (2.0 * math.pi)
-    return helix[RADIUS] * turn
+    return helix[RADIUS] * wrap_angle(helix[SENSE] * (alpha - helix[ALPHA0]))

@@ -190,12 +190,9 @@ def position_at(helix, s):
 
 @njit(cache=True)
 def _arc_to_angle(helix, alpha, s_from):
-    """Smallest arc length > s_from at which the helix reaches centre angle ``alpha``."""
-    period = TWO_PI * helix[RADIUS]
-    s = helix[RADIUS] * ((helix[SENSE] * (alpha - helix[ALPHA0])) % TWO_PI)
-    if s <= s_from:
-        s += period * math.ceil((s_from - s) / period + 1e-12)
-    return s
+    """Smallest arc length > s_from (mm, any sign) where the helix is at centre angle alpha."""
+    alpha_from = helix[ALPHA0] + helix[SENSE] * s_from / helix[RADIUS]
+    return s_from + helix[RADIUS] * ((helix[SENSE] * (alpha - alpha_from)) % TWO_PI)
 
 
 @njit(cache=True)

@@ -28,15 +28,17 @@ class TrackerConfig(NamedTuple):
     seed: SeedConfig = SeedConfig()
     road: RoadConfig = RoadConfig()
     passes: tuple = ((1.0, 7), (0.3, 6), (0.1, 5), (0.05, 4), (0.05, 3))
+    max_misfit: float = 0.3  # mean normalised distance squared of a kept track's hits
 
 
 @njit(cache=True)
 def follow_seeds(
     triplets, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road,
-    min_hits,
+    min_hits, max_misfit,
 ):  # fmt: skip
     """Follow every triplet (best first) into a candidate track; keep candidates of at least
-    ``min_hits`` hits and at most ``road.max_holes`` holes.
+    ``min_hits`` hits, at most ``road.max_holes`` holes and a mean normalised distance
+    squared of the added hits to the road of at most ``max_misfit``.
 
     A seed whose three hits all lie on one earlier candidate is skipped: it would only
     rebuild that candidate. Returns the candidates' hits (flat), start offsets, and per
@@ -57,7 +59,7 @@ def follow_seeds(
         n, chi2, holes = follow(
             track, 3, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road
         )
-        if n < min_hits or holes > road.max_holes:
+        if n < min_hits or holes > road.max_holes or chi2 > max_misfit * n:
             continue
         end = start[count] + n
         if end > flat.shape[0]:
@@ -164,7 +166,7 @@ def track_pass(event, config, pt_min, min_hits, labels, hit_used, next_label):
     triplets = triplets[np.argsort(quality, kind="stable")]
     flat, start, holes, misfit = follow_seeds(
         triplets, event.hits, event.hit_layer, event.module, hit_used, event.bin_start,
-        event.geometry, config.road, min_hits,
+        event.geometry, config.road, min_hits, config.max_misfit,
     )  # fmt: skip
     # longest first, a hole counting as a missing hit; then the best fitting
     ranking = np.lexsort((misfit, holes - np.diff(start)))
