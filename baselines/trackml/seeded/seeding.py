@@ -11,6 +11,7 @@ a tight window there completes the triplet, so its curvature agrees with all thr
 Lengths in mm, momenta in GeV.
 """
 
+import functools
 import math
 from typing import NamedTuple
 
@@ -47,9 +48,9 @@ class SeedConfig(NamedTuple):
     cot_slack: float = 0.1  # allowed excess of a doublet's |cot theta| over cluster bounds
     kappa_floor: float = 2e-4  # curvature change (1/mm) between the two doublets: floor ...
     kappa_gev: float = 6e-4  # ... plus this / p (GeV / mm)
-    bend_floor: float = 0.15  # middle hit off the beam-constrained circle: floor of the cut
-    bend_ms: float = 0.015  # ... plus this * lever arm / p (GeV), for multiple scattering
-    dip_gev: float = 0.012  # change of tan(lambda) / (1 + tan^2) times p (GeV) allowed
+    bend_floor: float = 0.07  # middle hit off the beam-constrained circle: floor of the cut
+    bend_ms: float = 0.005  # ... plus this * lever arm / p (GeV), for multiple scattering
+    dip_gev: float = 0.003  # change of tan(lambda) / (1 + tan^2) times p (GeV) allowed
 
 
 def pixel_layer_triples(is_barrel, is_pixel, position, u_min, u_max, z0_max=150.0):
@@ -57,8 +58,26 @@ def pixel_layer_triples(is_barrel, is_pixel, position, u_min, u_max, z0_max=150.
 
     Lines start at z0 in [-z0_max, z0_max] mm and cover |eta| < 4.5. Runs of three
     consecutive layers and runs skipping one layer (to survive a missing hit) are returned
-    as an (n, 3) int64 array of distinct rows.
+    as an (n, 3) int64 array of distinct rows. Events of one detector give the same
+    answer, so it is remembered for the geometry rounded to 1 mm (extents to 10 mm).
     """
+    key = (
+        tuple(np.asarray(is_barrel, dtype=bool)),
+        tuple(np.asarray(is_pixel, dtype=bool)),
+        tuple(np.round(position).astype(int)),
+        tuple(np.round(np.asarray(u_min) / 10).astype(int)),
+        tuple(np.round(np.asarray(u_max) / 10).astype(int)),
+        float(z0_max),
+    )
+    return _layer_triples(key).copy()
+
+
+@functools.lru_cache(maxsize=16)
+def _layer_triples(key):
+    is_barrel, is_pixel = np.array(key[0]), np.array(key[1])
+    position = np.array(key[2], dtype=np.float64)
+    u_min, u_max = 10.0 * np.array(key[3]), 10.0 * np.array(key[4])
+    z0_max = key[5]
     pixel = np.flatnonzero(is_pixel)
     cot = np.sinh(np.linspace(-4.5, 4.5, 1501))
     z0 = np.linspace(-z0_max, z0_max, 7)
