@@ -27,7 +27,7 @@ class TrackerConfig(NamedTuple):
 
     seed: SeedConfig = SeedConfig()
     road: RoadConfig = RoadConfig()
-    passes: tuple = ((1.0, 7), (0.3, 6), (0.1, 5), (0.05, 4), (0.05, 3))
+    passes: tuple = ((1.0, 8), (0.3, 7), (0.1, 6), (0.1, 5), (0.05, 4), (0.05, 3))
     max_misfit: float = 0.3  # mean normalised distance squared of a kept track's hits
 
 
