@@ -48,7 +48,11 @@ def _merge(path: Path, table: Table, areas: set[str]) -> str:
     kept = []
     if path.exists():
         for line in path.read_text().splitlines():
-            if line.startswith("| ") and not line.startswith("| area") and line.split("|")[1].strip() not in areas:
+            if (
+                line.startswith("| ")
+                and not line.startswith("| area")
+                and line.split("|")[1].strip() not in areas
+            ):
                 kept.append(line)
     new = table.markdown().splitlines()
     return "\n".join(new[:2] + kept + new[2:]) + "\n"

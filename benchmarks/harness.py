@@ -41,7 +41,11 @@ class Table:
     def add(self, area: str, measure: str, result: str, target: str = "", ok: bool | None = None):
         row = Row(area, measure, result, target, ok)
         self.rows.append(row)
-        print(f"  [{area}] {measure}: {result}" + (f"  (target {target}: {'met' if ok else 'MISSED'})" if target else ""), flush=True)
+        print(
+            f"  [{area}] {measure}: {result}"
+            + (f"  (target {target}: {'met' if ok else 'MISSED'})" if target else ""),
+            flush=True,
+        )
         return row
 
     def markdown(self) -> str:
