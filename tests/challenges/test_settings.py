@@ -10,7 +10,11 @@ from tests.conftest import REPO
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    unwanted = {"SECRET_KEY", "DJANGO_DEBUG", "DJANGO_ALLOW_ASYNC_UNSAFE"}  # the browser tests set the last
+    unwanted = {
+        "SECRET_KEY",
+        "DJANGO_DEBUG",
+        "DJANGO_ALLOW_ASYNC_UNSAFE",
+    }  # the browser tests set the last
     clean = {k: v for k, v in os.environ.items() if k not in unwanted}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
