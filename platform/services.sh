@@ -15,6 +15,12 @@ install() {
 }
 
 start() {
+  start_services >&2  # progress to stderr: stdout carries only the two variables
+  echo "DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:5432/$DB_NAME"
+  echo "CELERY_BROKER_URL=redis://127.0.0.1:$REDIS_PORT/0"
+}
+
+start_services() {
   local version
   version=$(ls /etc/postgresql | sort -n | tail -1)
   pg_ctlcluster "$version" main start 2>/dev/null || pg_ctlcluster "$version" main status >/dev/null
@@ -25,8 +31,6 @@ start() {
     su postgres -c "createdb -O $DB_USER $DB_NAME"
   redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 || redis-server --port "$REDIS_PORT" --daemonize yes --save "" --appendonly no
   for _ in $(seq 30); do redis-cli -p "$REDIS_PORT" ping >/dev/null 2>&1 && break; sleep 1; done
-  echo "DATABASE_URL=postgres://$DB_USER:$DB_PASSWORD@127.0.0.1:5432/$DB_NAME"
-  echo "CELERY_BROKER_URL=redis://127.0.0.1:$REDIS_PORT/0"
 }
 
 "${1:-start}"
