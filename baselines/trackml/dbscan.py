@@ -18,12 +18,12 @@ from .features import curvature_of, unrolled_features
 class DbscanConfig(NamedTuple):
     """Scan grid and clustering settings (GeV, mm)."""
 
-    pt_min: float = 0.3  # lowest pT scanned (GeV); c runs over +-1/(2 R(pt_min))
-    n_curvatures: int = 31  # values of c scanned, including c = 0
-    z0_values: tuple = (-100.0, -50.0, 0.0, 50.0, 100.0)  # origins scanned (mm)
-    eps: float = 0.0045  # DBSCAN neighbourhood radius in feature units
+    pt_min: float = 0.2  # lowest pT scanned (GeV); c runs over +-1/(2 R(pt_min))
+    n_curvatures: int = 121  # values of c scanned, including c = 0
+    z0_values: tuple = (0.0,)  # origins scanned (mm); see docs/baselines-trackml.md
+    eps: float = 0.0025  # DBSCAN neighbourhood radius in feature units
     min_samples: int = 1  # DBSCAN core-point threshold
-    z_scale: float = 0.5  # weight of the (z - z0) / s feature against the azimuth
+    z_scale: float = 1.5  # weight of the dip angle against the azimuth
     max_track_hits: int = 20  # clusters above this size are not real tracks
     min_track_hits: int = 3  # smaller final clusters become unassigned (track 0)
 
