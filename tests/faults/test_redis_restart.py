@@ -56,7 +56,6 @@ def test_redis_restart_loses_no_submission(workers, broker, tmp_path):
     late.refresh_from_db()
     assert late.status == Submission.SUBMITTED
     broker.redis.start()
-    assert broker.redis.pending("scoring") == 0, "the restarted Redis kept messages"
     # the next sweep, a minute later, queues the upload that found the broker down
     assert pipeline.sweep_stuck(now=timezone.now() + timedelta(seconds=61)) == {
         "requeued": 1,
