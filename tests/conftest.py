@@ -13,6 +13,12 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
+# A real Celery worker on both queues, one task at a time (tests add --hostname when needed).
+WORKER_COMMAND = [
+    sys.executable, "-m", "celery", "-A", "fivesigma", "worker", "-Q", "scoring,sandbox",
+    "--concurrency", "1", "--pool", "prefork", "--loglevel", "INFO",
+    "--without-mingle", "--without-gossip",
+]  # fmt: skip
 
 
 def require(condition: bool, what: str) -> None:
@@ -96,24 +102,7 @@ def celery_worker_process(transactional_db, settings, tmp_path):
         _reset_broker_connections(app)
     log = open(tmp_path / "worker.log", "w")
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "fivesigma",
-            "worker",
-            "-Q",
-            "scoring,sandbox",
-            "--concurrency",
-            "1",
-            "--pool",
-            "prefork",
-            "--loglevel",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
+        WORKER_COMMAND,
         cwd=REPO,
         env=env,
         stdout=log,

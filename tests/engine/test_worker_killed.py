@@ -7,7 +7,6 @@ import io
 import os
 import signal
 import subprocess
-import sys
 import time
 from datetime import timedelta
 
@@ -18,7 +17,7 @@ from django.utils import timezone
 from challenges import bundles, leaderboard, pipeline, submitting
 from challenges.models import Score, Submission
 from tests.challenges.factories import make_user, reference_ams, upload, write_ams_bundle
-from tests.conftest import REPO, _database_url, wait_for
+from tests.conftest import REPO, WORKER_COMMAND, _database_url, wait_for
 from tests.engine.builders import noisy_submission
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -42,24 +41,7 @@ def start_worker(tmp_path, log_name: str) -> subprocess.Popen:
     }
     log = open(tmp_path / log_name, "w")  # noqa: SIM115 - the worker writes it until stopped
     worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "fivesigma",
-            "worker",
-            "-Q",
-            "scoring,sandbox",
-            "--concurrency",
-            "1",
-            "--pool",
-            "prefork",
-            "--loglevel",
-            "INFO",
-            "--without-mingle",
-            "--without-gossip",
-        ],
+        WORKER_COMMAND,
         cwd=REPO,
         env=env,
         stdout=log,

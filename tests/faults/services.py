@@ -8,10 +8,9 @@ import secrets
 import signal
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
-from tests.conftest import REPO, wait_for
+from tests.conftest import REPO, WORKER_COMMAND, wait_for
 
 REDIS_SERVER = "/usr/bin/redis-server"
 ADMIN_POSTGRES_URL = os.environ.get(
@@ -32,26 +31,7 @@ class Worker:
         self.log_path = directory / f"{name}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - written by the worker until stopped
         self.popen = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "fivesigma",
-                "worker",
-                "-Q",
-                "scoring,sandbox",
-                "--hostname",
-                f"{name}-{secrets.token_hex(4)}@%h",
-                "--concurrency",
-                "1",
-                "--pool",
-                "prefork",
-                "--loglevel",
-                "INFO",
-                "--without-mingle",
-                "--without-gossip",
-            ],
+            [*WORKER_COMMAND, "--hostname", f"{name}-{secrets.token_hex(4)}@%h"],
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO), **env},
             stdout=self._log,
