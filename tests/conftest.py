@@ -100,7 +100,19 @@ def celery_worker_process(transactional_db, settings, tmp_path):
             "store_processed": False,
         }
         _reset_broker_connections(app)
-    log = open(tmp_path / "worker.log", "w")
+    worker = spawn_worker(tmp_path / "worker.log", env)
+    yield worker
+    os.killpg(worker.pid, signal.SIGTERM)
+    try:
+        worker.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        os.killpg(worker.pid, signal.SIGKILL)
+    worker.log_file.close()
+
+
+def spawn_worker(log_path: Path, env: dict) -> subprocess.Popen:
+    """Start WORKER_COMMAND in its own session with ``env``, logging to ``log_path``."""
+    log = open(log_path, "w")  # noqa: SIM115 - the worker writes it until stopped
     worker = subprocess.Popen(
         WORKER_COMMAND,
         cwd=REPO,
@@ -109,14 +121,8 @@ def celery_worker_process(transactional_db, settings, tmp_path):
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    worker.log_path = tmp_path / "worker.log"
-    yield worker
-    os.killpg(worker.pid, signal.SIGTERM)
-    try:
-        worker.wait(timeout=20)
-    except subprocess.TimeoutExpired:
-        os.killpg(worker.pid, signal.SIGKILL)
-    log.close()
+    worker.log_path, worker.log_file = log_path, log
+    return worker
 
 
 def _reset_broker_connections(app) -> None:

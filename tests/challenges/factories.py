@@ -10,6 +10,18 @@ import pandas as pd
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+# A phase that has ended, appended to a bundle with write_ams_bundle(..., extra=PAST_PHASE).
+PAST_PHASE = """\
+  - key: past
+    title: Past phase
+    start: 2020-01-01T00:00:00Z
+    end: 2021-01-01T00:00:00Z
+    kind: result
+    metric: ams
+    solution: data/solution.csv
+    split: {by: column, column: KaggleSet, public: b, private: v}
+"""
+
 
 def write_ams_bundle(
     root: Path,

@@ -17,20 +17,9 @@ from django.utils import timezone
 
 from challenges import bundles
 from challenges.models import Challenge, Membership, Phase, Score, Submission, Team
-from tests.challenges.factories import make_user, submission_csv, write_ams_bundle
+from tests.challenges.factories import PAST_PHASE, make_user, submission_csv, write_ams_bundle
 
 T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
-
-PAST_PHASE = """\
-  - key: past
-    title: Past phase
-    start: 2020-01-01T00:00:00Z
-    end: 2021-01-01T00:00:00Z
-    kind: result
-    metric: ams
-    solution: data/solution.csv
-    split: {by: column, column: KaggleSet, public: b, private: v}
-"""
 
 
 @dataclass

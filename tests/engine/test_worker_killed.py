@@ -17,7 +17,7 @@ from django.utils import timezone
 from challenges import bundles, leaderboard, pipeline, submitting
 from challenges.models import Score, Submission
 from tests.challenges.factories import make_user, reference_ams, upload, write_ams_bundle
-from tests.conftest import REPO, WORKER_COMMAND, _database_url, wait_for
+from tests.conftest import REPO, _database_url, spawn_worker, wait_for
 from tests.engine.builders import noisy_submission
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -39,17 +39,7 @@ def start_worker(tmp_path, log_name: str) -> subprocess.Popen:
         "FIVESIGMA_BOOTSTRAP_REPLICAS": "200",
         "PYTHONPATH": str(REPO),
     }
-    log = open(tmp_path / log_name, "w")  # noqa: SIM115 - the worker writes it until stopped
-    worker = subprocess.Popen(
-        WORKER_COMMAND,
-        cwd=REPO,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    worker.log_path = tmp_path / log_name
-    return worker
+    return spawn_worker(tmp_path / log_name, env)
 
 
 def stop(worker: subprocess.Popen) -> None:
