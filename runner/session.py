@@ -161,7 +161,8 @@ class HarnessProcess:
             ) from None
         payload = self._read(payload_bytes, deadline) if payload_bytes else b""
         if header.get("type") == "error":
-            self.stop()
+            self.note_peak_memory()  # the harness waits for "exit" after an error frame
+            self.finish()
             raise HarnessError(header)
         return header, payload
 
@@ -183,6 +184,7 @@ class HarnessProcess:
         """Have the harness load one task (untimed)."""
         self.send({"cmd": "load", "task": task})
         self.expect("ready", deadline)
+        self.note_peak_memory()
 
     def wait_started(self, deadline: float) -> None:
         """Wait for the harness to run (nothing of the submission has yet) and note its pid."""
@@ -196,13 +198,24 @@ class HarnessProcess:
         self._write(GO)
         header, payload = self.expect("result", deadline)
         wall = time.perf_counter() - start
-        return wall, cpu_seconds(self.harness_pid) - cpu_before, header, payload
+        cpu = cpu_seconds(self.harness_pid) - cpu_before
+        self.note_peak_memory()
+        return wall, cpu, header, payload
+
+    def note_peak_memory(self) -> None:
+        """Fold the sandbox's current peak resident memory into ``peak_memory_mb``.
+
+        Read from /proc between calls, never from wait4's rusage: a process started by exec
+        inherits the resident peak of the process it replaced, so bwrap's figure would be the
+        worker's own size.
+        """
+        self.peak_memory_mb = max(self.peak_memory_mb, peak_rss_mb(self.popen.pid))
 
     # ---- the end ---------------------------------------------------------------------------
 
     def finish(self) -> None:
         """Ask the harness to exit and collect it (killed if it does not exit within a few seconds)."""
-        self.peak_memory_mb = max(self.peak_memory_mb, peak_rss_mb(self.popen.pid))
+        self.note_peak_memory()
         try:
             self.send({"cmd": "exit"})
         except HarnessDied:
@@ -217,7 +230,7 @@ class HarnessProcess:
         """Kill the sandbox (bwrap takes its whole PID namespace with it) and collect it."""
         if self.returncode is not None:
             return
-        self.peak_memory_mb = max(self.peak_memory_mb, peak_rss_mb(self.popen.pid))
+        self.note_peak_memory()
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except ProcessLookupError:
@@ -229,12 +242,12 @@ class HarnessProcess:
         return HarnessDied(self.returncode)
 
     def _collect(self, timeout: float | None) -> None:
-        """wait4 the process (its rusage covers every descendant it reaped); kill after timeout."""
+        """Wait for the process to end; kill it after timeout."""
         if self.returncode is not None:
             return
         limit = None if timeout is None else time.monotonic() + timeout
         while True:
-            pid, status, usage = os.wait4(self.popen.pid, 0 if limit is None else os.WNOHANG)
+            pid, status = os.waitpid(self.popen.pid, 0 if limit is None else os.WNOHANG)
             if pid:
                 break
             if time.monotonic() > limit:
@@ -242,7 +255,6 @@ class HarnessProcess:
                 return
             time.sleep(0.005)
         self.returncode = self.popen.returncode = os.waitstatus_to_exitcode(status)
-        self.peak_memory_mb = max(self.peak_memory_mb, usage.ru_maxrss / 1024)
 
 
 def _widen(fd: int) -> None:

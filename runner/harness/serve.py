@@ -66,7 +66,10 @@ class Channel:
         write_frame(self.result_fd, header, payload)
 
     def fail(self, stage: str, exc: BaseException, task: str | None = None) -> None:
-        """Report a failure, print the traceback to the log and exit."""
+        """Report a failure, print the traceback to the log, and exit when the worker says so.
+
+        Waiting for the worker's next command lets it read this process's peak memory first.
+        """
         self._guard()
         traceback.print_exception(exc)
         header = {
@@ -79,6 +82,7 @@ class Channel:
         }
         try:
             self.send(header)
+            read_frame(self.cmd_fd)
         finally:
             _exit(1)
 

@@ -86,6 +86,16 @@ def test_a_normal_submission_succeeds(run_code, phase, tmp_path):
 
 
 @needs_bwrap
+def test_peak_memory_is_the_sandboxes_not_the_workers(run_code):
+    """A worker holding 1.5 GiB must not pass its size on to the report of a small submission."""
+    ballast = np.ones(3 * 2**30 // 16)  # 1.5 GiB of float64, every page touched
+    report = run_code(GOOD_FILES)
+    assert ballast[-1] == 1.0
+    assert report.status == "ok", report.reason
+    assert 10 < report.peak_memory_mb < 1024
+
+
+@needs_bwrap
 def test_a_zipped_folder_is_accepted(run_code):
     report = run_code({f"my_model/{name}": text for name, text in GOOD_FILES.items()})
     assert report.status == "ok", report.reason
