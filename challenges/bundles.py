@@ -22,7 +22,7 @@ import yaml
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from challenges import files
+from challenges import files, standings
 from challenges.models import Challenge, DataFile, Phase
 
 SUPPORTED_VERSIONS = {1}
@@ -483,6 +483,7 @@ def install(spec: BundleSpec, organiser=None, require_organiser: bool = False) -
             for source in phase_spec.inputs:
                 _store_file(challenge, phase, DataFile.INPUT, source.name, source)
                 keep.add((phase.pk, DataFile.INPUT, source.name))
+            standings.rebuild(phase)  # the metric or the number of finals may have changed
         for data_file in DataFile.objects.filter(challenge=challenge):
             if (data_file.phase_id, data_file.role, data_file.name) not in keep:
                 default_storage.delete(data_file.file.name)

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from challenges import files
+from challenges import files, standings
 from challenges.models import DataFile, Phase, Score, Submission, SubmissionEvent
 
 log = logging.getLogger(__name__)
@@ -42,8 +42,13 @@ class ScoringFailure(Exception):
     """A reason, for the participant, why their submission could not be scored."""
 
 
+# the steps after which the team's leaderboard row may differ: a new entry, scores written or retired
+MOVES_STANDING = (Submission.SUBMITTED, Submission.FINISHED, Submission.FAILED)
+
+
 def transition(submission: Submission, status: str, message: str = "", **fields) -> None:
-    """Move ``submission`` to ``status``, stamp the time and record the step in its history."""
+    """Move ``submission`` to ``status``, stamp the time, record the step in its history and,
+    after the steps that can move it, bring the team's standing up to date."""
     now = timezone.now()
     submission.status = status
     if status in TIMESTAMP_OF:
@@ -52,6 +57,8 @@ def transition(submission: Submission, status: str, message: str = "", **fields)
         setattr(submission, name, value)
     submission.save(update_fields=["status", *TIMESTAMP_OF.values(), *fields])
     SubmissionEvent.objects.create(submission=submission, status=status, message=message)
+    if status in MOVES_STANDING:
+        standings.refresh(submission.phase, submission.team_id)
 
 
 def enqueue(submission: Submission, message: str = "") -> None:
@@ -149,11 +156,11 @@ def fail(submission: Submission, reason: str, **fields) -> None:
     with transaction.atomic():
         if not is_current_attempt(submission):
             return
+        # a failed re-scoring takes the submission's earlier scores off the leaderboard
+        Score.objects.filter(submission=submission, current=True).update(current=False)
         transition(
             submission, Submission.FAILED, reason.splitlines()[0][:200], reason=reason, **fields
         )
-        # a failed re-scoring takes the submission's earlier scores off the leaderboard
-        Score.objects.filter(submission=submission, current=True).update(current=False)
 
 
 def readable(message: str, line_chars: int = 300, total_chars: int = 2000) -> str:

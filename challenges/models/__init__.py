@@ -1,6 +1,7 @@
 """The competition engine's data: challenges, phases, files, teams, submissions, scores."""
 
 from challenges.models.challenge import Challenge, DataFile, Phase
+from challenges.models.standing import Standing
 from challenges.models.submission import Score, Submission, SubmissionEvent
 from challenges.models.team import Membership, Team
 
@@ -10,6 +11,7 @@ __all__ = [
     "Membership",
     "Phase",
     "Score",
+    "Standing",
     "Submission",
     "SubmissionEvent",
     "Team",

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from challenges import files, submitting, teams, visibility
+from challenges import files, standings, submitting, teams, visibility
 from challenges.models import Score, Submission, SubmissionEvent
 from challenges.views.common import get_challenge, get_phase
 
@@ -169,3 +169,4 @@ def _select_final(submission: Submission, selected: bool, user) -> None:
             status=submission.status,
             message=f"{'selected as' if selected else 'no longer'} a final submission ({user.username})",
         )
+        standings.refresh(submission.phase, submission.team_id)

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from challenges import bundles
+from challenges import bundles, standings
 from challenges.models import Challenge, Phase, Submission
 from tests.challenges.factories import PAST_PHASE, make_user, submission_csv, write_ams_bundle
 
@@ -132,4 +132,5 @@ def add_scored(
             details=details or {},
             diagnostics=(diagnostics or {}).get(subset, {}),
         )
+    standings.refresh(phase, team.pk)  # as the pipeline does after scoring
     return submission

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from challenges import bundles
+from challenges import bundles, standings
 from challenges.models import Challenge, Membership, Phase, Score, Submission, Team
 from tests.challenges.factories import PAST_PHASE, make_user, submission_csv, write_ams_bundle
 
@@ -105,8 +105,14 @@ def add_entry(
     )
     Submission.objects.filter(pk=submission.pk).update(created=at)
     submission.created = at
-    if not scored:
-        return submission
+    if scored:
+        _add_scores(submission, public, private, status, late, replicas, retired)
+    standings.refresh(phase, team.pk)  # as the pipeline does after each step
+    return submission
+
+
+def _add_scores(submission, public, private, status, late, replicas, retired) -> None:
+    phase, team, at = submission.phase, submission.team, submission.created
     replicas = replicas or {}
     rounds = [(retired or {}, False), ({Score.PUBLIC: public, Score.PRIVATE: private}, True)]
     for values, current in rounds:
@@ -127,7 +133,6 @@ def add_entry(
                 current=current and status != Submission.FAILED,
                 late=late,
             )
-    return submission
 
 
 def users(*names: str, **fields):

@@ -1,0 +1,193 @@
+"""Each team's Standing, kept current: the leaderboard rules applied to one team at a time.
+
+The rules:
+- A score *counts* when it is current (from the latest scoring round of a submission that has
+  not failed) and its submission was on time.
+- The public board shows each team's best counted public score.
+- The private board shows, for each team, the best private score among its final submissions:
+  those it selected (with a counted score) or, when it selected none, its
+  ``phase.final_selections`` best counted public ones, as Kaggle did.
+- "Best": defined values first, then the better value (the metric says which way), then the
+  earlier upload, then the lower score id.
+
+``refresh`` re-derives one team's standing from its rows; the engine calls it in the
+transaction of every change that can move the team (upload, scores written or retired, final
+selection), after writing the change. ``rebuild`` derives a whole phase at once (bundle reloads,
+rows written outside the engine). Both go through ``_derive``, so they cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from functools import partial
+from typing import NamedTuple
+
+from django.db import transaction
+from django.db.models.signals import post_delete
+from django.dispatch import receiver
+
+from challenges.models import Phase, Score, Standing, Submission, Team
+
+
+class Counted(NamedTuple):
+    """A counted score, narrow: what choosing the best needs."""
+
+    id: int
+    submission_id: int
+    value: float | None
+    submitted: datetime
+
+
+class Upload(NamedTuple):
+    """An on-time submission: what the listing and the final selection need."""
+
+    id: int
+    created: datetime
+    selected_final: bool
+
+
+class Derived(NamedTuple):
+    entries: int
+    last_submission: datetime | None
+    public_score_id: int | None
+    private_score_id: int | None
+
+
+def best_first(higher_is_better: bool):
+    """Sort key putting the best score first (undefined values, None or NaN, last)."""
+
+    def key(score: Counted):
+        undefined = score.value is None or score.value != score.value
+        value = 0.0 if undefined else (-score.value if higher_is_better else score.value)
+        return (undefined, value, score.submitted, score.id)
+
+    return key
+
+
+def _derive(
+    public: list[Counted],
+    private: dict[int, Counted],
+    uploads: list[Upload],
+    higher_is_better: bool,
+    final_selections: int,
+) -> Derived:
+    """One team's standing from its counted scores (private ones by submission id) and uploads."""
+    key = best_first(higher_is_better)
+    ranked_public = sorted(public, key=key)
+    selected = {u.id for u in uploads if u.selected_final}
+    finals = [s for s in ranked_public if s.submission_id in selected]
+    finals = finals or ranked_public[:final_selections]
+    private_of_finals = [private[s.submission_id] for s in finals if s.submission_id in private]
+    return Derived(
+        entries=len(uploads),
+        last_submission=max((u.created for u in uploads), default=None),
+        public_score_id=ranked_public[0].id if ranked_public else None,
+        private_score_id=min(private_of_finals, key=key).id if private_of_finals else None,
+    )
+
+
+def _counted_scores(phase: Phase):
+    return Score.objects.filter(phase=phase, current=True, late=False)
+
+
+def _uploads(phase: Phase):
+    return Submission.objects.filter(phase=phase, is_late=False)
+
+
+def refresh(phase: Phase, team_id: int) -> None:
+    """Re-derive one team's standing in ``phase``; call it after writing the change.
+
+    The standing row is locked first, so concurrent refreshes of one team run one after the
+    other and the last one reads every committed change.
+    """
+    metric = phase.get_metric()
+    with transaction.atomic():
+        standing, _ = Standing.objects.select_for_update().get_or_create(
+            phase=phase, team_id=team_id
+        )
+        public, private = [], {}
+        for subset, *score in (
+            _counted_scores(phase)
+            .filter(team_id=team_id)
+            .values_list("subset", "id", "submission_id", "value", "submitted")
+        ):
+            if subset == Score.PUBLIC:
+                public.append(Counted(*score))
+            else:
+                private[score[1]] = Counted(*score)
+        uploads = [
+            Upload(*u)
+            for u in _uploads(phase)
+            .filter(team_id=team_id)
+            .values_list("id", "created", "selected_final")
+        ]
+        derived = _derive(public, private, uploads, metric.higher_is_better, phase.final_selections)
+        Standing.objects.filter(pk=standing.pk).update(**derived._asdict())
+
+
+def rebuild(phase: Phase) -> int:
+    """Re-derive every standing of ``phase`` from its scores and submissions; the number of teams."""
+    metric = phase.get_metric()
+    public: dict[int, list[Counted]] = defaultdict(list)
+    private: dict[int, dict[int, Counted]] = defaultdict(dict)
+    for team_id, subset, *score in _counted_scores(phase).values_list(
+        "team_id", "subset", "id", "submission_id", "value", "submitted"
+    ):
+        if subset == Score.PUBLIC:
+            public[team_id].append(Counted(*score))
+        else:
+            private[team_id][score[1]] = Counted(*score)
+    uploads: dict[int, list[Upload]] = defaultdict(list)
+    for team_id, *upload in _uploads(phase).values_list(
+        "team_id", "id", "created", "selected_final"
+    ):
+        uploads[team_id].append(Upload(*upload))
+    teams = set(uploads) | set(
+        Standing.objects.filter(phase=phase).values_list("team_id", flat=True)
+    )
+    rows = [
+        Standing(
+            phase=phase,
+            team_id=team_id,
+            **_derive(
+                public[team_id],
+                private[team_id],
+                uploads[team_id],
+                metric.higher_is_better,
+                phase.final_selections,
+            )._asdict(),
+        )
+        for team_id in teams
+    ]
+    with transaction.atomic():
+        Standing.objects.bulk_create(
+            rows,
+            batch_size=500,
+            update_conflicts=True,
+            unique_fields=["phase", "team"],
+            update_fields=list(Derived._fields),
+        )
+    return len(rows)
+
+
+def ensure(phase: Phase) -> None:
+    """Rebuild ``phase``'s standings when it has submissions but no standings yet (a database
+    from before standings existed, or rows bulk-loaded outside the engine)."""
+    if (
+        not Standing.objects.filter(phase=phase).exists()
+        and Submission.objects.filter(phase=phase).exists()
+    ):
+        rebuild(phase)
+
+
+def _refresh_if_present(phase_id: int, team_id: int) -> None:
+    phase = Phase.objects.filter(pk=phase_id).first()
+    if phase is not None and Team.objects.filter(pk=team_id).exists():
+        refresh(phase, team_id)
+
+
+@receiver(post_delete, sender=Submission)
+def _submission_deleted(sender, instance: Submission, **kwargs) -> None:
+    """A deleted submission (an organiser removing it, say) leaves its team's board row."""
+    transaction.on_commit(partial(_refresh_if_present, instance.phase_id, instance.team_id))

@@ -1,0 +1,171 @@
+"""Standings kept step by step equal standings derived from scratch, whatever happens.
+
+The leaderboard reads ``Standing`` rows that the engine updates one team at a time; the
+ranking rules themselves are checked against an oracle in ``test_ranking``. Here every kind
+of step goes through the real engine path, and after each one the kept rows must equal
+what ``standings.rebuild`` derives from the Score and Submission tables alone.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from django.db import connection
+from django.urls import reverse
+
+from challenges import bundles, leaderboard, pipeline, standings, submitting
+from challenges.models import Score, Standing, Submission
+from scoring.metrics.ams import AmsMetric
+from tests.challenges.factories import make_user, upload
+from tests.engine.builders import noisy_submission
+
+
+def kept(phase) -> list[tuple]:
+    return sorted(
+        Standing.objects.filter(phase=phase).values_list(
+            "team_id", "entries", "last_submission", "public_score_id", "private_score_id"
+        )
+    )
+
+
+def assert_kept_equals_rebuilt(phase) -> None:
+    before = kept(phase)
+    Standing.objects.filter(phase=phase).delete()
+    standings.rebuild(phase)
+    assert before == kept(phase)
+
+
+def send(tiny, user, noise: float, seed: int) -> Submission:
+    return submitting.submit(
+        tiny.main, user, upload("s.csv", noisy_submission(tiny.solution, noise, seed))
+    )
+
+
+def best_public(phase, team_id) -> float | None:
+    row = next(r for r in leaderboard.compute(phase, Score.PUBLIC).rows if r.team_id == team_id)
+    return row.value
+
+
+def test_every_engine_step_keeps_standings_equal_to_a_rebuild(
+    tiny, client, monkeypatch, django_capture_on_commit_callbacks
+):
+    phase = tiny.main
+    alice, bob = make_user("alice"), make_user("bob")
+
+    rough = send(tiny, alice, noise=2.0, seed=1)  # uploaded: listed, not yet scored
+    assert_kept_equals_rebuilt(phase)
+    pipeline.process(rough.pk)
+    sharp = send(tiny, alice, noise=0.3, seed=2)
+    pipeline.process(sharp.pk)
+    assert_kept_equals_rebuilt(phase)
+    team = sharp.team_id
+    assert best_public(phase, team) == sharp.scores.get(subset=Score.PUBLIC).value
+
+    mine = send(tiny, bob, noise=0.5, seed=3)
+    pipeline.process(mine.pk)
+    monkeypatch.setattr(AmsMetric, "evaluate", _raise(ZeroDivisionError("no events")))
+    broken = send(tiny, bob, noise=0.5, seed=4)
+    pipeline.process(broken.pk)  # fails with a reason: listed, its scores never count
+    assert Submission.objects.get(pk=broken.pk).status == Submission.FAILED
+    assert_kept_equals_rebuilt(phase)
+
+    # a re-scoring that fails takes the submission's old scores off the board
+    pipeline.rescore_phase(phase)
+    pipeline.process(sharp.pk)
+    assert Submission.objects.get(pk=sharp.pk).status == Submission.FAILED
+    assert best_public(phase, team) == rough.scores.get(subset=Score.PUBLIC, current=True).value
+    assert_kept_equals_rebuilt(phase)
+    monkeypatch.undo()
+    for submission in Submission.objects.filter(phase=phase, status=Submission.QUEUED):
+        pipeline.process(submission.pk)
+    assert_kept_equals_rebuilt(phase)
+
+    # final selections move the private board
+    client.force_login(bob)
+    client.post(reverse("submission-final", args=[mine.uid]))
+    assert Submission.objects.get(pk=mine.pk).selected_final
+    assert_kept_equals_rebuilt(phase)
+    client.post(reverse("submission-final", args=[mine.uid]))
+    assert_kept_equals_rebuilt(phase)
+
+    # an organiser deletes a submission: its team's row follows once the deletion commits
+    with django_capture_on_commit_callbacks(execute=True):
+        Submission.objects.get(pk=rough.pk).delete()
+    assert_kept_equals_rebuilt(phase)
+
+
+def test_a_bundle_reload_rederives_the_phase(tiny, tmp_path):
+    """Fewer final selections in the reloaded bundle change which submission is a final."""
+    user = make_user("carol")
+    for seed, noise in enumerate((0.3, 0.6, 1.2)):
+        pipeline.process(send(tiny, user, noise, seed).pk)
+    assert tiny.main.final_selections == 2
+    spec = tiny.bundle / "challenge.yaml"
+    spec.write_text(
+        spec.read_text().replace("daily_limit: 5\n", "daily_limit: 5\n    final_selections: 1\n", 1)
+    )
+    bundles.load(tiny.bundle)
+    phase = type(tiny.main).objects.get(pk=tiny.main.pk)
+    assert phase.final_selections == 1
+    assert_kept_equals_rebuilt(phase)
+
+
+def test_a_phase_without_standings_is_derived_on_first_view(tiny):
+    """Rows written before standings existed (or bulk-loaded) still make a board."""
+    pipeline.process(send(tiny, make_user("dave"), 0.5, 0).pk)
+    expected = kept(tiny.main)
+    Standing.objects.all().delete()
+    assert [r.team for r in leaderboard.compute(tiny.main, Score.PUBLIC).rows] == ["dave"]
+    assert kept(tiny.main) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_scores_of_one_team_written_at_once_both_reach_its_standing(tmp_path, monkeypatch):
+    """Two workers finish two submissions of one team together: the standing row is locked,
+    so the later refresh sees the earlier one's score (without the lock, the slower writer
+    would overwrite the row with a best computed before the other score existed)."""
+    from tests.engine.builders import load_tiny_challenge
+
+    tiny = load_tiny_challenge(tmp_path, n_events=200)
+    user = make_user("erin")
+    first, second = send(tiny, user, 0.3, 0), send(tiny, user, 0.3, 1)
+    for submission in (first, second):
+        pipeline.transition(submission, Submission.SCORING)
+    slow_derive = standings._derive
+
+    def derive_slowly(*args):
+        time.sleep(0.3)  # widen the window between reading the scores and writing the row
+        return slow_derive(*args)
+
+    monkeypatch.setattr(standings, "_derive", derive_slowly)
+    values = {first.pk: 1.0, second.pk: 2.0}
+    start = threading.Barrier(2)
+    errors = []
+
+    def finish(submission):
+        try:
+            start.wait()
+            result = {"public": {"score": values[submission.pk]}, "private": {"score": 0.0}}
+            pipeline.save_scores(Submission.objects.get(pk=submission.pk), "ams", result)
+        except Exception as error:  # reported below: a thread's exception is otherwise lost
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=finish, args=(s,)) for s in (first, second)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert best_public(tiny.main, first.team_id) == 2.0
+    assert_kept_equals_rebuilt(tiny.main)
+
+
+def _raise(error):
+    def raiser(*args, **kwargs):
+        raise error
+
+    return raiser
