@@ -3,20 +3,25 @@
 from __future__ import annotations
 
 import tempfile
-from datetime import timedelta
 from pathlib import Path
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
-from django.db.models.functions import TruncDate
+from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from challenges import bundles, pipeline
+from challenges.dashboard import (
+    RECENT_STARTS,
+    ask_workers,
+    failures_by_reason,
+    queue_figures,
+    submissions_per_day,
+)
 from challenges.models import Challenge, Submission
 from challenges.views.common import get_challenge, get_phase
 
@@ -29,66 +34,48 @@ def organised(user):
 
 @login_required
 def dashboard(request):
-    challenges = organised(request.user)
-    submissions = Submission.objects.filter(phase__challenge__in=challenges)
-    since = timezone.now() - timedelta(days=30)
-    per_day = list(
-        submissions.filter(created__gte=since)
-        .annotate(day=TruncDate("created"))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by("day")
-    )
-    waiting = submissions.filter(status__in=[Submission.SUBMITTED, Submission.QUEUED])
-    queues = []
-    for queue, kind in (("scoring", "result"), ("sandbox", "code")):
-        pending = waiting.filter(phase__kind=kind)
-        oldest = pending.order_by("created").values_list("created", flat=True).first()
-        queues.append(
-            {
-                "name": queue,
-                "waiting": pending.count(),
-                "running": submissions.filter(
-                    phase__kind=kind, status__in=[Submission.RUNNING, Submission.SCORING]
-                ).count(),
-                "oldest_wait_s": (timezone.now() - oldest).total_seconds() if oldest else None,
-            }
+    """The organiser's page; ``?part=workers`` is the worker health it fetches as JSON."""
+    part = request.GET.get("part")
+    if part == "workers":
+        return worker_health(request)
+    if part is not None:
+        return JsonResponse(
+            {"error": f"unknown part {part!r}: the dashboard has part=workers"}, status=400
         )
-    failures = list(
-        submissions.filter(status=Submission.FAILED)
-        .values("reason")
-        .annotate(n=Count("id"))
-        .order_by("-n")[:10]
-    )
+    mine = organised(request.user)
+    # a subquery, not a list of ids: SQLite then finds the submissions in flight by status
+    submissions = Submission.objects.filter(phase__challenge__in=mine)
+    challenges = list(mine.prefetch_related("phases"))
+    now = timezone.now()
+    per_day = submissions_per_day(submissions, now)
     return render(
         request,
         "challenges/organiser.html",
         {
-            "challenges": challenges.prefetch_related("phases"),
+            "challenges": challenges,
+            "organises": request.user.is_staff or bool(challenges),
             "per_day": per_day,
-            "queues": queues,
-            "failures": failures,
-            "workers": _worker_health(),
+            "busiest_day": max(day["n"] for day in per_day),
+            "queues": queue_figures(submissions, now),
+            "recent_starts_h": RECENT_STARTS.total_seconds() / 3600,
+            "failures": failures_by_reason(submissions),
         },
     )
+
+
+def worker_health(request):
+    """The workers' answer to a broadcast as JSON, for organisers; asked at most every 30 s
+    (the page loads without waiting for it)."""
+    if not (request.user.is_staff or request.user.organised_challenges.exists()):
+        return JsonResponse({"error": "only organisers see worker health"}, status=403)
+    return JsonResponse(_worker_health())
 
 
 WORKER_HEALTH_TTL_S = 30
 
 
-def _worker_health() -> list[dict]:
-    """Workers answering a ping within a second (empty when none answers), cached for 30 s."""
-    return cache.get_or_set("organiser:worker-health", _ping_workers, WORKER_HEALTH_TTL_S)
-
-
-def _ping_workers() -> list[dict]:
-    from fivesigma.celery import app
-
-    try:
-        replies = app.control.ping(timeout=1.0) or []
-    except Exception as error:  # broker unreachable: say so on the dashboard
-        return [{"name": "broker", "ok": False, "detail": str(error)}]
-    return [{"name": name, "ok": True, "detail": "pong"} for reply in replies for name in reply]
+def _worker_health() -> dict:
+    return cache.get_or_set("organiser:worker-health", ask_workers, WORKER_HEALTH_TTL_S)
 
 
 @login_required
