@@ -24,14 +24,14 @@ import socket
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks.harness import REPO, measure_in_child, throwaway_site
+
 AREA = "site"
-REPO = Path(__file__).resolve().parent.parent
 DEMO = {"slug": "bench-demo", "teams": 500, "submissions": 10_000}
 LARGE = {"slug": "bench-large", "teams": 2_000, "submissions": 50_000}
 REPLICAS = 1_000
@@ -46,27 +46,8 @@ LOAD_P99_TARGET_S = 1.0
 
 
 def run(table) -> None:
-    with tempfile.TemporaryDirectory(prefix="fivesigma-bench-site-") as tmp:
-        env = {
-            **os.environ,
-            "FIVESIGMA_DATA_DIR": tmp,
-            "DJANGO_SETTINGS_MODULE": "fivesigma.settings",
-            "DJANGO_DEBUG": "0",
-            "LOG_LEVEL": "WARNING",
-            "PYTHONPATH": str(REPO),
-        }
-        env.pop("DATABASE_URL", None)
-        (
-            Path(tmp) / "staticfiles"
-        ).mkdir()  # whitenoise looks for it; the pages need no file from it
-        out = Path(tmp) / "results.json"
-        subprocess.run(
-            [sys.executable, "-m", "benchmarks.bench_site", "measure", str(out)],
-            cwd=REPO,
-            env=env,
-            check=True,
-        )
-        results = json.loads(out.read_text())
+    with throwaway_site(AREA) as env:
+        results = measure_in_child("benchmarks.bench_site", env)
         for name, (ms, queries) in results["pages"].items():
             target = API_LEADERBOARD_TARGET_MS if name == "API leaderboard" else PAGE_TARGET_MS
             table.add(
@@ -125,6 +106,7 @@ def populate(slug: str, teams: int, submissions: int, events: bool) -> dict:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
+    from challenges import standings
     from challenges.models import (
         Challenge,
         DataFile,
@@ -263,6 +245,7 @@ def populate(slug: str, teams: int, submissions: int, events: bool) -> dict:
                         )
                     ]
                 )
+    standings.rebuild(phase)  # as the engine would have kept them, submission by submission
     participant = people[int(owners[0])]
     mine = Submission.objects.filter(
         team__memberships__user=participant, status=Submission.FINISHED

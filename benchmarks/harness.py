@@ -7,10 +7,19 @@ process, prints the table and writes it to ``benchmarks/RESULTS.md``.
 
 from __future__ import annotations
 
+import json
+import os
 import statistics
+import subprocess
+import sys
+import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
 
 
 def median_seconds(fn: Callable[[], object], repeat: int = 7, warmup: int = 1) -> float:
@@ -23,6 +32,34 @@ def median_seconds(fn: Callable[[], object], repeat: int = 7, warmup: int = 1) -
         fn()
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
+
+
+@contextmanager
+def throwaway_site(name: str, **extra_env: str) -> Iterator[dict]:
+    """The environment of a site on a fresh SQLite database in a temporary directory
+    (``DATABASE_URL`` removed, so nothing touches the developer's or CI's database)."""
+    with tempfile.TemporaryDirectory(prefix=f"fivesigma-bench-{name}-") as tmp:
+        env = {
+            **os.environ,
+            "FIVESIGMA_DATA_DIR": tmp,
+            "DJANGO_SETTINGS_MODULE": "fivesigma.settings",
+            "DJANGO_DEBUG": "0",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(REPO),
+            **extra_env,
+        }
+        env.pop("DATABASE_URL", None)
+        (Path(tmp) / "staticfiles").mkdir()  # whitenoise looks for it; no page needs a file
+        yield env
+
+
+def measure_in_child(module: str, env: dict) -> dict:
+    """Run ``python -m module measure OUT`` with ``env``; return the JSON it wrote to OUT."""
+    out = Path(env["FIVESIGMA_DATA_DIR"]) / "results.json"
+    subprocess.run(
+        [sys.executable, "-m", module, "measure", str(out)], cwd=REPO, env=env, check=True
+    )
+    return json.loads(out.read_text())
 
 
 @dataclass

@@ -15,12 +15,12 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 import numpy as np
-from django.db.models import Max
 
 from challenges import standings
-from challenges.models import Challenge, Phase, Score, Standing, SubmissionEvent
+from challenges.models import Phase, Score, Standing, Team
 
 SIGNIFICANCE = 0.95
 
@@ -56,6 +56,43 @@ class Leaderboard:
     subset: str
     rows: list[Row]
     higher_is_better: bool
+    version: int = 0  # the phase's board_version these rows include
+    entries: dict[int, tuple] = field(default_factory=dict, repr=False)  # team id -> standing
+
+    @cached_property
+    def records(self) -> list[dict]:
+        """The record line of the board's chart (computed once per kept board)."""
+        return record_line(self.phase, self.subset, self.higher_is_better)
+
+
+def record_line(phase: Phase, subset: str, higher_is_better: bool) -> list[dict]:
+    """Every counted score that beat all earlier ones, in upload order: the steps of the
+    record line, as {"at", "score", "team"}. Benchmark teams are left out.
+
+    One narrow pass in upload order over the phase's counted scores (those a leaderboard may
+    show: current, on time, defined), keeping the running best.
+    """
+    benchmarks = set(
+        Team.objects.filter(challenge_id=phase.challenge_id, is_benchmark=True).values_list(
+            "pk", flat=True
+        )
+    )
+    scores = (
+        Score.objects.filter(
+            phase=phase, subset=subset, current=True, late=False, value__isnull=False
+        )
+        .order_by("submitted", "id")
+        .values_list("submitted", "value", "team_id")
+    )
+    steps, best = [], None
+    for at, value, team_id in scores.iterator(chunk_size=10_000):
+        if team_id in benchmarks:
+            continue
+        if best is None or (value > best if higher_is_better else value < best):
+            best = value
+            steps.append((at, value, team_id))
+    names = dict(Team.objects.filter(pk__in={t for _, _, t in steps}).values_list("pk", "name"))
+    return [{"at": at, "score": value, "team": names[t]} for at, value, t in steps]
 
 
 def sort_key(higher_is_better: bool):
@@ -87,29 +124,39 @@ _kept: OrderedDict = OrderedDict()
 _kept_lock = threading.Lock()
 
 
-def board(phase: Phase, subset: str) -> Leaderboard:
-    """``compute``, or this process's copy of its last result while nothing has changed.
+@dataclass(frozen=True)
+class _Kept:
+    board: Leaderboard
+    computed: float  # time.monotonic() of the last full compute
+    challenge_updated: datetime
 
-    Every upload, status change and final selection writes a SubmissionEvent, so the newest
-    event id (one index lookup) says whether anything happened since; a bundle reload changes
-    the challenge's ``updated``. A kept board is also dropped after ``KEPT_SECONDS``, which
-    bounds how stale it can be after edits made outside the engine (the admin site).
+
+def board(phase: Phase, subset: str) -> Leaderboard:
+    """``compute``, or this process's kept board brought up to date.
+
+    One query reads the phase's ``board_version`` (raised by every change of a standing) and
+    the challenge's ``updated`` (changed by a bundle reload). The kept board is returned as it
+    is when its version is current, caught up from the standings changed since otherwise, and
+    computed afresh after a bundle reload or ``KEPT_SECONDS``, which bounds how stale it can be
+    after edits made outside the engine (a team renamed in the admin site).
     Callers must not modify the rows they get (copy a page's rows before ``mark_ties``).
     """
-    key = (
-        phase.pk,
-        subset,
-        SubmissionEvent.objects.aggregate(newest=Max("id"))["newest"],
-        Challenge.objects.filter(pk=phase.challenge_id).values_list("updated", flat=True).first(),
+    version, updated = (
+        Phase.objects.filter(pk=phase.pk).values_list("board_version", "challenge__updated").get()
     )
+    key = (phase.pk, subset)
     now = time.monotonic()
     with _kept_lock:
         kept = _kept.get(key)
-    if kept is not None and now - kept[0] < KEPT_SECONDS:
-        return kept[1]
-    result = compute(phase, subset)
+    if kept and kept.challenge_updated == updated and now - kept.computed < KEPT_SECONDS:
+        if kept.board.version == version:
+            return kept.board
+        result, computed = _catch_up(kept.board), kept.computed
+    else:
+        result, computed = compute(phase, subset), now
     with _kept_lock:
-        _kept[key] = (now, result)
+        _kept[key] = _Kept(result, computed, updated)
+        _kept.move_to_end(key)
         while len(_kept) > KEPT_BOARDS:
             _kept.popitem(last=False)
     return result
@@ -118,21 +165,50 @@ def board(phase: Phase, subset: str) -> Leaderboard:
 def compute(phase: Phase, subset: str) -> Leaderboard:
     """The leaderboard of ``phase`` on ``subset`` (visibility is checked by the caller): one
     read of the phase's standings (``challenges.standings`` keeps them), then the sort."""
-    higher_is_better = phase.get_metric().higher_is_better
     standings.ensure(phase)
+    version = Phase.objects.filter(pk=phase.pk).values_list("board_version", flat=True).get()
+    listed = _standings(phase, subset).filter(entries__gt=0)
+    return _assemble(phase, subset, version, {entry[0]: entry for entry in listed})
+
+
+def _catch_up(kept: Leaderboard) -> Leaderboard:
+    """``kept`` with the standings changed since its version read again (a new board: the
+    kept one may be in use by another request)."""
+    phase = kept.phase
+    version = Phase.objects.filter(pk=phase.pk).values_list("board_version", flat=True).get()
+    entries = dict(kept.entries)
+    for entry in _standings(phase, kept.subset).filter(version__gt=kept.version):
+        if entry[3] > 0:  # entries: a team listed once it has an on-time submission
+            entries[entry[0]] = entry
+        else:
+            entries.pop(entry[0], None)
+    return _assemble(phase, kept.subset, version, entries)
+
+
+SCORE_COLUMNS = ("id", "submission_id", "value", "ci_low", "ci_high", "submitted", "details")
+
+
+def _standings(phase: Phase, subset: str):
+    """The standings columns a board shows, one flat tuple per team; the private board also
+    reads each team's public value and upload time, for the public rank."""
     score = "private_score" if subset == Score.PRIVATE else "public_score"
-    columns = ("id", "submission_id", "value", "ci_low", "ci_high", "submitted", "details")
-    listed = Standing.objects.filter(phase=phase, entries__gt=0).values_list(
+    public = ("public_score__value", "public_score__submitted") if subset == Score.PRIVATE else ()
+    return Standing.objects.filter(phase=phase).values_list(
         "team_id",
         "team__name",
         "team__is_benchmark",
         "entries",
         "last_submission",
-        *(f"{score}__{c}" for c in columns),
-        *(("public_score__value", "public_score__submitted") if subset == Score.PRIVATE else ()),
+        *(f"{score}__{c}" for c in SCORE_COLUMNS),
+        *public,
     )
+
+
+def _assemble(phase: Phase, subset: str, version: int, entries: dict[int, tuple]) -> Leaderboard:
+    """Ranked rows from the standings tuples of ``_standings``."""
+    higher_is_better = phase.get_metric().higher_is_better
     rows, public = [], []
-    for team_id, name, benchmark, entries, last, *shown in listed:
+    for team_id, name, benchmark, n, last, *shown in entries.values():
         score_id, submission_id, value, ci_low, ci_high, submitted, details, *on_public = shown
         rows.append(
             Row(
@@ -146,7 +222,7 @@ def compute(phase: Phase, subset: str) -> Leaderboard:
                 ci_high=ci_high,
                 submitted=submitted,
                 details=details or {},
-                entries=entries,
+                entries=n,
                 last_submission=last,
             )
         )
@@ -161,7 +237,14 @@ def compute(phase: Phase, subset: str) -> Leaderboard:
         for row in rows:
             row.public_rank = public_ranks.get(row.team_id)
     rank(rows, higher_is_better)
-    return Leaderboard(phase=phase, subset=subset, rows=rows, higher_is_better=higher_is_better)
+    return Leaderboard(
+        phase=phase,
+        subset=subset,
+        rows=rows,
+        higher_is_better=higher_is_better,
+        version=version,
+        entries=entries,
+    )
 
 
 def mark_ties(rows: list[Row], higher_is_better: bool) -> None:

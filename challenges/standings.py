@@ -13,7 +13,9 @@ The rules:
 ``refresh`` re-derives one team's standing from its rows; the engine calls it in the
 transaction of every change that can move the team (upload, scores written or retired, final
 selection), after writing the change. ``rebuild`` derives a whole phase at once (bundle reloads,
-rows written outside the engine). Both go through ``_derive``, so they cannot disagree.
+rows written outside the engine). Both go through ``_derive``, so they cannot disagree, and
+both stamp the rows they write with a new ``Phase.board_version``, so that a kept
+leaderboard can catch up by reading only the rows that changed.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from functools import partial
 from typing import NamedTuple
 
 from django.db import transaction
+from django.db.models import F
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
 
@@ -98,14 +101,12 @@ def _uploads(phase: Phase):
 def refresh(phase: Phase, team_id: int) -> None:
     """Re-derive one team's standing in ``phase``; call it after writing the change.
 
-    The standing row is locked first, so concurrent refreshes of one team run one after the
-    other and the last one reads every committed change.
+    Taking the next board version locks the phase row first, so concurrent refreshes in a
+    phase run one after the other and the later one reads every change the earlier committed.
     """
     metric = phase.get_metric()
     with transaction.atomic():
-        standing, _ = Standing.objects.select_for_update().get_or_create(
-            phase=phase, team_id=team_id
-        )
+        version = next_version(phase)
         public, private = [], {}
         for subset, *score in (
             _counted_scores(phase)
@@ -123,7 +124,9 @@ def refresh(phase: Phase, team_id: int) -> None:
             .values_list("id", "created", "selected_final")
         ]
         derived = _derive(public, private, uploads, metric.higher_is_better, phase.final_selections)
-        Standing.objects.filter(pk=standing.pk).update(**derived._asdict())
+        Standing.objects.update_or_create(
+            phase=phase, team_id=team_id, defaults={**derived._asdict(), "version": version}
+        )
 
 
 def rebuild(phase: Phase) -> int:
@@ -161,14 +164,25 @@ def rebuild(phase: Phase) -> int:
         for team_id in teams
     ]
     with transaction.atomic():
+        version = next_version(phase)
+        for row in rows:
+            row.version = version
         Standing.objects.bulk_create(
             rows,
             batch_size=500,
             update_conflicts=True,
             unique_fields=["phase", "team"],
-            update_fields=list(Derived._fields),
+            update_fields=[*Derived._fields, "version"],
         )
     return len(rows)
+
+
+def next_version(phase: Phase) -> int:
+    """Raise the phase's board version and return it; call it inside the transaction that
+    changes standings. The phase row stays locked until the commit, so versions become visible
+    in the order they were given: a reader that sees version V has every change up to V."""
+    Phase.objects.filter(pk=phase.pk).update(board_version=F("board_version") + 1)
+    return Phase.objects.filter(pk=phase.pk).values_list("board_version", flat=True).get()
 
 
 def ensure(phase: Phase) -> None:

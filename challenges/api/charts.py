@@ -2,45 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import F, Max, Min, Q, Window
-from django.db.models.expressions import RowRange
-
 from challenges.leaderboard import Leaderboard
-from challenges.models import Phase, Score, Submission
-
-
-def best_over_time(phase: Phase, subset: str, higher_is_better: bool) -> list[dict]:
-    """Every score that beat all earlier ones (in upload order): the steps of the record line.
-
-    One query: a running best over the previous rows, kept where the row improves on it.
-    Benchmark teams and late submissions are left out, as on the leaderboard.
-    """
-    running = Max if higher_is_better else Min
-    improves = (
-        Q(value__gt=F("previous_best")) if higher_is_better else Q(value__lt=F("previous_best"))
-    )
-    records = (
-        Score.objects.filter(
-            phase=phase,
-            subset=subset,
-            current=True,
-            value__isnull=False,
-            submission__status=Submission.FINISHED,
-            submission__is_late=False,
-            team__is_benchmark=False,
-        )
-        .annotate(
-            previous_best=Window(
-                running("value"),
-                order_by=[F("submitted").asc(), F("id").asc()],
-                frame=RowRange(start=None, end=-1),
-            )
-        )
-        .filter(Q(previous_best__isnull=True) | improves)
-        .order_by("submitted", "id")
-        .values_list("submitted", "value", "team__name")
-    )
-    return [{"at": at, "score": value, "team": team} for at, value, team in records]
+from challenges.models import Phase
 
 
 def chart_data(board: Leaderboard) -> dict:
@@ -51,7 +14,7 @@ def chart_data(board: Leaderboard) -> dict:
         "higher_is_better": board.higher_is_better,
         "metric": board.phase.metric,
         "kind": board.phase.kind,
-        "records": best_over_time(board.phase, board.subset, board.higher_is_better),
+        "records": board.records,
         "benchmarks": [
             {"team": r.team, "score": r.value}
             for r in rows

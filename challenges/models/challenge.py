@@ -72,6 +72,9 @@ class Phase(models.Model):
         max_length=50, blank=True, help_text="runner harness for code phases"
     )
     score_late = models.BooleanField(default=False)
+    board_version = models.PositiveBigIntegerField(
+        default=0, help_text="raised with every change of a team's standing (challenges.standings)"
+    )
 
     class Meta:
         ordering = ["challenge", "order", "start"]

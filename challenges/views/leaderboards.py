@@ -36,8 +36,14 @@ def leaderboard_page(request, slug: str, phase: str):
     subset = requested_subset(request, phase)
     board = leaderboard.board(phase, subset)
     page = Paginator(board.rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    page.object_list = [replace(row) for row in page.object_list]  # the board's rows are shared
-    leaderboard.mark_ties(page.object_list, board.higher_is_better)
+
+    def rows() -> list:
+        """The page's rows with ties marked: called by the template only when the rendered
+        table of this board version and page is not in the cache."""
+        copies = [replace(row) for row in page.object_list]  # the board's rows are shared
+        leaderboard.mark_ties(copies, board.higher_is_better)
+        return copies
+
     return render(
         request,
         "challenges/leaderboard.html",
@@ -46,6 +52,7 @@ def leaderboard_page(request, slug: str, phase: str):
             "phase": phase,
             "board": board,
             "page_obj": page,
+            "rows": rows,
             "subset": subset,
             "metric": phase.get_metric(),
             "can_see_private": visibility.can_see_private(request.user, phase),

@@ -169,3 +169,47 @@ def _raise(error):
         raise error
 
     return raiser
+
+
+def shown_rows(board) -> list[tuple]:
+    return [
+        (r.team, r.value, r.rank, r.public_rank, r.entries, r.last_submission, r.score_id)
+        for r in board.rows
+    ]
+
+
+@pytest.mark.parametrize("subset", [Score.PUBLIC, Score.PRIVATE])
+def test_a_kept_board_catches_up_to_what_a_fresh_compute_shows(tiny, subset, monkeypatch):
+    """After each step the kept board is brought up to date from the changed standings only,
+    and shows exactly what computing it afresh shows."""
+    phase = tiny.main
+    people = [make_user(name) for name in ("ann", "ben", "cat")]
+    full_computes = []
+    real_compute = leaderboard.compute
+    monkeypatch.setattr(
+        leaderboard, "compute", lambda *a: full_computes.append(a) or real_compute(*a)
+    )
+    leaderboard.board(phase, subset)
+    steps = [
+        (person, noise, seed)
+        for seed, (person, noise) in enumerate(
+            [
+                (people[0], 1.0),
+                (people[1], 0.4),
+                (people[0], 0.2),
+                (people[2], 2.0),
+                (people[1], 0.1),
+            ]
+        )
+    ]
+    for person, noise, seed in steps:
+        submission = send(tiny, person, noise, seed)
+        assert shown_rows(leaderboard.board(phase, subset)) == shown_rows(
+            real_compute(phase, subset)
+        )
+        pipeline.process(submission.pk)
+        assert shown_rows(leaderboard.board(phase, subset)) == shown_rows(
+            real_compute(phase, subset)
+        )
+    assert len(full_computes) == 1  # every later view caught up
+    assert len(leaderboard.board(phase, subset).rows) == 3
