@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from django.core.cache import cache
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -115,11 +116,18 @@ class LeaderboardView(APIView):
         board = leaderboard.board(phase, subset)
         paginator = PageNumberPagination()
         rows = paginator.paginate_queryset(board.rows, request, view=self)
-        rows = [replace(row) for row in rows]  # the board's rows are shared between requests
-        leaderboard.mark_ties(rows, board.higher_is_better)
-        response = paginator.get_paginated_response(
-            s.LeaderboardRowSerializer(rows, many=True).data
+        # the serialized page of this board version, shared by every caller for a minute
+        key = (
+            f"api-leaderboard:{phase.pk}:{subset}:{board.version}:"
+            f"{phase.challenge.updated.timestamp()}:{paginator.page.number}"
         )
+        results = cache.get(key)
+        if results is None:
+            rows = [replace(row) for row in rows]  # the board's rows are shared between requests
+            leaderboard.mark_ties(rows, board.higher_is_better)
+            results = s.LeaderboardRowSerializer(rows, many=True).data
+            cache.set(key, results, 60)
+        response = paginator.get_paginated_response(results)
         response.data = {
             "phase": phase.key,
             "subset": subset,

@@ -213,3 +213,16 @@ def test_a_kept_board_catches_up_to_what_a_fresh_compute_shows(tiny, subset, mon
         )
     assert len(full_computes) == 1  # every later view caught up
     assert len(leaderboard.board(phase, subset).rows) == 3
+
+
+def test_the_cached_page_and_api_table_follow_every_change(tiny, client):
+    """The rendered table and the API page are cached per board version: a change shows at once."""
+    page = reverse("leaderboard", args=[tiny.challenge.slug, "main"])
+    api = f"/api/challenges/{tiny.challenge.slug}/phases/main/leaderboard/"
+    pipeline.process(send(tiny, make_user("fay"), 1.0, 0).pk)
+    assert "fay" in client.get(page).content.decode()
+    assert [r["team"] for r in client.get(api).json()["results"]] == ["fay"]
+    pipeline.process(send(tiny, make_user("gus"), 0.1, 1).pk)
+    html = client.get(page).content.decode()
+    assert "gus" in html and html.index("gus") < html.index("fay")
+    assert [r["team"] for r in client.get(api).json()["results"]] == ["gus", "fay"]
