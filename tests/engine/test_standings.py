@@ -226,3 +226,23 @@ def test_the_cached_page_and_api_table_follow_every_change(tiny, client):
     html = client.get(page).content.decode()
     assert "gus" in html and html.index("gus") < html.index("fay")
     assert [r["team"] for r in client.get(api).json()["results"]] == ["gus", "fay"]
+
+
+def test_rebuild_standings_command_repairs_rows_written_by_hand(tiny):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    submission = send(tiny, make_user("hal"), 0.5, 0)
+    pipeline.process(submission.pk)
+    Standing.objects.filter(team_id=submission.team_id).update(public_score=None, entries=7)
+    out = StringIO()
+    call_command("rebuild_standings", "tiny-higgs", stdout=out)
+    assert f"tiny-higgs/main: 1 teams, 1 rows changed (team ids {submission.team_id})" in (
+        out.getvalue()
+    )
+    row = Standing.objects.get(team_id=submission.team_id)
+    assert (row.entries, row.public_score_id) == (
+        1,
+        submission.scores.get(subset=Score.PUBLIC).pk,
+    )
