@@ -8,9 +8,10 @@ directory (or always, with FIVESIGMA_BENCH_LOAD_SERVICES=embedded). Either way g
 (``cpu + 1`` processes) serves the site on 127.0.0.1.
 
 - pages: the challenge overview and the public leaderboard of a demo-like challenge (500
-  teams, 10,000 scored submissions, built by ``bench_site.populate``), asked for by 50 client
-  threads (``requests``, no think time) for 20 seconds, anonymously; p50 and p99 latency per
-  page, requests per second, errors (anything but 200 or no answer within 30 s).
+  teams, 10,000 scored submissions, built by ``bench_site.populate``), each asked for by 50
+  concurrent connections of wrk (no think time) for 20 seconds, anonymously; p50 and p99
+  latency per page, requests per second, errors (a status other than 2xx/3xx, a failed
+  connection, or no answer within 30 s).
 - submissions: a HiggsML-like phase with a 20,000-event hidden solution
   (``bench_challenges.write_higgs_bundle``); 200 participants, each with an API token, upload
   one result file each through the REST API, one every 0.3 s (200 in one minute), while two
@@ -35,6 +36,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from benchmarks import loadgen
+
 AREA = "load"
 REPO = Path(__file__).resolve().parent.parent
 CLIENTS = 50
@@ -46,6 +49,7 @@ SCORING_WORKERS = 2
 HIGGS_EVENTS = 20_000
 SCORED_DEADLINE_S = 900.0
 PAGE_P99_TARGET_S = 1.0
+PAGE_TIMEOUT_S = 30.0
 ADMIN_POSTGRES_URL = os.environ.get(
     "FIVESIGMA_TEST_POSTGRES_URL", "postgres://fivesigma:fivesigma@127.0.0.1:5432/fivesigma"
 )
@@ -287,52 +291,22 @@ def _percentiles(latencies: list[float]) -> tuple[float, float]:
 
 
 def page_load(base: str, slug: str) -> dict[str, dict]:
-    """``CLIENTS`` threads asking in turn for the challenge and leaderboard pages."""
+    """``CLIENTS`` connections (wrk) on each page in turn, after every gunicorn process has
+    loaded its code."""
     import requests
 
     pages = {
         "challenge overview": f"{base}/c/{slug}/",
         "leaderboard": f"{base}/c/{slug}/leaderboard/main/",
     }
-    with requests.Session() as warm:  # every gunicorn process has loaded its code
+    with requests.Session() as warm:
         for _ in range(3 * (os.cpu_count() or 1) + 3):
             for url in pages.values():
                 warm.get(url, timeout=120)
-    samples: dict[str, list[tuple[float, bool]]] = {name: [] for name in pages}
-    lock = threading.Lock()
-    names = list(pages)
-
-    def client(offset: int, deadline: float) -> None:
-        with requests.Session() as session:
-            turn = offset
-            while time.monotonic() < deadline:
-                name = names[turn % len(names)]
-                turn += 1
-                start = time.perf_counter()
-                try:
-                    ok = session.get(pages[name], timeout=30).status_code == 200
-                except requests.RequestException:
-                    ok = False
-                with lock:
-                    samples[name].append((time.perf_counter() - start, ok))
-
-    started = time.monotonic()
-    deadline = started + PAGE_SECONDS
-    with ThreadPoolExecutor(max_workers=CLIENTS) as pool:
-        for future in [pool.submit(client, i, deadline) for i in range(CLIENTS)]:
-            future.result()
-    wall = time.monotonic() - started
-    figures = {}
-    for name, taken in samples.items():
-        p50, p99 = _percentiles([seconds for seconds, _ in taken])
-        figures[name] = {
-            "requests": len(taken),
-            "errors": sum(not ok for _, ok in taken),
-            "p50_s": p50,
-            "p99_s": p99,
-            "rate": len(taken) / wall,
-        }
-    return figures
+    return {
+        name: loadgen.hammer(url, CLIENTS, PAGE_SECONDS, PAGE_TIMEOUT_S)
+        for name, url in pages.items()
+    }
 
 
 def upload_run(base: str, world: dict, directory: Path) -> dict:

@@ -1,4 +1,4 @@
-"""The site's speed: server time of every page and API call, a big leaderboard, a load run.
+"""The site's speed: server time of every page and API call, and a big leaderboard.
 
 Everything runs against a throwaway SQLite database in a temporary directory, filled with
 ``bulk_create``:
@@ -10,26 +10,18 @@ Everything runs against a throwaway SQLite database in a temporary directory, fi
 
 Pages are timed in a child process (fresh settings pointing at the temporary directory)
 with Django's test ``Client``: median server time over repeated requests, and the number of
-SQL queries of one request. The load run starts gunicorn on 127.0.0.1 over the same
-database; 50 concurrent clients (a Python thread pool) ask for the leaderboard page back to
-back for 30 s, and the run reports p50, p99, throughput and errors (a request unanswered
-after 10 s is an error).
+SQL queries of one request. The pages under 50 concurrent clients are the ``load`` area's
+(``bench_load``: gunicorn over PostgreSQL and Redis, driven by wrk).
 """
 
 from __future__ import annotations
 
 import json
-import os
-import socket
-import statistics
-import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from benchmarks.harness import REPO, measure_in_child, throwaway_site
+from benchmarks.harness import measure_in_child, throwaway_site
 
 AREA = "site"
 DEMO = {"slug": "bench-demo", "teams": 500, "submissions": 10_000}
@@ -39,10 +31,6 @@ SPREAD = 0.08  # standard deviation of a score's bootstrap replicas
 PAGE_TARGET_MS = 150.0
 API_LEADERBOARD_TARGET_MS = 50.0
 LARGE_LEADERBOARD_TARGET_MS = 100.0
-LOAD_CLIENTS = 50
-LOAD_SECONDS = 30.0
-LOAD_CLIENT_TIMEOUT_S = 10.0  # a request unanswered by then counts as an error
-LOAD_P99_TARGET_S = 1.0
 
 
 def run(table) -> None:
@@ -65,15 +53,6 @@ def run(table) -> None:
                 f"< {LARGE_LEADERBOARD_TARGET_MS:.0f} ms",
                 ms < LARGE_LEADERBOARD_TARGET_MS,
             )
-        load = load_run(env, results["load_path"])
-        table.add(
-            AREA,
-            f"load: leaderboard page, {LOAD_CLIENTS} concurrent clients, gunicorn {load['workers']} workers",
-            f"p50 {load['p50_s'] * 1000:.0f} ms, p99 {load['p99_s'] * 1000:.0f} ms, "
-            f"{load['throughput']:.0f} req/s, {load['errors']} errors of {load['requests']}",
-            f"p99 < {LOAD_P99_TARGET_S:.0f} s, no errors",
-            load["p99_s"] < LOAD_P99_TARGET_S and load["errors"] == 0,
-        )
 
 
 # -- the child process: build the data, time the pages ---------------------------------------
@@ -93,7 +72,6 @@ def measure(out: Path) -> None:
     results = {
         "pages": time_pages(demo),
         "large": time_large(large),
-        "load_path": f"/c/{demo['slug']}/leaderboard/main/",
     }
     out.write_text(json.dumps(results))
 
@@ -341,90 +319,6 @@ def time_large(large: dict) -> dict[str, tuple[float, int]]:
         "API leaderboard": _timed(
             api, f"/api/challenges/{slug}/phases/main/leaderboard/", repeat=9
         ),
-    }
-
-
-# -- the load run ----------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def load_run(env: dict, path: str) -> dict:
-    """gunicorn on 127.0.0.1 and 50 concurrent clients asking for ``path``."""
-    import requests
-
-    workers = max(2, (os.cpu_count() or 1) + 1)
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "gunicorn",
-            "fivesigma.wsgi:application",
-            "--bind",
-            f"127.0.0.1:{port}",
-            "--workers",
-            str(workers),
-            "--log-level",
-            "warning",
-        ],
-        cwd=REPO,
-        env=env,
-        start_new_session=True,
-    )
-    url = f"http://127.0.0.1:{port}{path}"
-    try:
-        deadline = time.monotonic() + 180  # a worker's first request imports the scoring stack
-        while True:
-            try:
-                if requests.get(url, timeout=120).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            if time.monotonic() > deadline or server.poll() is not None:
-                raise RuntimeError("gunicorn did not start serving the leaderboard")
-            time.sleep(0.3)
-        for _ in range(workers * 2):  # every worker has loaded its code and warmed its caches
-            requests.get(url, timeout=120)
-        latencies: list[float] = []
-        errors = [0]
-        lock = threading.Lock()
-
-        stop_at = time.perf_counter() + LOAD_SECONDS
-
-        def client() -> None:
-            with requests.Session() as session:
-                while time.perf_counter() < stop_at:
-                    start = time.perf_counter()
-                    try:
-                        ok = session.get(url, timeout=LOAD_CLIENT_TIMEOUT_S).status_code == 200
-                    except requests.RequestException:
-                        ok = False
-                    elapsed = time.perf_counter() - start
-                    with lock:
-                        latencies.append(elapsed)
-                        errors[0] += not ok
-
-        started = time.perf_counter()
-        with ThreadPoolExecutor(max_workers=LOAD_CLIENTS) as pool:
-            for future in [pool.submit(client) for _ in range(LOAD_CLIENTS)]:
-                future.result()
-        wall = time.perf_counter() - started
-    finally:
-        os.killpg(server.pid, 15)
-        server.wait(timeout=30)
-    latencies.sort()
-    return {
-        "workers": workers,
-        "requests": len(latencies),
-        "errors": errors[0],
-        "p50_s": statistics.median(latencies),
-        "p99_s": latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))],
-        "throughput": len(latencies) / wall,
     }
 
 

@@ -11,7 +11,7 @@ REDIS_PORT=${FIVESIGMA_REDIS_PORT:-6379}
 
 install() {
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server bubblewrap chromium chromium-driver
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql redis-server bubblewrap chromium chromium-driver wrk
 }
 
 start() {
