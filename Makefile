@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 DEMO_SIZE ?= full
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: run test bench lint install install-test services-start
+.PHONY: run test bench fuzz lint install install-test services-start
 
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -30,6 +30,12 @@ test: install-test
 
 bench: install-test
 	$(PY) -m benchmarks $(AREAS)
+
+# Coverage-guided fuzzing of the file readers, FUZZ_SECONDS per target (all of them, or
+# FUZZ_TARGETS); counts in var/fuzz/summary.json, crashing inputs in var/fuzz/<target>/crashes.
+FUZZ_SECONDS ?= 300
+fuzz: install-test
+	$(PY) -m fuzz campaign --seconds $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 lint: install-test
 	$(PY) -m ruff check .

@@ -75,18 +75,20 @@ def load(path: str | Path, organiser=None, require_organiser: bool = False) -> C
 
 
 def unpack_zip(archive: Path, target: Path) -> Path:
-    """Unpack a bundle zip safely (no absolute or ``..`` paths, no links, bounded size)."""
+    """Unpack a bundle zip safely (no absolute or ``..`` paths, no links, bounded size; a
+    damaged member, a name used twice or a file name too long is refused)."""
+    from runner.unpack import DAMAGED_ZIP, SubmissionRejected, extract_member, member_parts
+
     try:
         zf = zipfile.ZipFile(archive)
-    except zipfile.BadZipFile as error:
+    except DAMAGED_ZIP as error:
         raise BundleError([f"{archive.name}: not a zip file"]) from error
-    from runner.unpack import SubmissionRejected, member_parts
-
-    problems, total = [], 0
+    problems, total, members = [], 0, []
     with zf:
         for info in zf.infolist():
             try:
-                member_parts(info)  # the sandbox's own checks: no absolute or .. paths, no links
+                # the sandbox's own checks: no absolute or .. paths, no links
+                members.append((info, member_parts(info)))
             except SubmissionRejected as rejected:
                 problems.append(f"{archive.name}: {rejected}")
             total += info.file_size
@@ -96,7 +98,14 @@ def unpack_zip(archive: Path, target: Path) -> Path:
             )
         if problems:
             raise BundleError(problems)
-        zf.extractall(target)
+        written = 0
+        try:
+            for info, parts in members:
+                written = extract_member(
+                    zf, info, target.joinpath(*parts), written, MAX_BUNDLE_BYTES
+                )
+        except SubmissionRejected as rejected:
+            raise BundleError([f"{archive.name}: {rejected}"]) from None
     if (target / "challenge.yaml").exists():
         return target
     folders = sorted(p for p in target.iterdir() if (p / "challenge.yaml").is_file())
@@ -122,6 +131,10 @@ def parse(root: Path) -> BundleSpec:
         data = yaml.safe_load(manifest.read_text(encoding="utf-8"))
     except (yaml.YAMLError, UnicodeDecodeError) as error:
         raise BundleError([f"challenge.yaml: not valid YAML ({error})"]) from error
+    except ValueError as error:  # a date that does not exist, e.g. 2026-13-01
+        raise BundleError([f"challenge.yaml: a value is not valid ({error})"]) from error
+    except RecursionError:
+        raise BundleError(["challenge.yaml: nested too deeply"]) from None
     if not isinstance(data, dict):
         raise BundleError(["challenge.yaml: the top level must be a mapping of fields"])
     check = _Checker(root)

@@ -8,15 +8,35 @@ declared in a zip header can lie (zip bombs).
 
 from __future__ import annotations
 
+import lzma
 import stat
+import struct
 import zipfile
 import zlib
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
 from runner.limits import MB
 
 ENTRY_POINT = "submission.py"
 CHUNK_BYTES = 1 << 20
+NAME_MAX = 255  # bytes of one path component (Linux NAME_MAX)
+PATH_MAX = 1024  # bytes of a member's path, leaving room under PATH_MAX for the destination
+# What Python's zipfile raises on a damaged archive besides BadZipFile: offsets past the end
+# (OSError, ValueError), an unknown version or method (NotImplementedError), an encrypted
+# member (RuntimeError), a damaged stream (zlib, lzma, EOFError), a short header (struct),
+# a name that is not the UTF-8 it claims (UnicodeDecodeError, a ValueError).
+DAMAGED_ZIP = (
+    zipfile.BadZipFile,
+    zlib.error,
+    lzma.LZMAError,
+    struct.error,
+    EOFError,
+    OSError,
+    ValueError,
+    NotImplementedError,
+    RuntimeError,
+)
 
 
 class SubmissionRejected(Exception):
@@ -31,7 +51,7 @@ def unpack_submission(zip_path: Path, destination: Path, *, max_files: int, max_
     """
     try:
         archive = zipfile.ZipFile(zip_path)
-    except (zipfile.BadZipFile, OSError) as exc:
+    except DAMAGED_ZIP as exc:
         raise SubmissionRejected(f"the submission is not a readable zip archive ({exc})") from None
     with archive:
         members = [(info, member_parts(info)) for info in archive.infolist()]
@@ -48,7 +68,9 @@ def unpack_submission(zip_path: Path, destination: Path, *, max_files: int, max_
         destination.chmod(0o755)  # readable by the unprivileged sandbox user, whatever the umask
         written = 0
         for info, parts in members:
-            written = _extract(archive, info, destination.joinpath(*parts), written, max_bytes)
+            written = extract_member(
+                archive, info, destination.joinpath(*parts), written, max_bytes
+            )
     return _model_dir(destination)
 
 
@@ -72,10 +94,16 @@ def member_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:
     parts = tuple(p for p in path.parts if p not in ("", "."))
     if not parts:
         raise SubmissionRejected(f"the zip entry {name!r} has an empty path")
+    if len("/".join(parts).encode()) > PATH_MAX or any(len(p.encode()) > NAME_MAX for p in parts):
+        shown = name if len(name) <= 80 else name[:80] + "..."
+        raise SubmissionRejected(
+            f"the zip entry {shown!r} has a name longer than the file system allows "
+            f"({NAME_MAX} bytes a folder or file, {PATH_MAX} in all)"
+        )
     return parts
 
 
-def _extract(
+def extract_member(
     archive: zipfile.ZipFile, info: zipfile.ZipInfo, target: Path, written: int, max_bytes: int
 ) -> int:
     """Write one member under its checked path; return the running total of bytes written."""
@@ -84,8 +112,8 @@ def _extract(
             target.mkdir(mode=0o755, parents=True, exist_ok=True)
             return written
         target.parent.mkdir(mode=0o755, parents=True, exist_ok=True)
-        with archive.open(info) as source, open(target, "xb") as sink:
-            while chunk := source.read(CHUNK_BYTES):
+        with open(target, "xb") as sink:
+            for chunk in _chunks(archive, info):
                 written += len(chunk)
                 if written > max_bytes:
                     raise SubmissionRejected(
@@ -96,16 +124,27 @@ def _extract(
         executable = (info.external_attr >> 16) & 0o111
         target.chmod(0o755 if executable else 0o644)
     except FileExistsError:
-        raise SubmissionRejected(f"the zip holds {info.filename!r} twice") from None
-    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
         raise SubmissionRejected(
-            f"the zip entry {info.filename!r} cannot be read ({exc})"
+            f"the zip holds {info.filename!r} twice, or as both a file and a folder"
         ) from None
     except NotADirectoryError:
         raise SubmissionRejected(
             f"the zip entry {info.filename!r} is inside something that is a file"
         ) from None
     return written
+
+
+def _chunks(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> Iterator[bytes]:
+    """The member's bytes; a damaged member is refused (errors writing them are not caught
+    here: a full disk is the platform's fault, not the zip's)."""
+    try:
+        with archive.open(info) as source:
+            while chunk := source.read(CHUNK_BYTES):
+                yield chunk
+    except DAMAGED_ZIP as exc:
+        raise SubmissionRejected(
+            f"the zip entry {info.filename!r} cannot be read ({exc})"
+        ) from None
 
 
 def _model_dir(root: Path) -> Path:

@@ -13,12 +13,12 @@ import os
 import shutil
 import tempfile
 import zipfile
-import zlib
 from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
 
+from runner.unpack import DAMAGED_ZIP
 from scoring.validation import SubmissionError
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
@@ -42,7 +42,7 @@ class _Capped(io.RawIOBase):
     def readinto(self, buffer) -> int:
         try:
             data = self._stream.read(min(len(buffer), self._left + 1))
-        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as error:
+        except DAMAGED_ZIP as error:  # gzip's damage too (BadGzipFile, zlib, EOFError)
             raise SubmissionError(
                 [f"the file is damaged and cannot be decompressed ({error})"], self._name
             ) from None
@@ -177,13 +177,13 @@ class _decompressed:
             raw = spool
         try:
             archive = zipfile.ZipFile(raw)
-        except zipfile.BadZipFile as error:
+        except DAMAGED_ZIP as error:
             raise SubmissionError([f"the zip archive is damaged ({error})"], self._name) from None
         self._closers.append(archive)
         members = [
             info
             for info in archive.infolist()
-            if not info.is_dir()
+            if not info.filename.endswith("/")  # a folder (ZipInfo.is_dir fails on an empty name)
             and not info.filename.startswith("__MACOSX/")
             and not Path(info.filename).name.startswith(".")
         ]
@@ -195,7 +195,7 @@ class _decompressed:
             )
         try:
             member = archive.open(tables[0])
-        except (NotImplementedError, RuntimeError, zipfile.BadZipFile) as error:
+        except DAMAGED_ZIP as error:
             raise SubmissionError(
                 [f"cannot open {tables[0].filename} in the zip archive ({error})"], self._name
             ) from None
