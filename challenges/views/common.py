@@ -17,4 +17,6 @@ def get_challenge(user, slug: str) -> Challenge:
 
 
 def get_phase(challenge: Challenge, key: str) -> Phase:
-    return get_object_or_404(Phase, challenge=challenge, key=key)
+    phase = get_object_or_404(Phase, challenge=challenge, key=key)
+    phase.challenge = challenge  # already read: no second query when the page needs it
+    return phase
