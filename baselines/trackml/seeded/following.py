@@ -166,24 +166,16 @@ def residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz):
 
 @njit(cache=True)
 def best_hit(
-    hits,
-    hit_layer,
-    hit_module,
-    hit_used,
-    bin_start,
-    geometry,
-    layer,
-    helix,
-    s,
-    w_rphi,
-    w_u,
-    skip_hit,
+    hits, hit_layer, hit_module, hit_used, bin_start, geometry, layer, helix, s, w_rphi, w_u,
     skip_module,
-):
-    """Nearest usable hit of ``layer`` to the helix at arc length ``s`` within the windows.
+):  # fmt: skip
+    """The two nearest usable hits of ``layer`` to the helix at arc length ``s``, on two
+    different modules, within the windows (half widths w_rphi, w_u in mm).
 
-    Hits flagged in ``hit_used``, the hit ``skip_hit`` and hits on module ``skip_module`` are
-    ignored (-1 disables either). Returns (hit index, normalised distance squared) or (-1, inf).
+    Hits flagged in ``hit_used`` and hits on module ``skip_module`` (-1: none) are ignored.
+    Returns (hit, normalised distance squared, second hit, its normalised distance
+    squared); the second hit is the nearest one on another module than the first, for
+    sensors that overlap. Missing hits are -1 with distance inf.
     """
     px, py, pz = position_at(helix, s)
     dx, dy, dz = tangent_per_normal(helix, geometry, layer, px, py)
@@ -199,22 +191,27 @@ def best_hit(
     first, n_phi = phi_bin_range(math.atan2(py, px), dphi)
     u_lo = u_bin(geometry, layer, u - du)
     u_hi = u_bin(geometry, layer, u + du)
-    best = -1
-    best_chi2 = math.inf
+    best, best_chi2, best_module = -1, math.inf, -1
+    second, second_chi2 = -1, math.inf
     for k in range(n_phi):
         pb = (first + k) % N_PHI
-        lo = bin_start[bin_number(layer, pb, u_lo)]
-        hi = bin_start[bin_number(layer, pb, u_hi) + 1]
-        for j in range(lo, hi):
-            hit = j
-            if hit_used[hit] or hit == skip_hit or hit_module[hit] == skip_module:
+        for hit in range(
+            bin_start[bin_number(layer, pb, u_lo)], bin_start[bin_number(layer, pb, u_hi) + 1]
+        ):
+            module = hit_module[hit]
+            if hit_used[hit] or module == skip_module:
                 continue
             across, along = residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz)
+            if abs(across) >= w_rphi or abs(along) >= w_u:
+                continue
             chi2 = (across / w_rphi) ** 2 + (along / w_u) ** 2
-            if abs(across) < w_rphi and abs(along) < w_u and chi2 < best_chi2:
-                best = hit
-                best_chi2 = chi2
-    return best, best_chi2
+            if chi2 < best_chi2:
+                if module != best_module:  # the old best is the nearest off the new module
+                    second, second_chi2 = best, best_chi2
+                best, best_chi2, best_module = hit, chi2, module
+            elif chi2 < second_chi2 and module != best_module:
+                second, second_chi2 = hit, chi2
+    return best, best_chi2, second, second_chi2
 
 
 @njit(cache=True)
@@ -291,9 +288,9 @@ def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geom
         if not math.isfinite(s):
             continue
         w_rphi, w_u = windows(helix, geometry, layer, 0.0, config)
-        second, chi2 = best_hit(
+        second, chi2, _, _ = best_hit(
             hits, hit_layer, hit_module, hit_used, bin_start, geometry,
-            layer, helix, s, w_rphi, w_u, hit, hit_module[hit],
+            layer, helix, s, w_rphi, w_u, hit_module[hit],
         )  # fmt: skip
         if second >= 0 and chi2 < config.overlap_chi2 and not _holds(track, n, second):
             load_hit(hits, second, geometry, layer, config, coords, n)
@@ -343,9 +340,9 @@ def _walk(
             break
         visited[layer] = True
         w_rphi, w_u = windows(helix, geometry, layer, s - s_last, config)
-        hit, chi2 = best_hit(
+        hit, chi2, second, chi2b = best_hit(
             hits, hit_layer, hit_module, hit_used, bin_start, geometry,
-            layer, helix, s, w_rphi, w_u, -1, -1,
+            layer, helix, s, w_rphi, w_u, -1,
         )  # fmt: skip
         s_from = s - 5.0
         if hit < 0:
@@ -359,15 +356,10 @@ def _walk(
         track[n] = hit
         n += 1
         chi2_sum += chi2
-        if n < track.shape[0]:
-            second, chi2b = best_hit(
-                hits, hit_layer, hit_module, hit_used, bin_start, geometry,
-                layer, helix, s, w_rphi, w_u, hit, hit_module[hit],
-            )  # fmt: skip
-            if second >= 0 and chi2b < config.overlap_chi2:
-                load_hit(hits, second, geometry, layer, config, coords, n)
-                track[n] = second
-                n += 1
+        if n < track.shape[0] and second >= 0 and chi2b < config.overlap_chi2:
+            load_hit(hits, second, geometry, layer, config, coords, n)
+            track[n] = second
+            n += 1
         if not refit(coords, n, config, helix, work):
             break
         s_last = s

@@ -376,6 +376,18 @@ def find_triplets(triples, hits, hit_used, cot_lo, cot_hi, bin_start, geometry, 
     return triplets, quality
 
 
+def best_first_hits(triplets, quality, hit_layer):
+    """The triplets, best quality first, keeping for each pair of outer hits only the best
+    first hit on each layer: the others would mostly follow the same road, and seed it
+    with a neighbouring track's hit."""
+    order = np.argsort(quality, kind="stable")
+    triplets = triplets[order]
+    n_hits, n_layers = len(hit_layer), int(hit_layer.max(initial=0)) + 1
+    key = (triplets[:, 1] * n_hits + triplets[:, 2]) * n_layers + hit_layer[triplets[:, 0]]
+    _, first = np.unique(key, return_index=True)
+    return triplets[np.sort(first)]
+
+
 @njit(cache=True)
 def _grow(array, capacity):
     bigger = np.empty((capacity,) + array.shape[1:], dtype=array.dtype)

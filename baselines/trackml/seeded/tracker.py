@@ -15,11 +15,13 @@ from .clusters import cluster_lengths, cot_theta_bounds
 from .detector import measure_layers
 from .following import MAX_TRACK_HITS, RoadConfig, follow
 from .grid import build_grid, geometry_table, hit_table
-from .seeding import SeedConfig, find_triplets, pixel_layer_triples
+from .innermost import InnermostConfig, choose_innermost_again
+from .seeding import SeedConfig, best_first_hits, find_triplets, pixel_layer_triples
 
 
 class TrackerConfig(NamedTuple):
-    """Settings of the tracker (see :class:`RoadConfig` and :class:`SeedConfig`).
+    """Settings of the tracker (see :class:`SeedConfig`, :class:`RoadConfig` and
+    :class:`InnermostConfig`).
 
     ``passes`` lists (pt_min in GeV, min_hits) per pass: each pass seeds among the hits
     still free with that momentum threshold and keeps tracks of at least min_hits hits.
@@ -27,18 +29,20 @@ class TrackerConfig(NamedTuple):
 
     seed: SeedConfig = SeedConfig()
     road: RoadConfig = RoadConfig()
+    innermost: InnermostConfig = InnermostConfig()
     passes: tuple = ((1.0, 8), (0.3, 7), (0.1, 6), (0.1, 5), (0.05, 4), (0.05, 3))
     max_misfit: float = 0.3  # mean normalised distance squared of a kept track's hits
 
 
 @njit(cache=True)
 def follow_seeds(
-    triplets, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road,
+    triplets, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road, innermost,
     min_hits, max_misfit,
 ):  # fmt: skip
     """Follow every triplet (best first) into a candidate track; keep candidates of at least
     ``min_hits`` hits, at most ``road.max_holes`` holes and a mean normalised distance
-    squared of the added hits to the road of at most ``max_misfit``.
+    squared of the added hits to the road of at most ``max_misfit``, after choosing their
+    innermost hit again (see :mod:`.innermost`).
 
     A seed whose three hits all lie on one earlier candidate is skipped: it would only
     rebuild that candidate. Returns the candidates' hits (flat), start offsets, and per
@@ -61,6 +65,9 @@ def follow_seeds(
         )
         if n < min_hits or holes > road.max_holes or chi2 > max_misfit * n:
             continue
+        choose_innermost_again(
+            track, n, hits, hit_layer, hit_module, hit_used, bin_start, geometry, innermost
+        )
         end = start[count] + n
         if end > flat.shape[0]:
             bigger = np.empty(2 * end, dtype=np.int64)
@@ -163,10 +170,10 @@ def track_pass(event, config, pt_min, min_hits, labels, hit_used, next_label):
         event.triples, event.hits, hit_used, event.cot_lo, event.cot_hi,
         event.bin_start, event.geometry, seed,
     )  # fmt: skip
-    triplets = triplets[np.argsort(quality, kind="stable")]
+    triplets = best_first_hits(triplets, quality, event.hit_layer)
     flat, start, holes, misfit = follow_seeds(
         triplets, event.hits, event.hit_layer, event.module, hit_used, event.bin_start,
-        event.geometry, config.road, min_hits, config.max_misfit,
+        event.geometry, config.road, config.innermost, min_hits, config.max_misfit,
     )  # fmt: skip
     # longest first, a hole counting as a missing hit; then the best fitting
     ranking = np.lexsort((misfit, holes - np.diff(start)))
