@@ -3,6 +3,12 @@
 Order matters and is what makes an accepted upload impossible to lose: the file is stored
 first, then the database row is written, then the task is queued after the commit. A file
 that fails validation is refused at once, is not stored and does not count against a limit.
+
+The limits are checked twice: first without a lock, to refuse before reading the file, then
+in the transaction that writes the row, holding the team's row lock (PostgreSQL; SQLite's
+transactions take the database's write lock at BEGIN IMMEDIATE). Uploads of one team
+therefore take turns from the count to the commit, and two sent at once cannot both pass a
+limit that has room for one; the file of an upload refused there is deleted.
 """
 
 from __future__ import annotations
@@ -16,6 +22,7 @@ from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.utils import timezone
@@ -59,6 +66,20 @@ def allowance(phase: Phase, team: Team | None, now: datetime | None = None) -> A
         used_total=counted.count() if team else 0,
         total_limit=phase.total_limit,
         resets_at=day_start + timedelta(days=1),
+    )
+
+
+def check_allowance(phase: Phase, team: Team, now: datetime) -> None:
+    """Raise SubmissionRefused when ``team`` has used its submissions of today or in total."""
+    left = allowance(phase, team, now)
+    if left.remaining_today > 0:
+        return
+    if left.total_limit is not None and left.used_total >= left.total_limit:
+        raise SubmissionRefused(
+            f"Your team has used all {left.total_limit} submissions of this phase."
+        )
+    raise SubmissionRefused(
+        f"Your team has used its {left.daily_limit} submissions for today; more from {left.resets_at:%H:%M} UTC."
     )
 
 
@@ -162,15 +183,7 @@ def submit(
         )
     team = team or teams.ensure_team(user, phase.challenge)
     if enforce_rules:
-        left = allowance(phase, team, now)
-        if left.remaining_today <= 0:
-            if left.total_limit is not None and left.used_total >= left.total_limit:
-                raise SubmissionRefused(
-                    f"Your team has used all {left.total_limit} submissions of this phase."
-                )
-            raise SubmissionRefused(
-                f"Your team has used its {left.daily_limit} submissions for today; more from {left.resets_at:%H:%M} UTC."
-            )
+        check_allowance(phase, team, now)  # before reading the file; again under the lock
     validate_upload(phase, upload)
     submission = Submission(
         phase=phase,
@@ -183,11 +196,20 @@ def submit(
     stored, sha, size = files.store(
         upload, f"submissions/{phase.pk}/{submission.uid}/{storage_name(upload.name)}"
     )
-    with transaction.atomic():
-        submission.file.name, submission.sha256, submission.size = stored, sha, size
-        submission.save()
-        pipeline.transition(
-            submission, Submission.SUBMITTED, f"uploaded {submission.original_name} ({size} bytes)"
-        )
-        pipeline.enqueue(submission)
+    try:
+        with transaction.atomic():
+            if enforce_rules:
+                Team.objects.select_for_update().only("pk").get(pk=team.pk)
+                check_allowance(phase, team, now)
+            submission.file.name, submission.sha256, submission.size = stored, sha, size
+            submission.save()
+            pipeline.transition(
+                submission,
+                Submission.SUBMITTED,
+                f"uploaded {submission.original_name} ({size} bytes)",
+            )
+            pipeline.enqueue(submission)
+    except Exception:
+        default_storage.delete(stored)  # refused under the lock, or not written: no orphan file
+        raise
     return submission

@@ -1,0 +1,186 @@
+"""Uploads sent at the same instant by the members of one team: exactly the daily limit is
+accepted, whatever the interleaving, and nothing of the refused ones is stored.
+
+Real concurrency: one thread per member, each with its own database connection and its own
+logged-in client, released together by a barrier, half through the submit page and half
+through the API. Run on the suite's database (SQLite, or PostgreSQL when DATABASE_URL says
+so) and, when the suite runs on SQLite, on a throwaway PostgreSQL database as well
+(FIVESIGMA_TEST_POSTGRES_URL; missing, it is a skip here and a failure in CI).
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections import Counter
+
+import dj_database_url
+import pytest
+from django.contrib.contenttypes.models import ContentType
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.db import connection, connections
+from django.db.utils import load_backend
+from django.test import Client
+from django.urls import reverse
+
+from challenges import pipeline, teams
+from challenges.models import Challenge, Phase, Submission, SubmissionEvent
+from tests.challenges.factories import make_user
+from tests.conftest import require
+from tests.engine.builders import load_tiny_challenge, noisy_submission
+from tests.faults.services import admin_execute, database_url, postgres_available
+
+LIMIT = 2  # submissions a team may make a day
+TEAMS = 3
+MEMBERS = 5  # each sends one upload, all at once: MEMBERS - LIMIT are refused per team
+REFUSAL = f"Your team has used its {LIMIT} submissions for today"
+
+
+@pytest.fixture
+def throwaway_postgres(transactional_db):
+    """A new, migrated PostgreSQL database that every thread's connection goes to."""
+    require(postgres_available(), "PostgreSQL (FIVESIGMA_TEST_POSTGRES_URL)")
+    name = f"fivesigma_race_{secrets.token_hex(4)}"
+    admin_execute(f'CREATE DATABASE "{name}"')
+    original_params, original = connections.settings["default"], connections["default"]
+    params = connections.configure_settings(
+        {"default": dj_database_url.parse(database_url(name), conn_max_age=0)}
+    )["default"]
+    connections.settings["default"] = params  # read by the connections of new threads
+    connections["default"] = load_backend(params["ENGINE"]).DatabaseWrapper(params, "default")
+    ContentType.objects.clear_cache()
+    try:
+        call_command("migrate", verbosity=0)
+        yield
+    finally:
+        connections["default"].close()
+        connections.settings["default"], connections["default"] = original_params, original
+        ContentType.objects.clear_cache()
+        admin_execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(params=["suite database", "PostgreSQL"])
+def database(request, transactional_db) -> str:
+    """The vendor of the database the race runs on."""
+    if request.param == "PostgreSQL":
+        if connection.vendor == "postgresql":
+            pytest.skip("the suite's database is PostgreSQL: the first case is this one")
+        request.getfixturevalue("throwaway_postgres")
+    return connections["default"].vendor
+
+
+@pytest.fixture
+def published(monkeypatch) -> list[int]:
+    """Submissions handed to the task queue (recorded instead of sent: no broker needed)."""
+    sent: list[int] = []
+    monkeypatch.setattr(pipeline, "publish", lambda task, submission: sent.append(submission.pk))
+    return sent
+
+
+def race(posts) -> list:
+    """Run every ``post`` in its own thread, released at the same instant; their results."""
+    barrier = threading.Barrier(len(posts))
+    results: list = [None] * len(posts)
+
+    def run(i, post):
+        try:
+            barrier.wait(timeout=60)
+            results[i] = post()
+        except Exception as error:  # a server error is a result too
+            results[i] = error
+        finally:
+            connections.close_all()  # this thread's connections
+
+    threads = [threading.Thread(target=run, args=(i, post)) for i, post in enumerate(posts)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not any(thread.is_alive() for thread in threads), "an upload never returned"
+    return results
+
+
+def uploader(client: Client, phase: Phase, content: bytes, through_api: bool):
+    slug = phase.challenge.slug
+    url = (
+        reverse("api-phase-submissions", args=[slug, phase.key])
+        if through_api
+        else reverse("submit", args=[slug, phase.key])
+    )
+
+    def post():
+        response = client.post(url, {"file": SimpleUploadedFile("race.csv", content)})
+        return response.status_code, response.content.decode()
+
+    return post
+
+
+def test_uploads_at_the_same_instant_stay_within_the_daily_limit(database, published, tmp_path):
+    tiny = load_tiny_challenge(tmp_path, n_events=120)
+    Phase.objects.filter(pk=tiny.main.pk).update(daily_limit=LIMIT)
+    Challenge.objects.filter(pk=tiny.challenge.pk).update(max_team_size=MEMBERS)
+    phase = Phase.objects.select_related("challenge").get(pk=tiny.main.pk)
+    content = noisy_submission(tiny.solution)
+    posts, team_of_post = [], []
+    for t in range(TEAMS):
+        founder = make_user(f"team{t}-0")
+        team = teams.ensure_team(founder, phase.challenge)
+        for m in range(MEMBERS):
+            member = founder if m == 0 else make_user(f"team{t}-{m}")
+            if m:
+                teams.join(member, team.invite_code)
+            client = Client()
+            client.force_login(member)
+            posts.append(uploader(client, phase, content, through_api=m % 2 == 1))
+            team_of_post.append(team.pk)
+
+    results = race(posts)
+
+    errors = [r for r in results if not isinstance(r, tuple)]
+    assert not errors, errors
+    accepted = Counter(
+        team for team, (code, _) in zip(team_of_post, results, strict=True) if code in (201, 302)
+    )
+    refusals = [(code, body) for code, body in results if code not in (201, 302)]
+    assert accepted == dict.fromkeys(set(team_of_post), LIMIT), (database, results)
+    assert len(refusals) == TEAMS * (MEMBERS - LIMIT)
+    assert all(code == 400 and REFUSAL in body for code, body in refusals), refusals
+    # nothing of the refused uploads is stored: rows, history, queued tasks, files
+    stored = Submission.objects.filter(phase=phase)
+    assert stored.count() == TEAMS * LIMIT
+    assert Counter(stored.values_list("team", flat=True)) == accepted
+    assert SubmissionEvent.objects.count() == 2 * TEAMS * LIMIT  # submitted, queued
+    assert sorted(published) == sorted(stored.values_list("pk", flat=True))
+    files = [p for p in (tmp_path / "media" / "submissions").rglob("*") if p.is_file()]
+    assert len(files) == TEAMS * LIMIT and all(p.read_bytes() == content for p in files)
+
+
+def test_an_upload_overtaken_while_its_file_is_checked_is_refused_and_leaves_nothing(
+    db, tmp_path, monkeypatch
+):
+    """The second check, under the lock: another member's upload is accepted while this one
+    is being validated (after the first check passed); this one is refused and its stored
+    file deleted."""
+    from challenges import submitting
+
+    tiny = load_tiny_challenge(tmp_path, n_events=120)
+    Phase.objects.filter(pk=tiny.main.pk).update(daily_limit=1)
+    phase = Phase.objects.get(pk=tiny.main.pk)
+    alice, bob = make_user("alice"), make_user("bob")
+    teams.join(bob, teams.ensure_team(alice, phase.challenge).invite_code)
+    content = noisy_submission(tiny.solution)
+    validate = submitting.validate_upload
+    overtaking = []
+
+    def overtaken(phase, upload):
+        validate(phase, upload)
+        if upload.name == "a.csv":
+            overtaking.append(submitting.submit(phase, bob, SimpleUploadedFile("b.csv", content)))
+
+    monkeypatch.setattr(submitting, "validate_upload", overtaken)
+    with pytest.raises(submitting.SubmissionRefused, match=REFUSAL.replace(str(LIMIT), "1")):
+        submitting.submit(phase, alice, SimpleUploadedFile("a.csv", content))
+    assert list(Submission.objects.all()) == overtaking
+    files = [p for p in (tmp_path / "media" / "submissions").rglob("*") if p.is_file()]
+    assert [p.name for p in files] == ["b.csv"]
