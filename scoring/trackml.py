@@ -6,10 +6,14 @@ particle_id 0, counts as one particle) and it holds strictly more than half of t
 particle's hits. The event score is the truth weight of the majority particle's hits in
 good tracks over the event's total truth weight.
 
-A good track's majority particle owns a strict majority of the track's hits, so a
-Boyer-Moore majority vote per track finds the only candidate in one pass over the hits and
-a second pass counts it; no sort and no (track, particle) table are needed. Track and
-particle ids first get dense labels (:mod:`scoring.dense_labels`).
+A good track's majority particle owns a strict majority of the track, so a Boyer-Moore
+majority vote per track finds the only candidate in one pass over the hits and a second
+pass counts it; no sort and no (track, particle) table are needed. Track and particle ids
+first get dense labels (:mod:`scoring.dense_labels`).
+
+The truth side (particle labels, hits per particle, total weight) depends on the truth
+only: :func:`prepare_truth` computes it once for scoring many submissions against one
+event, and :func:`score_event` accepts the result in place of the truth frame.
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ import pandas as pd
 from scoring.dense_labels import DIRECT_SLACK, dense_labels
 from scoring.frozen import frozen
 from scoring.validation import SubmissionError, examples
+
+TRUTH_COLUMNS = ("hit_id", "particle_id", "tx", "ty", "tz", "tpx", "tpy", "tpz", "weight")
+SOLUTION_COLUMNS = ("event_id", *TRUTH_COLUMNS)  # the hidden truth of all test events in one file
 
 
 @numba.njit(cache=True)
@@ -51,44 +58,92 @@ def _tracks_of_truth_rows(truth_hit, submitted_hit, track_id):
 
 
 @numba.njit(cache=True)
-def _good_track_weight(track, first_track, n_tracks, particle, n_particles, weight):
-    """Weight of the majority particles' hits in good tracks, total weight, found particles.
+def _good_track_weight(track, first_track, n_tracks, particle, particle_hits, weight):
+    """Weight of the majority particles' hits in good tracks, and the particles found.
 
-    ``track - first_track`` (in 0..n_tracks-1) and ``particle`` (in 0..n_particles-1)
-    index the track and the particle of each hit. A Boyer-Moore vote per track finds the
-    only particle that can own a strict majority of it; a second pass counts that
-    particle's hits and weight in the track.
+    ``track - first_track`` (in 0..n_tracks-1) and ``particle`` (dense, int32) index the
+    track and the particle of each hit; ``particle_hits`` counts each particle's hits in
+    the truth. A Boyer-Moore vote per track finds the only particle that can own a strict
+    majority of it (written without branches: a new track, or a vote count back at zero,
+    takes the hit's particle); a second pass counts the track's hits, that particle's hits
+    in it and their weight.
     """
-    particle_hits = np.zeros(n_particles, dtype=np.int32)
-    for i in range(particle.size):
-        particle_hits[particle[i]] += 1
-    state = np.zeros((n_tracks, 4), dtype=np.int32)  # per track: size, candidate, votes, held
+    vote = np.zeros((n_tracks, 2), dtype=np.int32)  # per track: candidate, votes
     for i in range(track.size):
         t = track[i] - first_track
         p = particle[i]
-        state[t, 0] += 1
-        if state[t, 2] == 0:
-            state[t, 1] = p
-            state[t, 2] = 1
-        elif state[t, 1] == p:
-            state[t, 2] += 1
-        else:
-            state[t, 2] -= 1
+        candidate = vote[t, 0]
+        votes = vote[t, 1]
+        vote[t, 1] = votes - 1 if (votes != 0) & (candidate != p) else votes + 1
+        vote[t, 0] = candidate if votes != 0 else p
+    count = np.zeros((n_tracks, 2), dtype=np.int32)  # per track: hits, candidate's hits
     held_weight = np.zeros(n_tracks)
-    total = 0.0
     for i in range(track.size):
         t = track[i] - first_track
-        total += weight[i]
-        if particle[i] == state[t, 1]:
-            state[t, 3] += 1
+        count[t, 0] += 1
+        if particle[i] == vote[t, 0]:
+            count[t, 1] += 1
             held_weight[t] += weight[i]
-    found = np.zeros(n_particles, dtype=np.bool_)
+    found = np.zeros(particle_hits.size, dtype=np.bool_)
     good_weight = 0.0
     for t in range(n_tracks):
-        if 2 * state[t, 3] > state[t, 0] and 2 * state[t, 3] > particle_hits[state[t, 1]]:
+        held = np.int64(count[t, 1])
+        if 2 * held > count[t, 0] and 2 * held > particle_hits[vote[t, 0]]:
             good_weight += held_weight[t]
-            found[state[t, 1]] = True
-    return good_weight, total, found
+            found[vote[t, 0]] = True
+    return good_weight, found
+
+
+class TruthEvent(NamedTuple):
+    """The truth side of one event, ready to score submissions against (arrays in truth row order)."""
+
+    hit_id: np.ndarray  # int64
+    particle: np.ndarray  # dense particle label of each hit (int32)
+    particle_hits: np.ndarray  # hits of each dense particle (int32)
+    weight: np.ndarray  # float64
+    total_weight: float
+
+    @property
+    def n_particles(self) -> int:
+        return self.particle_hits.size
+
+
+def truth_event(hit_id, particle_id, weight, copy: bool = False) -> TruthEvent:
+    """The truth side of one event from its hit_id, particle_id and weight columns.
+
+    With ``copy``, the hit ids and weights are copied, so that later changes to the arrays
+    passed in do not reach the result.
+    """
+    hit_id, particle_id, weight = _ids(hit_id), _ids(particle_id), frozen(weight, np.float64)
+    if not hit_id.size == particle_id.size == weight.size:
+        raise ValueError(
+            f"the truth columns differ in length: {hit_id.size} hit_id, "
+            f"{particle_id.size} particle_id, {weight.size} weight"
+        )
+    particle, particle_hits = dense_labels(particle_id)
+    if copy:
+        hit_id, weight = frozen(hit_id.copy(), np.int64), frozen(weight.copy(), np.float64)
+    return TruthEvent(
+        hit_id,
+        frozen(particle, np.int32),
+        frozen(particle_hits, np.int32),
+        weight,
+        float(weight.sum()),
+    )
+
+
+def prepare_truth(truth: pd.DataFrame) -> TruthEvent:
+    """The truth side of one event (hit_id, particle_id, weight), for :func:`score_event`.
+
+    Particle labels, hits per particle and the total weight are computed once; the result
+    holds its own copy of the columns, so it stays valid when ``truth`` changes later.
+    """
+    return truth_event(
+        truth["hit_id"].to_numpy(),
+        truth["particle_id"].to_numpy(),
+        truth["weight"].to_numpy(),
+        copy=True,
+    )
 
 
 class EventMatch(NamedTuple):
@@ -101,15 +156,14 @@ class EventMatch(NamedTuple):
     found: np.ndarray  # per dense particle: majority particle of a good track
 
 
-def match_event(
-    hit_id, particle_id, weight, submitted_hit_id, track_id, event: object = None
-) -> EventMatch:
-    """Match one event's submission (hit_id, track_id) to its truth (hit_id, particle_id, weight).
+def match_event(truth: TruthEvent, submitted_hit_id, track_id, event: object = None) -> EventMatch:
+    """Match one event's submission (hit_id, track_id) to its truth.
 
     Raises :class:`~scoring.validation.SubmissionError` when the submission does not hold
-    every truth hit exactly once (naming the event when given).
+    every truth hit exactly once (naming the event when given), and ValueError when the
+    truth weights do not sum to a positive number.
     """
-    hit_id = _ids(hit_id)
+    hit_id = truth.hit_id
     submitted_hit_id = _ids(submitted_hit_id)
     track_id = _ids(track_id)
     if np.array_equal(hit_id, submitted_hit_id):  # rows in the truth's order: nothing to move
@@ -122,22 +176,18 @@ def match_event(
     first_track, n_tracks = _compact_range(track)
     track_index = track
     if not n_tracks:  # scattered track ids: dense labels instead of id - first id
-        labels, n_tracks = dense_labels(track)
+        labels, track_hits = dense_labels(track)
+        n_tracks = track_hits.size
         track_index = frozen(labels, np.int64)
-    particle, n_particles = dense_labels(_ids(particle_id))
-    good_weight, total, found = _good_track_weight(
-        track_index,
-        first_track,
-        n_tracks,
-        frozen(particle, np.int32),
-        n_particles,
-        frozen(weight, np.float64),
+    good_weight, found = _good_track_weight(
+        track_index, first_track, n_tracks, truth.particle, truth.particle_hits, truth.weight
     )
+    total = truth.total_weight
     if not total > 0:
         raise ValueError(
             f"the truth weights of event {event} sum to {total}; the score is undefined"
         )
-    return EventMatch(good_weight / total, particle, n_particles, track, found)
+    return EventMatch(good_weight / total, truth.particle, truth.n_particles, track, found)
 
 
 def _compact_range(track: np.ndarray) -> tuple[int, int]:
@@ -188,18 +238,18 @@ def truth_rows(truth_hits: np.ndarray, submitted_hits: np.ndarray, event) -> np.
     raise SubmissionError(problems)
 
 
-def score_event(truth: pd.DataFrame, submission: pd.DataFrame) -> float:
+def score_event(truth: pd.DataFrame | TruthEvent, submission: pd.DataFrame) -> float:
     """Weighted accuracy of one event, in [0, 1].
 
-    ``truth``: hit_id, particle_id, weight; ``submission``: hit_id, track_id (any integer
-    track ids, every truth hit exactly once).
+    ``truth``: hit_id, particle_id, weight, or its :func:`prepare_truth` result;
+    ``submission``: hit_id, track_id (any integer track ids, every truth hit exactly once).
     """
+    if not isinstance(truth, TruthEvent):
+        truth = truth_event(
+            truth["hit_id"].to_numpy(), truth["particle_id"].to_numpy(), truth["weight"].to_numpy()
+        )
     return match_event(
-        truth["hit_id"].to_numpy(),
-        truth["particle_id"].to_numpy(),
-        truth["weight"].to_numpy(),
-        submission["hit_id"].to_numpy(),
-        submission["track_id"].to_numpy(),
+        truth, submission["hit_id"].to_numpy(), submission["track_id"].to_numpy()
     ).score
 
 
@@ -285,14 +335,10 @@ def matched_events(truth: pd.DataFrame, submission: pd.DataFrame, events=None):
     for event in wanted:
         rows = truth_order[truth_events[event]]
         sub_rows = sub_order[sub_events[event]]
-        match = match_event(
-            columns["hit_id"][rows],
-            columns["particle_id"][rows],
-            columns["weight"][rows],
-            sub_hits[sub_rows],
-            sub_tracks[sub_rows],
-            event,
+        truth_of_event = truth_event(
+            columns["hit_id"][rows], columns["particle_id"][rows], columns["weight"][rows]
         )
+        match = match_event(truth_of_event, sub_hits[sub_rows], sub_tracks[sub_rows], event)
         yield event, rows, match
 
 

@@ -14,19 +14,7 @@ from tqdm import tqdm
 
 from datasets.trackml.io import PARTS, event_prefix, write_detectors, write_event
 from datasets.trackml.simulate import DEFAULT_PILEUP, simulate_event
-
-SOLUTION_COLUMNS = [
-    "event_id",
-    "hit_id",
-    "particle_id",
-    "tx",
-    "ty",
-    "tz",
-    "tpx",
-    "tpy",
-    "tpz",
-    "weight",
-]
+from scoring.trackml import SOLUTION_COLUMNS
 
 
 def generate(
@@ -67,12 +55,12 @@ def generate(
         written["test_truth"] += write_event(
             event_prefix(dirs["test_truth"], event_id), tables, ("truth", "particles")
         )
-        solution.append(tables["truth"].assign(event_id=event_id)[SOLUTION_COLUMNS])
+        solution.append(tables["truth"].assign(event_id=event_id)[list(SOLUTION_COLUMNS)])
     solution_path = out / "solution.csv"
     frame = (
         pd.concat(solution, ignore_index=True)
         if solution
-        else pd.DataFrame(columns=SOLUTION_COLUMNS)
+        else pd.DataFrame(columns=list(SOLUTION_COLUMNS))
     )
     frame.to_csv(solution_path, index=False)
     written["solution"] = solution_path

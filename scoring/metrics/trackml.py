@@ -17,21 +17,9 @@ from scoring.efficiency import (
 from scoring.metric import Metric
 from scoring.subsets import SUBSETS, subset_masks
 from scoring.throughput import MAX_SECONDS_PER_EVENT, check_seconds_per_event, throughput_score
-from scoring.trackml import event_slices, matched_events, truth_rows
+from scoring.trackml import SOLUTION_COLUMNS, event_slices, matched_events, truth_rows
 from scoring.validation import SubmissionError, examples, integer_column
 
-TRUTH_COLUMNS = (
-    "event_id",
-    "hit_id",
-    "particle_id",
-    "tx",
-    "ty",
-    "tz",
-    "tpx",
-    "tpy",
-    "tpz",
-    "weight",
-)
 SHOWN_EVENTS = 10
 
 
@@ -51,7 +39,7 @@ class TrackmlMetric(Metric):
         "hits; it then scores the truth weights of that particle's hits in it."
     )
     submission_columns = ("event_id", "hit_id", "track_id")
-    solution_columns = TRUTH_COLUMNS
+    solution_columns = SOLUTION_COLUMNS
 
     def validate_submission(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
         columns, problems = {}, []
@@ -118,7 +106,7 @@ class TrackmlMetric(Metric):
             )
         subset_of_event = {**dict.fromkeys(public, "public"), **dict.fromkeys(private, "private")}
         columns = {
-            name: solution[name].to_numpy() for name in TRUTH_COLUMNS if name in solution.columns
+            name: solution[name].to_numpy() for name in SOLUTION_COLUMNS if name in solution.columns
         }
         parts = {
             subset: {

@@ -1,3 +1,5 @@
+from collections import Counter
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -5,7 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from scoring.dense_labels import dense_labels
-from scoring.trackml import score_event, score_event_pandas, score_events
+from scoring.trackml import (
+    prepare_truth,
+    score_event,
+    score_event_pandas,
+    score_events,
+    truth_event,
+)
 from scoring.validation import SubmissionError
 from tests.scoring import twins
 
@@ -91,20 +99,92 @@ def test_pandas_transcription_matches_the_definition(event):
 @given(st.lists(st.one_of(st.integers(-5, 40), st.integers(-(2**63), 2**63 - 1)), max_size=300))
 def test_dense_labels_label_equal_values_equally_in_first_appearance_order(values):
     values = np.array(values, dtype=np.int64)
-    dense, distinct = dense_labels(values)
+    dense, counts = dense_labels(values)
     first_seen = {}
     for v in values.tolist():
         first_seen.setdefault(v, len(first_seen))
-    assert distinct == len(first_seen)
     assert dense.tolist() == [first_seen[v] for v in values.tolist()]
+    multiplicity = Counter(values.tolist())
+    assert counts.tolist() == [multiplicity[v] for v in first_seen]
 
 
 def test_many_distinct_values_grow_the_hash_table():
+    # 5000 distinct ids among 7000 values: the 8192-slot table is half full before the end
     values = np.random.default_rng(3).integers(-(2**62), 2**62, 5000)
-    values = np.concatenate([values, values[::-1]])
-    dense, distinct = dense_labels(values)
-    assert distinct == 5000
-    assert (dense[:5000] == np.arange(5000)).all() and (dense[5000:] == np.arange(5000)[::-1]).all()
+    values = np.concatenate([values, values[:2000][::-1]])
+    dense, counts = dense_labels(values)
+    assert counts.tolist() == [2] * 2000 + [1] * 3000
+    assert (dense[:5000] == np.arange(5000)).all()
+    assert (dense[5000:] == np.arange(2000)[::-1]).all()
+
+
+SCATTER = np.int64(-7046029254386353131)  # odd: multiplying by it permutes the int64 values
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.integers(0, 50), min_size=1, max_size=400), st.integers(-(2**40), 2**40))
+def test_direct_and_hash_paths_give_the_same_labels(values, offset):
+    compact = np.array(values, dtype=np.int64) + offset  # span <= 50: direct table
+    with np.errstate(over="ignore"):
+        scattered = compact * SCATTER  # the same equalities, spread over the 64-bit range
+    span = int(scattered.max()) - int(scattered.min())
+    assert span > compact.size + 1024 or np.unique(compact).size == 1  # hash path
+    direct, direct_counts = dense_labels(compact)
+    hashed, hashed_counts = dense_labels(scattered)
+    assert direct.tolist() == hashed.tolist()
+    assert direct_counts.tolist() == hashed_counts.tolist()
+
+
+@st.composite
+def dense_events(draw):
+    """Random events with particle and track ids numbered 0, 1, 2... in order of first appearance."""
+    n = draw(st.integers(1, 300))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    particles = rng.integers(0, draw(st.integers(1, 40)), n)
+    tracks = np.where(rng.random(n) < 0.8, particles, rng.integers(0, 60, n))
+    weights = rng.random(n) * (particles > 0)
+    weights[0] += 0.1
+    return pd.factorize(particles)[0], pd.factorize(tracks)[0], weights
+
+
+@settings(max_examples=100, deadline=None)
+@given(dense_events())
+def test_compact_and_scattered_ids_score_bit_for_bit_the_same(event):
+    particles, tracks, weights = event
+    hits = np.arange(1, particles.size + 1)
+    with np.errstate(over="ignore"):
+        wide_particles, wide_tracks = particles * SCATTER, tracks * SCATTER + 10**12
+    scores = {
+        score_event(
+            pd.DataFrame({"hit_id": hits, "particle_id": p, "weight": weights}),
+            pd.DataFrame({"hit_id": hits, "track_id": t}),
+        )
+        for p in (particles, wide_particles)
+        for t in (tracks, wide_tracks)
+    }
+    assert len(scores) == 1
+    truth = pd.DataFrame({"hit_id": hits, "particle_id": particles, "weight": weights})
+    submission = pd.DataFrame({"hit_id": hits, "track_id": tracks})
+    assert scores.pop() == pytest.approx(_twin_score(truth, submission), rel=1e-12, abs=1e-12)
+
+
+@settings(max_examples=100, deadline=None)
+@given(events())
+def test_prepared_truth_scores_as_the_truth_frame(event):
+    truth, submission = event
+    assert score_event(prepare_truth(truth), submission) == score_event(truth, submission)
+
+
+def test_prepared_truth_is_a_snapshot():
+    truth = TRUTH.copy()
+    prepared = prepare_truth(truth)
+    truth["particle_id"] = 0
+    truth["weight"] = 1.0
+    truth["hit_id"] += 100
+    submission = _submission([1, 1, 2, 2, 2, 2])
+    assert score_event(prepared, submission) == pytest.approx(0.4, abs=1e-15)
+    with pytest.raises(SubmissionError, match="missing, e.g. hit_id 6"):
+        score_event(prepared, submission.iloc[:5])
 
 
 @pytest.mark.parametrize(
@@ -141,3 +221,8 @@ def test_score_events_reports_missing_and_unknown_events():
         score_events(truth, submission)
     assert "missing from the submission, e.g. event_id 1, 2" in str(error.value)
     assert "not test events, e.g. 3" in str(error.value)
+
+
+def test_truth_columns_of_different_lengths_are_refused():
+    with pytest.raises(ValueError, match="3 hit_id, 2 particle_id, 3 weight"):
+        truth_event(np.arange(3), np.zeros(2, dtype=np.int64), np.ones(3))
