@@ -94,22 +94,39 @@ def next_layer(helix, geometry, visited, s_from, bounds):
     """The unvisited layer crossed first after ``s_from`` and its arc length; (-1, inf) if none.
 
     Exact crossings are costly, so each layer first gets a cheap lower bound on its arc
-    length (radial distance for a cylinder, |dz| / |tan lambda| for a disk, from the point
-    at ``s_from``); layers are then tried in order of that bound until no bound can beat
-    the best crossing found. ``bounds`` is scratch space, one entry per layer.
+    length from the point at ``s_from``: the radial distance to a cylinder (out to the
+    circle's largest radius and back for one behind the direction of motion; none beyond
+    the circle's reach), |dz| / |tan lambda| to a disk ahead (none behind). Layers are then
+    tried in order of that bound until no bound can beat the best crossing found.
+    ``bounds`` is scratch space, one entry per layer.
     """
     x, y, z = position_at(helix, s_from)
     r = math.sqrt(x * x + y * y)
-    slope = abs(helix[TAN_LAMBDA])
+    slope = helix[TAN_LAMBDA]
+    # radial direction of motion: the tangent is sense * (-(y - yc), x - xc) / radius
+    outwards = helix[SENSE] * (x * helix[YC] - y * helix[XC]) >= 0.0
+    d = math.sqrt(helix[XC] ** 2 + helix[YC] ** 2)
+    r_far, r_near = d + helix[RADIUS], abs(d - helix[RADIUS])
     for layer in range(geometry.shape[0]):
+        position = geometry[layer, POSITION]
+        thickness = geometry[layer, HALF_THICKNESS]
+        bounds[layer] = math.inf
         if visited[layer]:
-            bounds[layer] = math.inf
-        elif geometry[layer, IS_BARREL] > 0.5:
-            gap = abs(geometry[layer, POSITION] - r) - geometry[layer, HALF_THICKNESS]
-            bounds[layer] = s_from + max(gap, 0.0)
-        else:
-            gap = abs(geometry[layer, POSITION] - z) - geometry[layer, HALF_THICKNESS]
-            bounds[layer] = s_from + max(gap, 0.0) / slope if slope > 0.0 else math.inf
+            continue
+        if geometry[layer, IS_BARREL] > 0.5:
+            if position - thickness > r_far or position + thickness < r_near:
+                continue
+            if (position > r) == outwards or abs(position - r) < thickness:
+                gap = abs(position - r)
+            elif outwards:  # out to the largest radius, then back in
+                gap = 2.0 * r_far - r - position
+            else:
+                gap = r + position - 2.0 * r_near
+            bounds[layer] = s_from + max(gap - thickness, 0.0)
+        elif slope != 0.0:
+            gap = (position - z) / slope  # transverse path to the disk, negative behind
+            if gap > -thickness / abs(slope):
+                bounds[layer] = s_from + max(gap - thickness / abs(slope), 0.0)
     best_layer = -1
     best_s = math.inf
     while True:
@@ -127,9 +144,8 @@ def next_layer(helix, geometry, visited, s_from, bounds):
 @njit(cache=True)
 def tangent_per_normal(helix, geometry, layer, x, y):
     """Change of (x, y, z) per mm of the layer's normal coordinate (r or z) at a point."""
-    alpha = math.atan2(y - helix[YC], x - helix[XC])
-    tx = -helix[SENSE] * math.sin(alpha)
-    ty = helix[SENSE] * math.cos(alpha)
+    tx = -helix[SENSE] * (y - helix[YC]) / helix[RADIUS]
+    ty = helix[SENSE] * (x - helix[XC]) / helix[RADIUS]
     tz = helix[TAN_LAMBDA]
     if geometry[layer, IS_BARREL] > 0.5:
         rate = (x * tx + y * ty) / max(math.sqrt(x * x + y * y), 1e-9)

@@ -22,9 +22,15 @@ TWO_PI = 2.0 * math.pi
 
 
 @njit(cache=True)
+def turns_of(a):
+    """The angle ``a`` (rad) brought into [0, 2 pi) (as ``a % TWO_PI``, but inlined)."""
+    return a - TWO_PI * math.floor(a / TWO_PI)
+
+
+@njit(cache=True)
 def wrap_angle(a):
     """The angle ``a`` (rad) brought into [-pi, pi)."""
-    return (a + math.pi) % TWO_PI - math.pi
+    return turns_of(a + math.pi) - math.pi
 
 
 @njit(cache=True)
@@ -127,14 +133,13 @@ def fit_helix(x, y, z, w_xy, w_z, s, n, w_origin, helix):
     helix[XC] = xc
     helix[YC] = yc
     helix[RADIUS] = radius
-    alpha0 = math.atan2(-yc, -xc)  # closest approach to the beam line
-    alpha_last = math.atan2(y[n - 1] - yc, x[n - 1] - xc)
-    alpha_first = math.atan2(y[0] - yc, x[0] - xc)
-    turn = wrap_angle(alpha_last - alpha_first)
+    # sense of turning from the first to the last hit (or from the beam line to the first
+    # hit), seen from the centre: the sign of the cross product of the two radii
+    turn = (x[0] - xc) * (y[n - 1] - yc) - (y[0] - yc) * (x[n - 1] - xc)
     if turn == 0.0:
-        turn = wrap_angle(alpha_first - alpha0)
+        turn = -xc * (y[0] - yc) + yc * (x[0] - xc)
     helix[SENSE] = 1.0 if turn > 0.0 else -1.0
-    helix[ALPHA0] = alpha0
+    helix[ALPHA0] = math.atan2(-yc, -xc)  # closest approach to the beam line
     arc_lengths(helix, x, y, n, s)
     sw = ss = sz = sss = ssz = 0.0
     for i in range(n):
@@ -192,7 +197,7 @@ def position_at(helix, s):
 def _arc_to_angle(helix, alpha, s_from):
     """Smallest arc length > s_from (mm, any sign) where the helix is at centre angle alpha."""
     alpha_from = helix[ALPHA0] + helix[SENSE] * s_from / helix[RADIUS]
-    return s_from + helix[RADIUS] * ((helix[SENSE] * (alpha - alpha_from)) % TWO_PI)
+    return s_from + helix[RADIUS] * turns_of(helix[SENSE] * (alpha - alpha_from))
 
 
 @njit(cache=True)
@@ -208,7 +213,7 @@ def crossing_cylinder(helix, r, s_from):
     # Intersection of the circle |p| = r with the helix circle, as angles seen from its centre.
     cos_beta = (radius * radius + d * d - r * r) / (2.0 * radius * d)
     beta = math.acos(min(1.0, max(-1.0, cos_beta)))
-    toward_origin = math.atan2(-yc, -xc)
+    toward_origin = helix[ALPHA0]  # the angle of the beam line seen from the centre
     s1 = _arc_to_angle(helix, toward_origin + beta, s_from)
     s2 = _arc_to_angle(helix, toward_origin - beta, s_from)
     return min(s1, s2)

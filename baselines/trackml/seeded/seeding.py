@@ -167,12 +167,13 @@ def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, bin_start, geome
     |z0| <= z0_max and have |cot(theta)| within both hits' cluster bounds; their azimuths
     may differ by no more than a track of pT >= pt_min bends between their radii.
     Returns arrays h1, h2, curvature through the origin (1/mm) and cot(theta) of the line,
-    ordered by h1.
+    ordered by h1, then by cot(theta).
     """
     capacity = 1024
     pairs = np.empty((capacity, 2), dtype=np.int64)
     shape = np.empty((capacity, 2))
     count = 0
+    start_of_h1 = 0
     r_min = seed.pt_min / (0.3 * FIELD_TESLA) * 1000.0  # mm
     outer_barrel = geometry[outer, IS_BARREL] > 0.5
     first_hit = bin_start[bin_number(inner, 0, 0)]
@@ -181,6 +182,8 @@ def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, bin_start, geome
         h1 = j1
         if hit_used[h1]:
             continue
+        _sort_by_cot(pairs, shape, start_of_h1, count)  # the previous h1's doublets
+        start_of_h1 = count
         r1, z1 = hits[h1, HR], hits[h1, HZ]
         z_lo, z_hi = second_layer_window(r1, z1, geometry, outer, seed.z0_max)
         z_lo = max(z_lo - seed.rz_margin, geometry[outer, U_MIN])
@@ -235,12 +238,25 @@ def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, bin_start, geome
                     )
                     shape[count, 1] = cot
                     count += 1
+    _sort_by_cot(pairs, shape, start_of_h1, count)
     return (
         pairs[:count, 0].copy(),
         pairs[:count, 1].copy(),
         shape[:count, 0].copy(),
         shape[:count, 1].copy(),
     )
+
+
+@njit(cache=True)
+def _sort_by_cot(pairs, shape, first, end):
+    """Insertion sort of the doublets first .. end - 1 (a few, of one h1) by cot(theta)."""
+    for i in range(first + 1, end):
+        j = i
+        while j > first and shape[j - 1, 1] > shape[j, 1]:
+            for column in range(2):
+                pairs[j - 1, column], pairs[j, column] = pairs[j, column], pairs[j - 1, column]
+                shape[j - 1, column], shape[j, column] = shape[j, column], shape[j - 1, column]
+            j -= 1
 
 
 @njit(cache=True)
@@ -301,9 +317,12 @@ def join_doublets(ab, ab_permutation, ab_start, bc, bc_start, hits, seed):
     """Triplets from doublets a -> b and b -> c sharing their hit on b.
 
     ``ab`` and ``bc`` are doublet tuples as from :func:`find_doublets`, grouped by their
-    hit on the middle layer with :func:`group_by` (``bc`` is already in that order). Pairs
-    whose curvatures or slopes disagree too much are dropped before the triplet fit.
-    Returns the (n, 3) triplets passing :func:`triplet_quality` and their quality.
+    hit on the middle layer with :func:`group_by` (``bc`` is already in that order, and by
+    cot(theta) within a group). Pairs whose curvatures or dip angles disagree by more than
+    multiple scattering allows at the ab doublet's momentum (momenta below pt_min count as
+    pt_min, so for each ab doublet only the bc doublets in a window of cot(theta) need to
+    be looked at). Returns the (n, 3) triplets passing :func:`triplet_quality` and their
+    quality.
     """
     ab_inner, _, ab_kappa, ab_cot = ab
     _, bc_outer, bc_kappa, bc_cot = bc
@@ -312,19 +331,30 @@ def join_doublets(ab, ab_permutation, ab_start, bc, bc_start, hits, seed):
     quality = np.empty(capacity)
     count = 0
     kappa_min = 0.3 * FIELD_TESLA / (1000.0 * 100.0)  # curvature of 100 GeV
+    gev_per_kappa = 0.3 * FIELD_TESLA / 1000.0  # pT (GeV) = gev_per_kappa / curvature (1/mm)
+    widest = math.tan(_dip_change(seed, 1.0 / seed.pt_min))  # the largest dip angle change
     for k in range(ab_start.shape[0] - 1):
-        if ab_start[k] == ab_start[k + 1] or bc_start[k] == bc_start[k + 1]:
+        first, end = bc_start[k], bc_start[k + 1]
+        if ab_start[k] == ab_start[k + 1] or first == end:
             continue
         middle = ab[1][ab_permutation[ab_start[k]]]
         for i in range(ab_start[k], ab_start[k + 1]):
             d = ab_permutation[i]
-            for j in range(bc_start[k], bc_start[k + 1]):
-                cot = 0.5 * (ab_cot[d] + bc_cot[j])
+            c = ab_cot[d]
+            # bc doublets whose dip angle is within atan(widest) of this one's
+            low = (c - widest) / (1.0 + c * widest) if 1.0 + c * widest > 0.0 else -math.inf
+            high = (c + widest) / (1.0 - c * widest) if 1.0 - c * widest > 0.0 else math.inf
+            inverse_p_per_kappa = 1.0 / (gev_per_kappa * math.sqrt(1.0 + c * c))
+            in_window = bc_cot[first:end]
+            lo = first + np.searchsorted(in_window, low)
+            hi = first + np.searchsorted(in_window, high, side="right")
+            for j in range(lo, hi):
                 kappa = max(abs(ab_kappa[d]), abs(bc_kappa[j]), kappa_min)
-                p = 0.3 * FIELD_TESLA / (1000.0 * kappa) * math.sqrt(1.0 + cot * cot)
-                if abs(ab_kappa[d] - bc_kappa[j]) > seed.kappa_floor + seed.kappa_gev / p:
+                inverse_p = min(kappa * inverse_p_per_kappa, 1.0 / seed.pt_min)  # 1/GeV
+                if abs(ab_kappa[d] - bc_kappa[j]) > seed.kappa_floor + seed.kappa_gev * inverse_p:
                     continue
-                if abs(ab_cot[d] - bc_cot[j]) > 2.0 * (seed.dip_gev / p + 0.01) * (1.0 + cot * cot):
+                # tan of the dip angle change, |x - c| / (1 + x c), against its cut
+                if abs(bc_cot[j] - c) > _dip_change(seed, inverse_p) * (1.0 + bc_cot[j] * c):
                     continue
                 q = triplet_quality(hits, ab_inner[d], middle, bc_outer[j], seed)
                 if q >= 2.0:
@@ -339,6 +369,13 @@ def join_doublets(ab, ab_permutation, ab_start, bc, bc_start, hits, seed):
                 quality[count] = q
                 count += 1
     return triplets[:count].copy(), quality[:count].copy()
+
+
+@njit(cache=True)
+def _dip_change(seed, inverse_p):
+    """Largest change of the dip angle (rad) between two doublets of a track of momentum
+    1 / inverse_p (GeV): multiple scattering plus a floor."""
+    return 2.0 * (seed.dip_gev * inverse_p + 0.01)
 
 
 def find_triplets(triples, hits, hit_used, cot_lo, cot_hi, bin_start, geometry, seed):
