@@ -150,8 +150,13 @@ def parse(root: Path) -> BundleSpec:
             check.problem(f"pages.{key}", f"unknown page (known: {', '.join(PAGE_KEYS)})")
             continue
         page = check.file(f"pages.{key}", rel)
-        if page:
-            pages[key] = page.read_text(encoding="utf-8")
+        try:
+            if page:
+                pages[key] = page.read_text(encoding="utf-8")
+        except UnicodeDecodeError as error:
+            check.problem(
+                f"pages.{key}", f"'{rel}' is not UTF-8 text ({error.reason} at byte {error.start})"
+            )
     public_files = []
     for i, entry in enumerate(check.sequence(data, "files") or []):
         where = f"files[{i}]"
@@ -378,9 +383,9 @@ def with_usage(solution: pd.DataFrame, split: dict) -> pd.DataFrame:
             raise ValueError("has no Usage column; add one or declare a split in the phase")
         return solution
     column = split.get("column")
-    if column not in solution.columns:
+    if not isinstance(column, str) or column not in solution.columns:
         raise ValueError(
-            f"split column '{column}' is not in the solution (columns: {', '.join(solution.columns[:12])})"
+            f"split column {column!r} is not in the solution (columns: {', '.join(solution.columns[:12])})"
         )
     if by == "column":
         usage = solution[column].map(
@@ -392,11 +397,16 @@ def with_usage(solution: pd.DataFrame, split: dict) -> pd.DataFrame:
             )
         return solution.assign(Usage=usage)[usage.notna()].reset_index(drop=True)
     if by == "event":
-        events = np.unique(solution[column].to_numpy())
+        event_ids = pd.to_numeric(solution[column], errors="coerce")
+        if event_ids.isna().any():
+            raise ValueError(
+                f"split column '{column}' must hold an event id (a number) on every row"
+            )
+        events = np.unique(event_ids.to_numpy())
         rng = np.random.default_rng(int(split.get("seed", 0)))
         n_public = int(round(float(split.get("public_fraction", 0.3)) * len(events)))
         public = set(rng.choice(events, size=n_public, replace=False).tolist())
-        return solution.assign(Usage=np.where(solution[column].isin(public), "Public", "Private"))
+        return solution.assign(Usage=np.where(event_ids.isin(public), "Public", "Private"))
     raise ValueError(f"split 'by: {by}' is unknown (usage, column or event)")
 
 

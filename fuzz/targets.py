@@ -118,6 +118,7 @@ def submission_seeds(valid: bytes) -> list[bytes]:
         valid.rsplit(b"\n", 2)[0] + b"\n",  # one row short
         valid.replace(b",", b";"),
         header.lower() + b"\n" + rows,
+        header + b"," + header + b"\n" + rows,  # every name twice
     ]
     wrapped = [encode_submission(valid, container) for container in ("plain", "gzip", "zip")]
     wrapped += [
@@ -242,8 +243,9 @@ def bundle_zip(data: bytes) -> None:
         assert (root / "challenge.yaml").is_file() and spec.phases
 
 
-def bundle_seeds() -> list[bytes]:
-    files = [
+def bundle_files() -> list[Entry]:
+    """The files of a valid bundle: a result phase (HiggsML) and a code phase (TrackML)."""
+    return [
         Entry("challenge.yaml", BUNDLE_YAML.encode()),
         Entry("pages/overview.md", b"A **fuzz** challenge.\n"),
         Entry("data/test.csv", b"EventId\n" + b"\n".join(b"%d" % i for i in range(10))),
@@ -251,6 +253,10 @@ def bundle_seeds() -> list[bytes]:
         Entry("data/truth.csv", TRACKML_SOLUTION.to_csv(index=False).encode()),
         Entry("data/input/event000000001-hits.csv", b"hit_id,x,y,z\n1,0.1,0.2,0.3\n"),
     ]
+
+
+def bundle_seeds() -> list[bytes]:
+    files = bundle_files()
     in_folder = [Entry(f"fuzz-higgs/{e.name}", e.content) for e in files]
     return [encode_entries(files), encode_entries(in_folder), encode_raw_zip(build_zip(files))]
 

@@ -7,21 +7,28 @@ a small archive cannot expand into an unbounded one (a decompression bomb).
 
 from __future__ import annotations
 
+import csv
 import gzip
 import io
 import os
+import re
 import shutil
 import tempfile
 import zipfile
+from collections import Counter
 from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
 
 from runner.unpack import DAMAGED_ZIP
-from scoring.validation import SubmissionError
+from scoring.validation import SubmissionError, examples
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
+MAX_HEADER_BYTES = 64 * 1024
+# The first CSV record: cells outside quotes, and quoted cells (which may hold line ends and
+# doubled quotes), up to the first line end outside quotes.
+HEADER_RECORD = re.compile(rb'[^"\r\n]*(?:"[^"]*"[^"\r\n]*)*')
 GZIP_MAGIC = b"\x1f\x8b"
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
@@ -75,8 +82,11 @@ def read_csv(
     name = Path(str(name)).name
     with _open(source) as raw:
         with _decompressed(raw, name) as stream:
+            capped = io.BufferedReader(_Capped(stream, max_bytes, name), 1 << 20)
+            head = capped.read(MAX_HEADER_BYTES + 1)
+            _check_header(head, name)
             text = io.TextIOWrapper(
-                io.BufferedReader(_Capped(stream, max_bytes, name), 1 << 20),
+                io.BufferedReader(_Prefixed(head, capped), 1 << 20),
                 encoding="utf-8-sig",
                 errors="strict",
             )
@@ -92,6 +102,34 @@ def read_csv(
                 raise SubmissionError(
                     [f"the file is not a readable CSV table: {_first_line(error)}"], name
                 ) from None
+
+
+def _check_header(head: bytes, name: str) -> None:
+    """Refuse a header record (``head`` starts the file; quoted names may span lines) longer
+    than MAX_HEADER_BYTES or naming a column twice. pandas renames repeated names in time
+    quadratic in their number (30,000 copies of one name take 13 s of CPU), so they are
+    refused before it sees them."""
+    end = HEADER_RECORD.match(head).end()
+    if len(head) > MAX_HEADER_BYTES and head[end : end + 1] not in (b"\r", b"\n"):
+        raise SubmissionError(
+            [
+                f"the header line is longer than {MAX_HEADER_BYTES // 1024} KiB; it holds the column names only"
+            ],
+            name,
+        )
+    try:
+        header = head[:end].decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return  # pandas refuses a file that is not UTF-8 before it reads a name
+    try:
+        names = next(csv.reader(io.StringIO(header, newline="")), [])
+    except csv.Error as error:
+        raise SubmissionError([f"the header line is not readable CSV ({error})"], name) from None
+    repeated = [n for n, count in Counter(names).items() if count > 1 and n != ""]
+    if repeated:
+        raise SubmissionError(
+            [f"the header names column(s) {examples(repeated)} more than once"], name
+        )
 
 
 def _first_line(error: Exception) -> str:

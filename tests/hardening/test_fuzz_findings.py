@@ -4,11 +4,14 @@ platform's own error, rebuilt here by hand so that each stays fixed.
 Python's zipfile reports a damaged archive with many exception types besides BadZipFile
 (a negative or impossible seek, an unknown version, a bad CRC, a broken deflate stream, an
 empty member name); the readers let them out as server errors until the fuzzer found them.
+The header checks of the CSV reader were found by measuring, not by the fuzzer (its inputs
+stay under 64 KiB): pandas renames repeated column names in quadratic time.
 """
 
 from __future__ import annotations
 
 import io
+import re
 import struct
 from pathlib import Path
 
@@ -16,7 +19,13 @@ import pytest
 
 from challenges import bundles
 from fuzz.inputs import Entry, build_zip
-from fuzz.targets import BUNDLE_YAML, bundle_seeds, higgsml_solution, higgsml_submission
+from fuzz.targets import (
+    BUNDLE_YAML,
+    bundle_files,
+    bundle_seeds,
+    higgsml_solution,
+    higgsml_submission,
+)
 from runner.unpack import SubmissionRejected, unpack_submission
 from scoring import registry
 from scoring.validation import SubmissionError
@@ -93,6 +102,27 @@ def test_a_damaged_member_stream_is_refused():
     archive = flipped_byte(zipped({"submission.csv": VALID_CSV * 20}), "submission.csv")
     with pytest.raises(SubmissionError, match="damaged and cannot be decompressed"):
         read_higgsml(archive)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        # 30,000 copies of a name: pandas took 13 s of CPU to rename them (and hours for the
+        # 250 million a 512 MB upload can hold), then refused the file for the wrong reason
+        (b",".join([b"a"] * 30_000) + b"\n1\n", "names column(s) 'a' more than once"),
+        (b"EventId,RankOrder,Class,EventId\n1,1,s,1\n", "names column(s) 'EventId' more than once"),
+        # a quoted name longer than the check reads, followed by the repeats
+        (b'"' + b"x" * 70_000 + b'",' + b",".join([b"a"] * 30_000) + b"\n", "longer than 64 KiB"),
+    ],
+)
+def test_a_header_naming_a_column_twice_is_refused_before_pandas_reads_it(content, message):
+    with pytest.raises(SubmissionError, match=re.escape(message)):
+        read_higgsml(content, "submission.csv")
+
+
+def test_quoted_header_names_are_read_as_pandas_reads_them():
+    quoted = b'"EventId","RankOrder","Class"\r\n' + VALID_CSV.split(b"\n", 1)[1]
+    assert list(read_higgsml(quoted, "submission.csv").columns) == ["EventId", "RankOrder", "Class"]
 
 
 # -- code submissions (runner/unpack.py) ---------------------------------------------------
@@ -199,3 +229,28 @@ def test_a_manifest_yaml_cannot_build_is_refused(tmp_path, yaml, message):
     archive = zipped({"challenge.yaml": yaml.encode()})
     problems = bundle_problems(tmp_path, archive)
     assert problems == [f"challenge.yaml: {message}"] or message in problems[0], problems
+
+
+def test_a_page_that_is_not_utf8_is_a_problem_of_the_bundle(tmp_path):
+    files = [
+        Entry(e.name, b"\xff\xfe junk" if e.name.endswith(".md") else e.content)
+        for e in bundle_files()
+    ]
+    # was UnicodeDecodeError
+    assert bundle_problems(tmp_path, build_zip(files)) == [
+        "challenge.yaml, pages.overview: 'pages/overview.md' is not UTF-8 text "
+        "(invalid start byte at byte 0)"
+    ]
+
+
+def test_an_event_split_over_a_column_with_a_missing_event_id_is_a_problem(tmp_path):
+    files = [
+        Entry(
+            e.name,
+            e.content.replace(b"\n2,", b"\n,", 1) if e.name == "data/truth.csv" else e.content,
+        )
+        for e in bundle_files()
+    ]
+    # was TypeError (numpy sorting a float NaN among the event ids)
+    (problem,) = bundle_problems(tmp_path, build_zip(files))
+    assert "phases[1].solution: truth.csv: split column 'event_id' must hold an event id" in problem
