@@ -106,7 +106,7 @@ def unpack_zip(archive: Path, target: Path) -> Path:
                 )
         except SubmissionRejected as rejected:
             raise BundleError([f"{archive.name}: {rejected}"]) from None
-    if (target / "challenge.yaml").exists():
+    if (target / "challenge.yaml").is_file():
         return target
     folders = sorted(p for p in target.iterdir() if (p / "challenge.yaml").is_file())
     if len(folders) > 1:
@@ -125,7 +125,7 @@ def unpack_zip(archive: Path, target: Path) -> Path:
 def parse(root: Path) -> BundleSpec:
     """Read and check ``root/challenge.yaml`` and the files it names; raise BundleError."""
     manifest = root / "challenge.yaml"
-    if not manifest.exists():
+    if not manifest.is_file():
         raise BundleError([f"{root}: no challenge.yaml"])
     try:
         data = yaml.safe_load(manifest.read_text(encoding="utf-8"))

@@ -29,7 +29,8 @@ MAX_RESTARTS = 20  # crashes after which a campaign stops fuzzing a target
 
 @dataclass
 class Session:
-    """One libFuzzer process: inputs executed, and the crash that ended it (None: clean)."""
+    """One libFuzzer process: inputs executed, and the crash that ended it (None: clean) with
+    the input that caused it (or the session's output when libFuzzer wrote no input)."""
 
     runs: int
     crash: str | None
@@ -86,11 +87,14 @@ def fuzz_session(
         errors="replace",
     )
     output = done.stdout
-    artifact = re.search(r"Test unit written to (\S+)", output)
+    written = re.search(r"Test unit written to (\S+)", output)
     crash = crash_signature(output, done.returncode)
-    if artifact and crash:
-        Path(artifact[1] + ".log").write_text(without_progress(output))
-    return Session(executed(output), crash, artifact[1] if artifact else None, output)
+    artifact = written[1] if written else None
+    if crash:  # the output beside the input (alone when libFuzzer wrote no input)
+        log = Path(f"{artifact}.log") if artifact else artifacts / f"session-{seed}.log"
+        log.write_text(without_progress(output))
+        artifact = artifact or str(log)
+    return Session(executed(output), crash, artifact, output)
 
 
 def without_progress(output: str, last: int = 400) -> str:

@@ -254,3 +254,11 @@ def test_an_event_split_over_a_column_with_a_missing_event_id_is_a_problem(tmp_p
     # was TypeError (numpy sorting a float NaN among the event ids)
     (problem,) = bundle_problems(tmp_path, build_zip(files))
     assert "phases[1].solution: truth.csv: split column 'event_id' must hold an event id" in problem
+
+
+def test_a_challenge_yaml_that_is_a_folder_is_a_problem(tmp_path):
+    archive = build_zip([Entry("challenge.yaml/notes.txt", b"x")])
+    # was IsADirectoryError
+    assert bundle_problems(tmp_path, archive) == [
+        "bundle.zip: no challenge.yaml at the top of the zip"
+    ]
