@@ -126,10 +126,15 @@ def spawn_worker(log_path: Path, env: dict) -> subprocess.Popen:
 
 
 def _reset_broker_connections(app) -> None:
-    """Make the producer reconnect, so it picks up the broker options set for this test."""
-    if app._pool is not None:
-        app._pool.force_close_all()
-        app._pool = None
+    """Make the producer reconnect, so it picks up the broker options set for this test.
+
+    kombu keeps connection and producer pools in process-wide groups keyed by the broker
+    URL: all of them are closed and forgotten, so no later test draws from a closed pool.
+    """
+    from kombu import pools
+
+    pools.reset()
+    app._pool = None
     app.amqp._producer_pool = None
 
 

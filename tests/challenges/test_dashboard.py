@@ -285,7 +285,8 @@ def test_unknown_part_is_a_clear_error(client, people):
 def test_ask_workers_reports_an_unreachable_broker(monkeypatch):
     nowhere = "redis://127.0.0.1:1/0"  # nothing listens on port 1
     monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads it before its conf
-    monkeypatch.setattr(app.conf, "broker_url", nowhere)
+    for setting in ("broker_url", "broker_read_url", "broker_write_url"):
+        monkeypatch.setattr(app.conf, setting, nowhere)  # earlier tests may have set each
     health = dashboard.ask_workers()
     assert health["workers"] == []
     assert health["error"].startswith("broker: ") and "127.0.0.1:1" in health["error"]
