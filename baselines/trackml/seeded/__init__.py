@@ -5,6 +5,6 @@ following layer by layer (:mod:`.following`), shared-hit resolution (:mod:`.trac
 package is self-contained so that it can be copied into a code submission as it is.
 """
 
-from .tracker import TrackerConfig, reconstruct_seeded
+from .tracker import Pass, TrackerConfig, reconstruct_seeded
 
-__all__ = ["TrackerConfig", "reconstruct_seeded"]
+__all__ = ["Pass", "TrackerConfig", "reconstruct_seeded"]

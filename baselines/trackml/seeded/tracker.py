@@ -3,7 +3,9 @@
 Each pass seeds triplets among the hits no accepted track holds yet, follows every seed
 into a track candidate, then accepts candidates longest (and, among equals, best fitting)
 first: a candidate keeps the hits no earlier candidate took, and is dropped when fewer
-than ``min_hits`` remain. Hits left over at the end share track id 0.
+than ``min_hits`` remain. Early passes are strict, for clean tracks; the last ones allow
+more multiple scattering in seeds and roads, for the slowest particles among the hits
+left. Hits left over at the end share track id 0.
 """
 
 from typing import NamedTuple
@@ -19,18 +21,31 @@ from .innermost import InnermostConfig, choose_innermost_again
 from .seeding import SeedConfig, best_first_hits, find_triplets, pixel_layer_triples
 
 
-class TrackerConfig(NamedTuple):
-    """Settings of the tracker (see :class:`SeedConfig`, :class:`RoadConfig` and
-    :class:`InnermostConfig`).
+class Pass(NamedTuple):
+    """One pass: seeds among the hits still free with momentum threshold ``pt_min`` (GeV),
+    tracks of at least ``min_hits`` hits. ``looseness`` multiplies the multiple scattering
+    the seeds may show (:class:`SeedConfig` bend_ms, dip_gev, kappa_gev) and the misfit a
+    track may have (``TrackerConfig.max_misfit``)."""
 
-    ``passes`` lists (pt_min in GeV, min_hits) per pass: each pass seeds among the hits
-    still free with that momentum threshold and keeps tracks of at least min_hits hits.
-    """
+    pt_min: float
+    min_hits: int
+    looseness: float = 1.0
+
+
+class TrackerConfig(NamedTuple):
+    """Settings of the tracker (see :class:`Pass`, :class:`SeedConfig`,
+    :class:`RoadConfig` and :class:`InnermostConfig`)."""
 
     seed: SeedConfig = SeedConfig()
     road: RoadConfig = RoadConfig()
     innermost: InnermostConfig = InnermostConfig()
-    passes: tuple = ((1.0, 8), (0.3, 7), (0.1, 6), (0.1, 5), (0.05, 4), (0.05, 3))
+    passes: tuple = (
+        Pass(0.5, 8, looseness=0.7),
+        Pass(0.2, 7, looseness=0.7),
+        Pass(0.1, 5),
+        Pass(0.05, 5, looseness=2.0),
+        Pass(0.05, 3, looseness=3.0),
+    )
     max_misfit: float = 0.3  # mean normalised distance squared of a kept track's hits
 
 
@@ -160,12 +175,18 @@ def prepare_event(hits, cells=None) -> EventArrays:
     )
 
 
-def track_pass(event, config, pt_min, min_hits, labels, hit_used, next_label):
-    """One pass: seed among the free hits with ``pt_min`` (GeV), follow, keep the best.
+def track_pass(event, config, one_pass, labels, hit_used, next_label):
+    """One :class:`Pass`: seed among the free hits, follow, keep the best.
 
     Updates ``labels`` and ``hit_used`` (grid order) and returns the next free label.
     """
-    seed = config.seed._replace(pt_min=pt_min)
+    pt_min, min_hits, looseness = one_pass
+    seed = config.seed._replace(
+        pt_min=pt_min,
+        bend_ms=config.seed.bend_ms * looseness,
+        dip_gev=config.seed.dip_gev * looseness,
+        kappa_gev=config.seed.kappa_gev * looseness,
+    )
     triplets, quality = find_triplets(
         event.triples, event.hits, hit_used, event.cot_lo, event.cot_hi,
         event.bin_start, event.geometry, seed,
@@ -173,7 +194,7 @@ def track_pass(event, config, pt_min, min_hits, labels, hit_used, next_label):
     triplets = best_first_hits(triplets, quality, event.hit_layer)
     flat, start, holes, misfit = follow_seeds(
         triplets, event.hits, event.hit_layer, event.module, hit_used, event.bin_start,
-        event.geometry, config.road, config.innermost, min_hits, config.max_misfit,
+        event.geometry, config.road, config.innermost, min_hits, config.max_misfit * looseness,
     )  # fmt: skip
     # longest first, a hole counting as a missing hit; then the best fitting
     ranking = np.lexsort((misfit, holes - np.diff(start)))
@@ -190,8 +211,8 @@ def reconstruct_seeded(hits, cells=None, config=None):
     labels = np.zeros(len(event.hits), dtype=np.int64)
     hit_used = np.zeros(len(event.hits), dtype=np.bool_)
     next_label = 1
-    for pt_min, min_hits in config.passes:
-        next_label = track_pass(event, config, pt_min, min_hits, labels, hit_used, next_label)
+    for one_pass in config.passes:
+        next_label = track_pass(event, config, Pass(*one_pass), labels, hit_used, next_label)
     result = np.empty_like(labels)
     result[event.original] = labels
     return result
