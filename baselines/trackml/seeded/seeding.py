@@ -11,7 +11,6 @@ a tight window there completes the triplet, so its curvature agrees with all thr
 Lengths in mm, momenta in GeV.
 """
 
-import functools
 import math
 from typing import NamedTuple
 
@@ -58,26 +57,8 @@ def pixel_layer_triples(is_barrel, is_pixel, position, u_min, u_max, z0_max=150.
 
     Lines start at z0 in [-z0_max, z0_max] mm and cover |eta| < 4.5. Runs of three
     consecutive layers and runs skipping one layer (to survive a missing hit) are returned
-    as an (n, 3) int64 array of distinct rows. Events of one detector give the same
-    answer, so it is remembered for the geometry rounded to 1 mm (extents to 10 mm).
+    as an (n, 3) int64 array of distinct rows, sorted.
     """
-    key = (
-        tuple(np.asarray(is_barrel, dtype=bool)),
-        tuple(np.asarray(is_pixel, dtype=bool)),
-        tuple(np.round(position).astype(int)),
-        tuple(np.round(np.asarray(u_min) / 10).astype(int)),
-        tuple(np.round(np.asarray(u_max) / 10).astype(int)),
-        float(z0_max),
-    )
-    return _layer_triples(key).copy()
-
-
-@functools.lru_cache(maxsize=16)
-def _layer_triples(key):
-    is_barrel, is_pixel = np.array(key[0]), np.array(key[1])
-    position = np.array(key[2], dtype=np.float64)
-    u_min, u_max = 10.0 * np.array(key[3]), 10.0 * np.array(key[4])
-    z0_max = key[5]
     pixel = np.flatnonzero(is_pixel)
     cot = np.sinh(np.linspace(-4.5, 4.5, 1501))
     z0 = np.linspace(-z0_max, z0_max, 7)
@@ -102,7 +83,27 @@ def _layer_triples(key):
             cols = [start + p for p in picks]
             ok = crossed[:, cols[-1]]
             runs.append(sequence[ok][:, cols])
-    return np.unique(np.concatenate(runs), axis=0).astype(np.int64)
+    n = len(position)
+    code = np.unique(np.concatenate(runs) @ np.array([n * n, n, 1]))  # one number per row
+    return np.column_stack([code // (n * n), code // n % n, code % n]).astype(np.int64)
+
+
+_TRIPLES_OF_DETECTOR = {}
+
+
+def remembered_layer_triples(layers):
+    """:func:`pixel_layer_triples` of a :class:`~.detector.Layers`, remembered per detector.
+
+    Events of one detector have the same layers at the same places; only the extents
+    measured from their hits differ by a few mm. So the first event's answer serves every
+    event with the same layer ids and positions (to the nearest 10 mm).
+    """
+    key = (tuple(layers.key), tuple(np.round(layers.position / 10.0).astype(int)))
+    if key not in _TRIPLES_OF_DETECTOR:
+        _TRIPLES_OF_DETECTOR[key] = pixel_layer_triples(
+            layers.is_barrel, layers.is_pixel, layers.position, layers.u_min, layers.u_max
+        )
+    return _TRIPLES_OF_DETECTOR[key].copy()
 
 
 @njit(cache=True)

@@ -18,7 +18,7 @@ from .detector import measure_layers
 from .following import MAX_TRACK_HITS, RoadConfig, follow
 from .grid import build_grid, geometry_table, hit_table
 from .innermost import InnermostConfig, choose_innermost_again
-from .seeding import SeedConfig, best_first_hits, find_triplets, pixel_layer_triples
+from .seeding import SeedConfig, best_first_hits, find_triplets, remembered_layer_triples
 
 
 class Pass(NamedTuple):
@@ -159,9 +159,7 @@ def prepare_event(hits, cells=None) -> EventArrays:
         length = np.zeros(len(x))
     cot_lo, cot_hi = cot_theta_bounds(volume, length)
     order, bin_start = build_grid(table, hit_layer, geometry)
-    triples = pixel_layer_triples(
-        layers.is_barrel, layers.is_pixel, layers.position, layers.u_min, layers.u_max
-    )
+    triples = remembered_layer_triples(layers)
     return EventArrays(
         hits=table[order],
         hit_layer=hit_layer[order],
