@@ -70,7 +70,7 @@ def momentum_mev(helix):
     return pt * math.sqrt(1.0 + helix[TAN_LAMBDA] ** 2)
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def layer_crossing(helix, geometry, layer, s_from):
     """Arc length (mm) of the helix's next crossing of ``layer`` inside its extent, else inf."""
     if geometry[layer, IS_BARREL] > 0.5:
@@ -89,7 +89,7 @@ def layer_crossing(helix, geometry, layer, s_from):
     return s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def next_layer(helix, geometry, visited, s_from, bounds):
     """The unvisited layer crossed first after ``s_from`` and its arc length; (-1, inf) if none.
 
@@ -141,7 +141,7 @@ def next_layer(helix, geometry, visited, s_from, bounds):
     return best_layer, best_s
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def tangent_per_normal(helix, geometry, layer, x, y):
     """Change of (x, y, z) per mm of the layer's normal coordinate (r or z) at a point."""
     tx = -helix[SENSE] * (y - helix[YC]) / helix[RADIUS]
@@ -155,7 +155,7 @@ def tangent_per_normal(helix, geometry, layer, x, y):
     return tx / rate, ty / rate, tz / rate
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz):
     """Distance of ``hit`` from the predicted point, across (r-phi) and along (u) the layer.
 
@@ -180,7 +180,7 @@ def residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz):
     return across, along
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def best_hit(
     hits, hit_layer, hit_module, hit_used, bin_start, geometry, layer, helix, s, w_rphi, w_u,
     skip_module,
@@ -198,7 +198,8 @@ def best_hit(
     slack = geometry[layer, HALF_THICKNESS]
     r = max(math.sqrt(px * px + py * py), 1.0)
     dphi = (w_rphi + slack * math.sqrt(dx * dx + dy * dy)) / r
-    if geometry[layer, IS_BARREL] > 0.5:
+    u_column = HZ if geometry[layer, IS_BARREL] > 0.5 else HR
+    if u_column == HZ:
         u = pz
         du = w_u + slack * abs(dz)
     else:
@@ -214,6 +215,8 @@ def best_hit(
         for hit in range(
             bin_start[bin_number(layer, pb, u_lo)], bin_start[bin_number(layer, pb, u_hi) + 1]
         ):
+            if abs(hits[hit, u_column] - u) > du:  # bins are long along u: a cheap test first
+                continue
             module = hit_module[hit]
             if hit_used[hit] or module == skip_module:
                 continue
@@ -230,7 +233,7 @@ def best_hit(
     return best, best_chi2, second, second_chi2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def windows(helix, geometry, layer, gap, config):
     """Half widths (mm) of the search window across and along ``layer`` after a gap (mm)."""
     scattering = config.scattering_mm_mev * gap / momentum_mev(helix)
@@ -239,7 +242,7 @@ def windows(helix, geometry, layer, gap, config):
     return w_rphi + config.floor_mm, w_u + config.floor_mm
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def load_hit(hits, hit, geometry, layer, config, coords, i):
     """Copy a hit's position and fit weights into column ``i`` of the track's ``coords``."""
     coords[0, i] = hits[hit, HX]
@@ -251,7 +254,7 @@ def load_hit(hits, hit, geometry, layer, config, coords, i):
     coords[4, i] = 1.0 / (sigma_z + config.floor_mm) ** 2
 
 
-@njit(cache=True)
+@njit(cache=True, inline="always")
 def refit(coords, n, config, helix, work):
     """Refit ``helix`` to the first ``n`` hits of a track; False when the fit fails.
 
