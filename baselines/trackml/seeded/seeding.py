@@ -52,12 +52,12 @@ class SeedConfig(NamedTuple):
     dip_gev: float = 0.003  # change of tan(lambda) / (1 + tan^2) times p (GeV) allowed
 
 
-def pixel_layer_triples(is_barrel, is_pixel, position, u_min, u_max, z0_max=150.0):
+def pixel_layer_triples(is_barrel, is_pixel, position, u_min, u_max, gaps=False, z0_max=150.0):
     """(first, second, third) pixel layers crossed in turn by straight lines from the beam line.
 
     Lines start at z0 in [-z0_max, z0_max] mm and cover |eta| < 4.5. Runs of three
-    consecutive layers and runs skipping one layer (to survive a missing hit) are returned
-    as an (n, 3) int64 array of distinct rows, sorted.
+    consecutive layers (with ``gaps``, also runs skipping one layer, for tracks without a
+    hit on it) are returned as an (n, 3) int64 array of distinct rows, sorted.
     """
     pixel = np.flatnonzero(is_pixel)
     cot = np.sinh(np.linspace(-4.5, 4.5, 1501))
@@ -78,7 +78,7 @@ def pixel_layer_triples(is_barrel, is_pixel, position, u_min, u_max, z0_max=150.
     crossed = np.take_along_axis(np.isfinite(r_at), order, axis=1)
     sequence = pixel[order]
     runs = []
-    for picks in ((0, 1, 2), (0, 1, 3), (0, 2, 3)):
+    for picks in ((0, 1, 2), (0, 1, 3), (0, 2, 3)) if gaps else ((0, 1, 2),):
         for start in range(len(pixel) - picks[-1]):
             cols = [start + p for p in picks]
             ok = crossed[:, cols[-1]]
@@ -91,17 +91,17 @@ def pixel_layer_triples(is_barrel, is_pixel, position, u_min, u_max, z0_max=150.
 _TRIPLES_OF_DETECTOR = {}
 
 
-def remembered_layer_triples(layers):
+def remembered_layer_triples(layers, gaps):
     """:func:`pixel_layer_triples` of a :class:`~.detector.Layers`, remembered per detector.
 
     Events of one detector have the same layers at the same places; only the extents
     measured from their hits differ by a few mm. So the first event's answer serves every
     event with the same layer ids and positions (to the nearest 10 mm).
     """
-    key = (tuple(layers.key), tuple(np.round(layers.position / 10.0).astype(int)))
+    key = (tuple(layers.key), tuple(np.round(layers.position / 10.0).astype(int)), gaps)
     if key not in _TRIPLES_OF_DETECTOR:
         _TRIPLES_OF_DETECTOR[key] = pixel_layer_triples(
-            layers.is_barrel, layers.is_pixel, layers.position, layers.u_min, layers.u_max
+            layers.is_barrel, layers.is_pixel, layers.position, layers.u_min, layers.u_max, gaps
         )
     return _TRIPLES_OF_DETECTOR[key].copy()
 

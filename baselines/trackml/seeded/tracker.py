@@ -25,11 +25,14 @@ class Pass(NamedTuple):
     """One pass: seeds among the hits still free with momentum threshold ``pt_min`` (GeV),
     tracks of at least ``min_hits`` hits. ``looseness`` multiplies the multiple scattering
     the seeds may show (:class:`SeedConfig` bend_ms, dip_gev, kappa_gev) and the misfit a
-    track may have (``TrackerConfig.max_misfit``)."""
+    track may have (``TrackerConfig.max_misfit``). Seeds lie on three consecutive pixel
+    layers; with ``gaps`` also on layers skipping one, for tracks that left no hit there.
+    """
 
     pt_min: float
     min_hits: int
     looseness: float = 1.0
+    gaps: bool = False
 
 
 class TrackerConfig(NamedTuple):
@@ -44,7 +47,7 @@ class TrackerConfig(NamedTuple):
         Pass(0.2, 7, looseness=0.7),
         Pass(0.1, 5),
         Pass(0.05, 5, looseness=2.0),
-        Pass(0.05, 3, looseness=3.0),
+        Pass(0.05, 3, looseness=3.0, gaps=True),
     )
     max_misfit: float = 0.3  # mean normalised distance squared of a kept track's hits
 
@@ -137,7 +140,8 @@ class EventArrays(NamedTuple):
     cot_hi: np.ndarray
     bin_start: np.ndarray  # grid bin offsets
     geometry: np.ndarray  # per-layer table (see grid.geometry_table)
-    triples: np.ndarray  # pixel layer triples for seeding
+    triples: np.ndarray  # pixel layer triples for seeding: three consecutive layers
+    triples_with_gaps: np.ndarray  # ... and also layers skipping one
     original: np.ndarray  # row of each hit in the caller's table
 
 
@@ -159,7 +163,8 @@ def prepare_event(hits, cells=None) -> EventArrays:
         length = np.zeros(len(x))
     cot_lo, cot_hi = cot_theta_bounds(volume, length)
     order, bin_start = build_grid(table, hit_layer, geometry)
-    triples = remembered_layer_triples(layers)
+    triples = remembered_layer_triples(layers, gaps=False)
+    triples_with_gaps = remembered_layer_triples(layers, gaps=True)
     return EventArrays(
         hits=table[order],
         hit_layer=hit_layer[order],
@@ -169,6 +174,7 @@ def prepare_event(hits, cells=None) -> EventArrays:
         bin_start=bin_start,
         geometry=geometry,
         triples=triples,
+        triples_with_gaps=triples_with_gaps,
         original=order,
     )
 
@@ -178,16 +184,17 @@ def track_pass(event, config, one_pass, labels, hit_used, next_label):
 
     Updates ``labels`` and ``hit_used`` (grid order) and returns the next free label.
     """
-    pt_min, min_hits, looseness = one_pass
+    pt_min, min_hits, looseness, gaps = one_pass
     seed = config.seed._replace(
         pt_min=pt_min,
         bend_ms=config.seed.bend_ms * looseness,
         dip_gev=config.seed.dip_gev * looseness,
         kappa_gev=config.seed.kappa_gev * looseness,
     )
+    triples = event.triples_with_gaps if gaps else event.triples
     triplets, quality = find_triplets(
-        event.triples, event.hits, hit_used, event.cot_lo, event.cot_hi,
-        event.bin_start, event.geometry, seed,
+        triples, event.hits, hit_used, event.cot_lo, event.cot_hi, event.bin_start,
+        event.geometry, seed,
     )  # fmt: skip
     triplets = best_first_hits(triplets, quality, event.hit_layer)
     flat, start, holes, misfit = follow_seeds(
