@@ -99,7 +99,9 @@ def populate(slug: str, teams: int, submissions: int, events: bool) -> dict:
     rng = np.random.default_rng(2014)
     now = timezone.now()
     users = get_user_model()
-    organiser = users.objects.create_user(f"{slug}-organiser", password="unused", is_staff=True)
+    organiser = users.objects.create_user(
+        f"{slug}-organiser", password="unused"
+    )  # an organiser, not staff (staff see every challenge)
     challenge = Challenge.objects.create(
         slug=slug,
         title=f"Benchmark {slug}",
