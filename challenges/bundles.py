@@ -403,8 +403,15 @@ def with_usage(solution: pd.DataFrame, split: dict) -> pd.DataFrame:
                 f"split column '{column}' must hold an event id (a number) on every row"
             )
         events = np.unique(event_ids.to_numpy())
-        rng = np.random.default_rng(int(split.get("seed", 0)))
-        n_public = int(round(float(split.get("public_fraction", 0.3)) * len(events)))
+        seed, fraction = split.get("seed", 0), split.get("public_fraction", 0.3)
+        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+            raise ValueError(f"split seed must be a whole number >= 0, not {seed!r}")
+        if isinstance(fraction, bool) or not isinstance(fraction, int | float):
+            raise ValueError(f"split public_fraction must be a number, not {fraction!r}")
+        if not 0 < fraction < 1:
+            raise ValueError(f"split public_fraction must be between 0 and 1, not {fraction!r}")
+        rng = np.random.default_rng(seed)
+        n_public = int(round(fraction * len(events)))
         public = set(rng.choice(events, size=n_public, replace=False).tolist())
         return solution.assign(Usage=np.where(event_ids.isin(public), "Public", "Private"))
     raise ValueError(f"split 'by: {by}' is unknown (usage, column or event)")

@@ -28,7 +28,14 @@ def ensure_team(user, challenge: Challenge) -> Team:
     while Team.objects.filter(challenge=challenge, name=name).exists():
         suffix += 1
         name = f"{user.username}-{suffix}"
-    return _create(user, challenge, name)
+    try:
+        return _create(user, challenge, name)
+    except TeamError:
+        # two first uploads of one user at the same moment: the other one created the team
+        team = team_of(user, challenge)
+        if team is None:
+            raise
+        return team
 
 
 def create_team(user, challenge: Challenge, name: str) -> Team:

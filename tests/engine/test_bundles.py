@@ -111,6 +111,26 @@ BROKEN = [
         ["phases[0].solution", "magic"],
     ),
     ("split not a mapping", phase0(split="KaggleSet"), ["phases[0].split", "mapping"]),
+    (
+        "infinite split seed",
+        phase0(split={"by": "event", "column": "EventId", "seed": float("inf")}),
+        ["phases[0].solution", "seed must be a whole number", "inf"],
+    ),
+    (
+        "split seed a list",
+        phase0(split={"by": "event", "column": "EventId", "seed": [1]}),
+        ["phases[0].solution", "seed must be a whole number", "[1]"],
+    ),
+    (
+        "public fraction as text",
+        phase0(split={"by": "event", "column": "EventId", "public_fraction": "half"}),
+        ["phases[0].solution", "public_fraction must be a number", "half"],
+    ),
+    (
+        "public fraction of one",
+        phase0(split={"by": "event", "column": "EventId", "public_fraction": 1.0}),
+        ["phases[0].solution", "between 0 and 1"],
+    ),
     ("score_late as text", phase0(score_late="false"), ["phases[0].score_late", "true or false"]),
     (
         "time limit as text",
