@@ -54,7 +54,7 @@ class RoadConfig(NamedTuple):
 
     n_sigma: float = 4.0  # window half width in combined standard deviations
     scattering_mm_mev: float = 10.0  # multiple scattering: deviation (mm) = this * gap / p(MeV)
-    floor_mm: float = 0.6  # added to every window half width
+    floor_mm: float = 1.0  # added to every window half width
     max_misses: int = 3  # consecutive crossings without a hit before stopping
     max_holes: int = 2  # crossings without a hit between hits: a track with more is not kept
     beam_weight: float = 1.0  # weight (1/mm^2) of the beam line (0, 0) in the circle fit

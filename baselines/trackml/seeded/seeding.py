@@ -45,9 +45,9 @@ class SeedConfig(NamedTuple):
     rz_margin: float = 10.0  # added to the straight-line window on the second layer
     phi_margin: float = 0.005  # added to the azimuth window of a doublet
     cot_slack: float = 0.1  # allowed excess of a doublet's |cot theta| over cluster bounds
-    kappa_floor: float = 2e-4  # curvature change (1/mm) between the two doublets: floor ...
+    kappa_floor: float = 3e-4  # curvature change (1/mm) between the two doublets: floor ...
     kappa_gev: float = 6e-4  # ... plus this / p (GeV / mm)
-    bend_floor: float = 0.07  # middle hit off the beam-constrained circle: floor of the cut
+    bend_floor: float = 0.15  # middle hit off the beam-constrained circle: floor of the cut
     bend_ms: float = 0.005  # ... plus this * lever arm / p (GeV), for multiple scattering
     dip_gev: float = 0.003  # change of tan(lambda) / (1 + tan^2) times p (GeV) allowed
 
