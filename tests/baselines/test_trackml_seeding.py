@@ -10,10 +10,14 @@ from baselines.trackml.seeded.grid import N_PHI, N_U, build_grid, phi_bin_range
 from baselines.trackml.seeded.helix_fit import circle_through_three
 from baselines.trackml.seeded.seeding import (
     SeedConfig,
+    best_first_hits,
+    find_doublets,
     find_triplets,
     group_by,
+    join_doublets,
     origin_curvature,
     pixel_layer_triples,
+    triplet_quality,
 )
 from baselines.trackml.seeded.tracker import prepare_event
 from tests.baselines.test_trackml_helices import toy_event
@@ -135,3 +139,53 @@ def test_triplets_of_a_toy_event_contain_every_particle():
     # every particle crossing three pixel layers gets a seed made of its own hits
     assert expected <= seeded["gaps"]
     assert len(expected & seeded["consecutive"]) >= 0.97 * len(expected)
+
+
+def test_join_doublets_matches_all_pairs_twin():
+    hits, _ = toy_event(300, seed=25, noise_fraction=0.3, pt_range=(0.1, 5.0))
+    event = prepare_event(hits)
+    used = np.zeros(len(event.hits), bool)
+    seed = SeedConfig(pt_min=0.1)
+    a, b, c = next(t for t in event.triples if np.all(event.geometry[t, 0] > 0.5))  # barrel
+    args = (used, event.cot_lo, event.cot_hi, event.bin_start, event.geometry, seed)
+    ab = find_doublets(a, b, event.hits, *args)
+    bc = find_doublets(b, c, event.hits, *args)
+    assert np.all(np.diff(bc[0]) >= 0)  # ordered by the inner hit ...
+    same_hit = np.diff(bc[0]) == 0
+    assert np.all(np.diff(bc[3])[same_hit] >= 0)  # ... then by cot(theta)
+    first = event.bin_start[b * N_PHI * N_U]
+    n = event.bin_start[(b + 1) * N_PHI * N_U] - first
+    permutation, ab_start = group_by(ab[1], first, n)
+    _, bc_start = group_by(bc[0], first, n)
+    triplets, quality = join_doublets(ab, permutation, ab_start, bc, bc_start, event.hits, seed)
+    got = {tuple(t): q for t, q in zip(triplets.tolist(), quality, strict=True)}
+    # twin: every pair of doublets sharing the middle hit, the cuts as documented
+    want = {}
+    kappa_min = 0.6e-3 / 100.0
+    for i in range(len(ab[0])):
+        for j in np.flatnonzero(bc[0] == ab[1][i]):
+            kappa_ab, cot_ab, kappa_bc, cot_bc = ab[2][i], ab[3][i], bc[2][j], bc[3][j]
+            kappa = max(abs(kappa_ab), abs(kappa_bc), kappa_min)
+            inverse_p = min(kappa / (0.6e-3 * math.hypot(1.0, cot_ab)), 1.0 / seed.pt_min)
+            if abs(kappa_ab - kappa_bc) > seed.kappa_floor + seed.kappa_gev * inverse_p:
+                continue
+            dip_change = 2.0 * (seed.dip_gev * inverse_p + 0.01)
+            if abs(cot_bc - cot_ab) > dip_change * (1.0 + cot_ab * cot_bc):
+                continue
+            triplet = (ab[0][i], ab[1][i], bc[1][j])
+            q = triplet_quality(event.hits, *triplet, seed)
+            if q < 2.0:
+                want[triplet] = q
+    assert len(want) > 50 and got == want
+
+
+def test_best_first_hits_match_pandas_twin():
+    rng = np.random.default_rng(26)
+    hit_layer = rng.integers(0, 4, 60)
+    triplets = rng.integers(0, 60, (400, 3))
+    quality = rng.random(400)
+    kept = best_first_hits(triplets, quality, hit_layer)
+    frame = pd.DataFrame(triplets, columns=["a", "b", "c"]).assign(q=quality)
+    frame["layer_a"] = hit_layer[frame["a"]]
+    twin = frame.sort_values("q", kind="stable").drop_duplicates(["b", "c", "layer_a"])
+    assert np.array_equal(kept, twin[["a", "b", "c"]].to_numpy())

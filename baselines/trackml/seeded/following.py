@@ -5,6 +5,9 @@ nearest unused hit inside a window around that point joins the track (plus a sec
 another module of the same layer, where sensors overlap), the helix is refitted, and the
 search moves on. The window is the measurement resolution combined with the multiple
 scattering expected over the gap, scaled by the momentum. Lengths in mm.
+
+The small kernels of one step are inlined into the walk (numba's ``inline="always"``), so
+calls do not count references to their array arguments each time.
 """
 
 import math

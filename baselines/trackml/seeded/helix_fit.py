@@ -22,15 +22,15 @@ TWO_PI = 2.0 * math.pi
 
 
 @njit(cache=True)
-def turns_of(a):
-    """The angle ``a`` (rad) brought into [0, 2 pi) (as ``a % TWO_PI``, but inlined)."""
+def positive_angle(a):
+    """The angle ``a`` (rad) brought into [0, 2 pi): ``a % TWO_PI`` without numba's call."""
     return a - TWO_PI * math.floor(a / TWO_PI)
 
 
 @njit(cache=True)
 def wrap_angle(a):
     """The angle ``a`` (rad) brought into [-pi, pi)."""
-    return turns_of(a + math.pi) - math.pi
+    return positive_angle(a + math.pi) - math.pi
 
 
 @njit(cache=True)
@@ -197,7 +197,7 @@ def position_at(helix, s):
 def _arc_to_angle(helix, alpha, s_from):
     """Smallest arc length > s_from (mm, any sign) where the helix is at centre angle alpha."""
     alpha_from = helix[ALPHA0] + helix[SENSE] * s_from / helix[RADIUS]
-    return s_from + helix[RADIUS] * turns_of(helix[SENSE] * (alpha - alpha_from))
+    return s_from + helix[RADIUS] * positive_angle(helix[SENSE] * (alpha - alpha_from))
 
 
 @njit(cache=True)

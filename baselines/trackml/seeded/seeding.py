@@ -2,13 +2,14 @@
 
 Which pixel layers a primary track crosses one after another is found by tracing straight
 lines from the luminous region through the measured layer geometry; each run of three
-(and runs skipping one layer, to survive a missing hit) is a layer triple. A doublet joins
-a hit on the triple's first layer to one on its second when the straight line through
-them in (r, z) meets the beam line within |z0| <= ``z0_max`` and their azimuths differ by
-no more than a track above ``pt_min`` bends between those radii. The helix through the
-beam line and the doublet predicts the crossing with the third layer; the nearest hit in
-a tight window there completes the triplet, so its curvature agrees with all three hits.
-Lengths in mm, momenta in GeV.
+(optionally also runs skipping one layer, for tracks without a hit there) is a layer
+triple. A doublet joins a hit on the triple's first layer to one on its second when the
+straight line through them in (r, z) meets the beam line within |z0| <= ``z0_max``, its
+slope agrees with the pixel cluster shapes and their azimuths differ by no more than a
+track above ``pt_min`` bends between those radii. Two doublets sharing their middle hit
+make a triplet when their curvatures and dip angles agree within multiple scattering and
+the middle hit lies on the circle through the beam line and the outer hits
+(:func:`triplet_quality`). Lengths in mm, momenta in GeV.
 """
 
 import math
