@@ -38,10 +38,12 @@ class Model:
     def __init__(self, model_dir):
         pass
     def predict_one_event(self, event_id, hits, cells):
-        r = np.hypot(hits.x.to_numpy(), hits.y.to_numpy())
-        for _ in range(5):  # a fixed amount of sorting, about 0.2 s on one core
-            order = np.argsort(r + 1e-9 * _, kind="stable")
-        return (order % 1000).astype(np.int64)
+        # a fixed amount of arithmetic on a block that stays in the CPU's cache (about 0.2 s on
+        # one core): the timing's own repeatability, not the memory system's, is measured
+        block = np.linspace(0.0, 1.0, 4096)
+        for _ in range(6000):
+            block = np.sin(block) + 0.5
+        return np.full(len(hits), int(block[0] > 0), dtype=np.int64)
 """
 
 
