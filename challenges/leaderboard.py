@@ -3,8 +3,9 @@
 Each team's row comes from its ``Standing`` (``challenges.standings`` states the rules and
 keeps them current): the best public score during a phase; after the end, the best private
 score of the team's final submissions. Ordering: the metric says whether higher is better;
-undefined scores rank last, never first; ties go to the earlier submission. Rows whose difference from the row above is not
-significant (paired bootstrap: P(above beats this) < 0.95) are marked as statistically tied.
+undefined scores rank last, never first; ties go to the earlier submission. Rows whose
+difference from the row above is not significant (paired bootstrap: P(above beats this) <
+0.95) are marked as statistically tied.
 Benchmark teams (reference baselines) are listed among the rows but take no rank.
 """
 
@@ -99,10 +100,8 @@ def sort_key(higher_is_better: bool):
     """Order: defined scores best-first, then undefined (None or NaN); ties to the earlier submission."""
 
     def key(row: Row):
-        undefined = row.value is None or row.value != row.value
-        value = 0.0 if undefined else (-row.value if higher_is_better else row.value)
         submitted = row.submitted.timestamp() if row.submitted else float("inf")
-        return (undefined, value, submitted, row.team_id)
+        return (*standings.value_order(row.value, higher_is_better), submitted, row.team_id)
 
     return key
 
@@ -151,7 +150,7 @@ def board(phase: Phase, subset: str) -> Leaderboard:
     if kept and kept.challenge_updated == updated and now - kept.computed < KEPT_SECONDS:
         if kept.board.version == version:
             return kept.board
-        result, computed = _catch_up(kept.board), kept.computed
+        result, computed = _catch_up(kept.board, version), kept.computed
     else:
         result, computed = compute(phase, subset), now
     with _kept_lock:
@@ -171,11 +170,11 @@ def compute(phase: Phase, subset: str) -> Leaderboard:
     return _assemble(phase, subset, version, {entry[0]: entry for entry in listed})
 
 
-def _catch_up(kept: Leaderboard) -> Leaderboard:
-    """``kept`` with the standings changed since its version read again (a new board: the
-    kept one may be in use by another request)."""
+def _catch_up(kept: Leaderboard, version: int) -> Leaderboard:
+    """``kept`` brought to ``version`` (read before this call) by reading again the standings
+    changed since its own version (a new board: the kept one may be in use by another
+    request)."""
     phase = kept.phase
-    version = Phase.objects.filter(pk=phase.pk).values_list("board_version", flat=True).get()
     entries = dict(kept.entries)
     for entry in _standings(phase, kept.subset).filter(version__gt=kept.version):
         if entry[3] > 0:  # entries: a team listed once it has an on-time submission

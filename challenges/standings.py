@@ -57,13 +57,18 @@ class Derived(NamedTuple):
     private_score_id: int | None
 
 
+def value_order(value: float | None, higher_is_better: bool) -> tuple[bool, float]:
+    """The score part of every ranking key: defined values best first, undefined ones (None
+    or NaN) last."""
+    undefined = value is None or value != value
+    return undefined, 0.0 if undefined else (-value if higher_is_better else value)
+
+
 def best_first(higher_is_better: bool):
-    """Sort key putting the best score first (undefined values, None or NaN, last)."""
+    """Sort key putting a team's best score first; ties to the earlier upload."""
 
     def key(score: Counted):
-        undefined = score.value is None or score.value != score.value
-        value = 0.0 if undefined else (-score.value if higher_is_better else score.value)
-        return (undefined, value, score.submitted, score.id)
+        return (*value_order(score.value, higher_is_better), score.submitted, score.id)
 
     return key
 
@@ -90,12 +95,33 @@ def _derive(
     )
 
 
-def _counted_scores(phase: Phase):
-    return Score.objects.filter(phase=phase, current=True, late=False)
+class TeamRows(NamedTuple):
+    """What ``_derive`` reads of one team: counted scores and on-time uploads."""
+
+    public: list[Counted]
+    private: dict[int, Counted]  # by submission id
+    uploads: list[Upload]
 
 
-def _uploads(phase: Phase):
-    return Submission.objects.filter(phase=phase, is_late=False)
+def _rows_by_team(phase: Phase, team_id: int | None = None) -> dict[int, TeamRows]:
+    """Counted scores (current, on time) and on-time uploads of ``phase``, by team; of one
+    team when ``team_id`` is given."""
+    scores = Score.objects.filter(phase=phase, current=True, late=False)
+    uploads = Submission.objects.filter(phase=phase, is_late=False)
+    if team_id is not None:
+        scores, uploads = scores.filter(team_id=team_id), uploads.filter(team_id=team_id)
+    teams: dict[int, TeamRows] = defaultdict(lambda: TeamRows([], {}, []))
+    for team, subset, *score in scores.values_list(
+        "team_id", "subset", "id", "submission_id", "value", "submitted"
+    ):
+        counted = Counted(*score)
+        if subset == Score.PUBLIC:
+            teams[team].public.append(counted)
+        else:
+            teams[team].private[counted.submission_id] = counted
+    for team, *upload in uploads.values_list("team_id", "id", "created", "selected_final"):
+        teams[team].uploads.append(Upload(*upload))
+    return teams
 
 
 def refresh(phase: Phase, team_id: int) -> None:
@@ -107,66 +133,35 @@ def refresh(phase: Phase, team_id: int) -> None:
     metric = phase.get_metric()
     with transaction.atomic():
         version = next_version(phase)
-        public, private = [], {}
-        for subset, *score in (
-            _counted_scores(phase)
-            .filter(team_id=team_id)
-            .values_list("subset", "id", "submission_id", "value", "submitted")
-        ):
-            if subset == Score.PUBLIC:
-                public.append(Counted(*score))
-            else:
-                private[score[1]] = Counted(*score)
-        uploads = [
-            Upload(*u)
-            for u in _uploads(phase)
-            .filter(team_id=team_id)
-            .values_list("id", "created", "selected_final")
-        ]
-        derived = _derive(public, private, uploads, metric.higher_is_better, phase.final_selections)
+        derived = _derive(
+            *_rows_by_team(phase, team_id)[team_id],
+            metric.higher_is_better,
+            phase.final_selections,
+        )
         Standing.objects.update_or_create(
             phase=phase, team_id=team_id, defaults={**derived._asdict(), "version": version}
         )
 
 
 def rebuild(phase: Phase) -> int:
-    """Re-derive every standing of ``phase`` from its scores and submissions; the number of teams."""
+    """Re-derive every standing of ``phase`` from its scores and submissions; the number of
+    teams. Like ``refresh``, it reads under the phase row lock, so no refresh slips between
+    its reading and its writing."""
     metric = phase.get_metric()
-    public: dict[int, list[Counted]] = defaultdict(list)
-    private: dict[int, dict[int, Counted]] = defaultdict(dict)
-    for team_id, subset, *score in _counted_scores(phase).values_list(
-        "team_id", "subset", "id", "submission_id", "value", "submitted"
-    ):
-        if subset == Score.PUBLIC:
-            public[team_id].append(Counted(*score))
-        else:
-            private[team_id][score[1]] = Counted(*score)
-    uploads: dict[int, list[Upload]] = defaultdict(list)
-    for team_id, *upload in _uploads(phase).values_list(
-        "team_id", "id", "created", "selected_final"
-    ):
-        uploads[team_id].append(Upload(*upload))
-    teams = set(uploads) | set(
-        Standing.objects.filter(phase=phase).values_list("team_id", flat=True)
-    )
-    rows = [
-        Standing(
-            phase=phase,
-            team_id=team_id,
-            **_derive(
-                public[team_id],
-                private[team_id],
-                uploads[team_id],
-                metric.higher_is_better,
-                phase.final_selections,
-            )._asdict(),
-        )
-        for team_id in teams
-    ]
     with transaction.atomic():
         version = next_version(phase)
-        for row in rows:
-            row.version = version
+        teams = _rows_by_team(phase)
+        for team_id in Standing.objects.filter(phase=phase).values_list("team_id", flat=True):
+            teams.setdefault(team_id, TeamRows([], {}, []))  # no row left: derived empty
+        rows = [
+            Standing(
+                phase=phase,
+                team_id=team_id,
+                version=version,
+                **_derive(*team_rows, metric.higher_is_better, phase.final_selections)._asdict(),
+            )
+            for team_id, team_rows in teams.items()
+        ]
         Standing.objects.bulk_create(
             rows,
             batch_size=500,
