@@ -161,8 +161,7 @@ class HarnessProcess:
             ) from None
         payload = self._read(payload_bytes, deadline) if payload_bytes else b""
         if header.get("type") == "error":
-            self.note_peak_memory()  # the harness waits for "exit" after an error frame
-            self.finish()
+            self.finish()  # the harness waits for "exit": its peak memory is read first
             raise HarnessError(header)
         return header, payload
 
