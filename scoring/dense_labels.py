@@ -14,6 +14,8 @@ from __future__ import annotations
 import numba
 import numpy as np
 
+from scoring.scratch import scratch
+
 HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 DIRECT_SLACK = 1024  # a direct table may be this much longer than the number of ids
 MIN_BITS = 10  # the smallest hash table has 2**10 slots
@@ -38,42 +40,42 @@ def _label_table(ids, bits):
 
 
 @numba.njit(cache=True)
-def dense_labels(values):
-    """Dense labels 0..k-1 (int32) of int64 ``values`` in order of first appearance, and the
-    number of values with each label (int32, k entries).
+def _label_into(values, table, dense, counts, ids):
+    """Dense labels 0..k-1 of int64 ``values`` in order of first appearance into ``dense``,
+    the number of values with each label into ``counts[:k]`` and the value of each label
+    into ``ids[:k]``; returns k.
 
-    Values spanning a range not much wider than their count use a direct table; others
-    (64-bit particle ids, scattered track ids) the hash table described above.
+    ``table`` is a working array of at least :func:`table_size` entries. Values spanning a
+    range not much wider than their count use it as a direct table indexed by value - min;
+    others (64-bit particle ids, scattered track ids) as the hash table described above.
     """
     n = values.size
-    dense = np.empty(n, dtype=np.int32)
-    counts = np.empty(n, dtype=np.int32)  # counts[label], set when the label is given
     if n == 0:
-        return dense, counts
+        return 0
     low = values.min()
     span = values.max() - low  # wraps negative on overflow
     distinct = 0
     if 0 <= span < n + DIRECT_SLACK:
-        direct = np.full(span + 1, -1, dtype=np.int32)
+        direct = table[: span + 1]
+        direct[:] = -1
         for i in range(n):
             slot = values[i] - low
             label = direct[slot]
             if label < 0:
                 label = distinct
                 direct[slot] = label
+                ids[label] = values[i]
                 counts[label] = 0
                 distinct += 1
             dense[i] = label
             counts[label] += 1
-        return dense, counts[:distinct].copy()
-    bits = MIN_BITS
-    while (1 << bits) < n:
-        bits += 1
-    ids = np.empty(n, dtype=np.int64)  # ids[label]: the id labelled ``label``
-    table = np.full(1 << bits, -1, dtype=np.int32)
+        return distinct
+    bits = _hash_bits(n)
+    mask = (1 << bits) - 1
+    table = table[: 1 << bits]
+    table[:] = -1
     for i in range(n):
         value = values[i]
-        mask = (1 << bits) - 1
         slot = _slot(value, bits)
         while True:
             label = table[slot]
@@ -85,6 +87,7 @@ def dense_labels(values):
                 distinct += 1
                 if 2 * distinct > (1 << bits):
                     bits += 1
+                    mask = (1 << bits) - 1
                     table = _label_table(ids[:distinct], bits)
                 break
             if ids[label] == value:
@@ -92,4 +95,40 @@ def dense_labels(values):
             slot = (slot + 1) & mask
         dense[i] = label
         counts[label] += 1
-    return dense, counts[:distinct].copy()
+    return distinct
+
+
+@numba.njit(cache=True)
+def _hash_bits(n):
+    """Hash table size (log2) for n values: at least one slot per value, at least 2**MIN_BITS."""
+    bits = MIN_BITS
+    while (1 << bits) < n:
+        bits += 1
+    return bits
+
+
+def table_size(n: int) -> int:
+    """Entries of the working table :func:`_label_into` needs for ``n`` values."""
+    return max(1 << _hash_bits(n), n + DIRECT_SLACK)
+
+
+def dense_labels(
+    values: np.ndarray, scratch_as: str | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """Dense labels 0..k-1 (int32) of int64 ``values`` in order of first appearance, and the
+    number of values with each label (int32, k entries).
+
+    With ``scratch_as``, both arrays are views of this thread's scratch arrays of that name
+    (valid until the next call with the same name); otherwise they are new arrays.
+    """
+    n = values.size
+    if scratch_as is None:
+        dense, counts = np.empty(n, dtype=np.int32), np.empty(n, dtype=np.int32)
+    else:
+        dense = scratch.array(f"{scratch_as}.labels", n, np.int32)
+        counts = scratch.array(f"{scratch_as}.counts", n, np.int32)
+    table = scratch.array("dense_labels.table", table_size(n), np.int32)
+    ids = scratch.array("dense_labels.ids", n, np.int64)
+    distinct = _label_into(values, table, dense, counts, ids)
+    counts = counts[:distinct]
+    return dense, counts if scratch_as is not None else counts.copy()

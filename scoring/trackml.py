@@ -26,6 +26,7 @@ import pandas as pd
 
 from scoring.dense_labels import DIRECT_SLACK, dense_labels
 from scoring.frozen import frozen
+from scoring.scratch import scratch
 from scoring.validation import SubmissionError, examples
 
 TRUTH_COLUMNS = ("hit_id", "particle_id", "tx", "ty", "tz", "tpx", "tpy", "tpz", "weight")
@@ -57,41 +58,52 @@ def _tracks_of_truth_rows(truth_hit, submitted_hit, track_id):
     return track, True
 
 
+VOTES = np.int64(0xFFFFFFFF)  # low 32 bits of a track's ballot: its candidate's net votes
+
+
 @numba.njit(cache=True)
-def _good_track_weight(track, first_track, n_tracks, particle, particle_hits, weight):
-    """Weight of the majority particles' hits in good tracks, and the particles found.
+def _good_track_weight(
+    track, first_track, n_tracks, particle, particle_hits, weight, ballot, tally, found
+):
+    """Weight of the majority particles' hits in good tracks; ``found[p]`` tells whether
+    particle p is the majority particle of a good track.
 
     ``track - first_track`` (in 0..n_tracks-1) and ``particle`` (dense, int32) index the
     track and the particle of each hit; ``particle_hits`` counts each particle's hits in
     the truth. A Boyer-Moore vote per track finds the only particle that can own a strict
-    majority of it (written without branches: a new track, or a vote count back at zero,
-    takes the hit's particle); a second pass counts the track's hits, that particle's hits
-    in it and their weight.
+    majority of it: a track's ballot (int64) holds its candidate in the high 32 bits and
+    the candidate's net votes in the low 32; a ballot at zero votes takes the hit's
+    particle, otherwise the hit adds or takes away one vote (written without branches). A
+    second pass tallies the track's hits, its candidate's hits and their weight.
+
+    ``ballot`` (int64, at least n_tracks) and ``tally`` (float64, at least n_tracks rows of
+    4, so that one track's row never straddles a cache line) are working arrays.
     """
-    vote = np.zeros((n_tracks, 2), dtype=np.int32)  # per track: candidate, votes
+    ballot = ballot[:n_tracks]
+    ballot[:] = 0
     for i in range(track.size):
         t = track[i] - first_track
-        p = particle[i]
-        candidate = vote[t, 0]
-        votes = vote[t, 1]
-        vote[t, 1] = votes - 1 if (votes != 0) & (candidate != p) else votes + 1
-        vote[t, 0] = candidate if votes != 0 else p
-    count = np.zeros((n_tracks, 2), dtype=np.int32)  # per track: hits, candidate's hits
-    held_weight = np.zeros(n_tracks)
+        p = np.int64(particle[i])
+        current = ballot[t]
+        step = np.int64(1) if (current >> 32) == p else np.int64(-1)
+        ballot[t] = (p << 32) | 1 if (current & VOTES) == 0 else current + step
+    tally = tally[:n_tracks]
+    tally[:] = 0.0
     for i in range(track.size):
         t = track[i] - first_track
-        count[t, 0] += 1
-        if particle[i] == vote[t, 0]:
-            count[t, 1] += 1
-            held_weight[t] += weight[i]
-    found = np.zeros(particle_hits.size, dtype=np.bool_)
+        held = (ballot[t] >> 32) == particle[i]
+        tally[t, 0] += 1.0
+        tally[t, 1] += held
+        tally[t, 2] += weight[i] * held
+    found[:] = False
     good_weight = 0.0
     for t in range(n_tracks):
-        held = np.int64(count[t, 1])
-        if 2 * held > count[t, 0] and 2 * held > particle_hits[vote[t, 0]]:
-            good_weight += held_weight[t]
-            found[vote[t, 0]] = True
-    return good_weight, found
+        candidate = ballot[t] >> 32
+        held = tally[t, 1]
+        if 2 * held > tally[t, 0] and 2 * held > particle_hits[candidate]:
+            good_weight += tally[t, 2]
+            found[candidate] = True
+    return good_weight
 
 
 class TruthEvent(NamedTuple):
@@ -108,11 +120,14 @@ class TruthEvent(NamedTuple):
         return self.particle_hits.size
 
 
-def truth_event(hit_id, particle_id, weight, copy: bool = False) -> TruthEvent:
+def truth_event(
+    hit_id, particle_id, weight, copy: bool = False, scratch_as: str | None = None
+) -> TruthEvent:
     """The truth side of one event from its hit_id, particle_id and weight columns.
 
     With ``copy``, the hit ids and weights are copied, so that later changes to the arrays
-    passed in do not reach the result.
+    passed in do not reach the result. With ``scratch_as``, the particle labels and counts
+    are views of this thread's scratch arrays (see :func:`~scoring.dense_labels.dense_labels`).
     """
     hit_id, particle_id, weight = _ids(hit_id), _ids(particle_id), frozen(weight, np.float64)
     if not hit_id.size == particle_id.size == weight.size:
@@ -120,7 +135,7 @@ def truth_event(hit_id, particle_id, weight, copy: bool = False) -> TruthEvent:
             f"the truth columns differ in length: {hit_id.size} hit_id, "
             f"{particle_id.size} particle_id, {weight.size} weight"
         )
-    particle, particle_hits = dense_labels(particle_id)
+    particle, particle_hits = dense_labels(particle_id, scratch_as)
     if copy:
         hit_id, weight = frozen(hit_id.copy(), np.int64), frozen(weight.copy(), np.float64)
     return TruthEvent(
@@ -163,6 +178,13 @@ def match_event(truth: TruthEvent, submitted_hit_id, track_id, event: object = N
     every truth hit exactly once (naming the event when given), and ValueError when the
     truth weights do not sum to a positive number.
     """
+    found = np.empty(truth.n_particles, dtype=np.bool_)
+    score, track = _match(truth, submitted_hit_id, track_id, event, found)
+    return EventMatch(score, truth.particle, truth.n_particles, track, found)
+
+
+def _match(truth: TruthEvent, submitted_hit_id, track_id, event, found) -> tuple[float, np.ndarray]:
+    """The event's score and the submitted track id of each truth hit; sets ``found``."""
     hit_id = truth.hit_id
     submitted_hit_id = _ids(submitted_hit_id)
     track_id = _ids(track_id)
@@ -176,18 +198,26 @@ def match_event(truth: TruthEvent, submitted_hit_id, track_id, event: object = N
     first_track, n_tracks = _compact_range(track)
     track_index = track
     if not n_tracks:  # scattered track ids: dense labels instead of id - first id
-        labels, track_hits = dense_labels(track)
+        labels, track_hits = dense_labels(track, "tracks")
         n_tracks = track_hits.size
         track_index = frozen(labels, np.int64)
-    good_weight, found = _good_track_weight(
-        track_index, first_track, n_tracks, truth.particle, truth.particle_hits, truth.weight
+    good_weight = _good_track_weight(
+        track_index,
+        first_track,
+        n_tracks,
+        truth.particle,
+        truth.particle_hits,
+        truth.weight,
+        scratch.array("tracks.ballot", n_tracks, np.int64),
+        scratch.array("tracks.tally", (n_tracks, 4), np.float64),
+        found,
     )
     total = truth.total_weight
     if not total > 0:
         raise ValueError(
             f"the truth weights of event {event} sum to {total}; the score is undefined"
         )
-    return EventMatch(good_weight / total, truth.particle, truth.n_particles, track, found)
+    return good_weight / total, track
 
 
 def _compact_range(track: np.ndarray) -> tuple[int, int]:
@@ -246,11 +276,16 @@ def score_event(truth: pd.DataFrame | TruthEvent, submission: pd.DataFrame) -> f
     """
     if not isinstance(truth, TruthEvent):
         truth = truth_event(
-            truth["hit_id"].to_numpy(), truth["particle_id"].to_numpy(), truth["weight"].to_numpy()
+            truth["hit_id"].to_numpy(),
+            truth["particle_id"].to_numpy(),
+            truth["weight"].to_numpy(),
+            scratch_as="particles",
         )
-    return match_event(
-        truth, submission["hit_id"].to_numpy(), submission["track_id"].to_numpy()
-    ).score
+    found = scratch.array("particles.found", truth.n_particles, np.bool_)
+    score, _ = _match(
+        truth, submission["hit_id"].to_numpy(), submission["track_id"].to_numpy(), None, found
+    )
+    return score
 
 
 def score_event_pandas(truth: pd.DataFrame, submission: pd.DataFrame) -> float:
