@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests import postgres
+
 REPO = Path(__file__).resolve().parent.parent
 IN_CI = os.environ.get("CI", "").lower() == "true"
 # A real Celery worker on both queues, one task at a time (tests add --hostname when needed).
@@ -52,6 +54,42 @@ def eager_tasks(transactional_db):
     app.conf.task_always_eager = True
     yield
     app.conf.task_always_eager = False
+
+
+@pytest.fixture
+def throwaway_postgres(transactional_db) -> str:
+    """A new, migrated PostgreSQL database on the running server (tests/postgres.py), made the
+    default one of this process and of the threads started during the test; dropped after,
+    even when the test left it refusing connections. Yields its name.
+
+    Without a reachable server: a skip on a developer machine, a failure in CI.
+    """
+    import secrets
+
+    import dj_database_url
+    from django.contrib.contenttypes.models import ContentType
+    from django.core.management import call_command
+    from django.db import connections
+    from django.db.utils import load_backend
+
+    require(postgres.postgres_available(), "PostgreSQL (FIVESIGMA_TEST_POSTGRES_URL)")
+    name = f"fivesigma_throwaway_{secrets.token_hex(4)}"
+    postgres.admin_execute(f'CREATE DATABASE "{name}"')
+    original_params, original = connections.settings["default"], connections["default"]
+    params = connections.configure_settings(
+        {"default": dj_database_url.parse(postgres.database_url(name), conn_max_age=0)}
+    )["default"]
+    connections.settings["default"] = params  # read by the connections of new threads
+    connections["default"] = load_backend(params["ENGINE"]).DatabaseWrapper(params, "default")
+    ContentType.objects.clear_cache()
+    try:
+        call_command("migrate", verbosity=0)
+        yield name
+    finally:
+        connections["default"].close()
+        connections.settings["default"], connections["default"] = original_params, original
+        ContentType.objects.clear_cache()
+        postgres.admin_execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def _database_url() -> str:

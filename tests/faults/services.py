@@ -1,5 +1,5 @@
-"""What the fault tests start, own and break: Celery workers, a private Redis, a throwaway
-PostgreSQL database, and a look at a worker's process tree."""
+"""What the fault tests start, own and break: Celery workers, a private Redis, a PostgreSQL
+database cut off and restored, and a look at a worker's process tree."""
 
 from __future__ import annotations
 
@@ -11,11 +11,9 @@ import subprocess
 from pathlib import Path
 
 from tests.conftest import REPO, WORKER_COMMAND, wait_for
+from tests.postgres import admin_execute
 
 REDIS_SERVER = "/usr/bin/redis-server"
-ADMIN_POSTGRES_URL = os.environ.get(
-    "FIVESIGMA_TEST_POSTGRES_URL", "postgres://fivesigma:fivesigma@127.0.0.1:5432/fivesigma"
-)
 
 
 def free_port() -> int:
@@ -165,31 +163,6 @@ class RedisServer:
         import redis
 
         return redis.Redis.from_url(self.url).llen(queue)
-
-
-def postgres_available() -> bool:
-    import psycopg
-
-    try:
-        with psycopg.connect(ADMIN_POSTGRES_URL, connect_timeout=3):
-            return True
-    except psycopg.OperationalError:
-        return False
-
-
-def admin_execute(*statements: str) -> None:
-    """Run ``statements`` on the admin database, each in autocommit (CREATE/DROP DATABASE)."""
-    import psycopg
-
-    with psycopg.connect(ADMIN_POSTGRES_URL, autocommit=True, connect_timeout=5) as admin:
-        for statement in statements:
-            admin.execute(statement)
-
-
-def database_url(name: str) -> str:
-    """The admin URL with its database name replaced by ``name``."""
-    base, _, _ = ADMIN_POSTGRES_URL.rpartition("/")
-    return f"{base}/{name}"
 
 
 def cut_off(database: str) -> None:

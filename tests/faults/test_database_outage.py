@@ -3,62 +3,29 @@ every connection is cut and new ones are refused. Once it is back, every submiss
 once, without waiting for the hourly sweep.
 
 The test owns the database it breaks: a throwaway database on the running PostgreSQL server
-(admin URL in FIVESIGMA_TEST_POSTGRES_URL), which this process and the worker both use while
-the test runs, whatever database the rest of the suite runs on.
+(admin URL in FIVESIGMA_TEST_POSTGRES_URL; the ``throwaway_postgres`` fixture of
+tests/conftest.py), which this process and the worker both use while the test runs, whatever
+database the rest of the suite runs on.
 """
 
 from __future__ import annotations
 
-import secrets
 import time
 
-import dj_database_url
 import numpy as np
 import pytest
-from django.contrib.contenttypes.models import ContentType
-from django.core.management import call_command
 from django.db import connections
-from django.db.utils import load_backend
 
 from challenges import bundles, submitting
 from challenges.models import Submission
 from tests.challenges.factories import make_user, submission_csv, upload, write_ams_bundle
-from tests.conftest import require, wait_for
+from tests.conftest import wait_for
 from tests.faults.checks import all_done, assert_settled
-from tests.faults.services import (
-    admin_execute,
-    cut_off,
-    database_url,
-    postgres_available,
-    restore,
-)
+from tests.faults.services import cut_off, restore
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 OUTAGE_S = 5.0
-
-
-@pytest.fixture
-def throwaway_postgres(transactional_db):
-    """A new, migrated PostgreSQL database, made this process's default one for the test."""
-    require(postgres_available(), "PostgreSQL (FIVESIGMA_TEST_POSTGRES_URL)")
-    name = f"fivesigma_fault_{secrets.token_hex(4)}"
-    admin_execute(f'CREATE DATABASE "{name}"')
-    original = connections["default"]
-    params = connections.configure_settings(
-        {"default": dj_database_url.parse(database_url(name), conn_max_age=0)}
-    )["default"]
-    connections["default"] = load_backend(params["ENGINE"]).DatabaseWrapper(params, "default")
-    ContentType.objects.clear_cache()
-    try:
-        call_command("migrate", verbosity=0)
-        yield name
-    finally:
-        connections["default"].close()
-        connections["default"] = original
-        ContentType.objects.clear_cache()
-        restore(name)
-        admin_execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 def test_database_outage_while_scoring_loses_nothing(throwaway_postgres, workers, tmp_path):

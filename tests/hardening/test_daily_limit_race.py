@@ -5,32 +5,26 @@ Real concurrency: one thread per member, each with its own database connection a
 logged-in client, released together by a barrier, half through the submit page and half
 through the API. Run on the suite's database (SQLite, or PostgreSQL when DATABASE_URL says
 so) and, when the suite runs on SQLite, on a throwaway PostgreSQL database as well
-(FIVESIGMA_TEST_POSTGRES_URL; missing, it is a skip here and a failure in CI).
+(the ``throwaway_postgres`` fixture of tests/conftest.py; FIVESIGMA_TEST_POSTGRES_URL;
+missing, it is a skip here and a failure in CI).
 """
 
 from __future__ import annotations
 
 import os
-import secrets
 import threading
 from collections import Counter
 
-import dj_database_url
 import pytest
-from django.contrib.contenttypes.models import ContentType
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.core.management import call_command
 from django.db import connections
-from django.db.utils import load_backend
 from django.test import Client
 from django.urls import reverse
 
 from challenges import pipeline, teams
 from challenges.models import Challenge, Phase, Submission, SubmissionEvent
 from tests.challenges.factories import make_user
-from tests.conftest import require
 from tests.engine.builders import load_tiny_challenge, noisy_submission
-from tests.faults.services import admin_execute, database_url, postgres_available
 
 LIMIT = 2  # submissions a team may make a day
 TEAMS = 3
@@ -39,29 +33,6 @@ REFUSAL = f"Your team has used its {LIMIT} submissions for today"
 # the suite's own database and, when that is not PostgreSQL, a throwaway PostgreSQL one
 SUITE_ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 DATABASES = ["suite database"] + ([] if SUITE_ON_POSTGRES else ["PostgreSQL"])
-
-
-@pytest.fixture
-def throwaway_postgres(transactional_db):
-    """A new, migrated PostgreSQL database that every thread's connection goes to."""
-    require(postgres_available(), "PostgreSQL (FIVESIGMA_TEST_POSTGRES_URL)")
-    name = f"fivesigma_race_{secrets.token_hex(4)}"
-    admin_execute(f'CREATE DATABASE "{name}"')
-    original_params, original = connections.settings["default"], connections["default"]
-    params = connections.configure_settings(
-        {"default": dj_database_url.parse(database_url(name), conn_max_age=0)}
-    )["default"]
-    connections.settings["default"] = params  # read by the connections of new threads
-    connections["default"] = load_backend(params["ENGINE"]).DatabaseWrapper(params, "default")
-    ContentType.objects.clear_cache()
-    try:
-        call_command("migrate", verbosity=0)
-        yield
-    finally:
-        connections["default"].close()
-        connections.settings["default"], connections["default"] = original_params, original
-        ContentType.objects.clear_cache()
-        admin_execute(f'DROP DATABASE "{name}" WITH (FORCE)')
 
 
 @pytest.fixture(params=DATABASES)
