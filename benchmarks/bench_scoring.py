@@ -158,7 +158,7 @@ def bench_score_event(table: Table) -> None:
             "prepared": (lambda: score_event(prepared, submission), 6),
             "preparing": (lambda: prepare_truth(truth), 3),
         },
-        rounds=7,
+        rounds=21,
     )
     numba, pandas = timings["numba"], timings["pandas"]
     against_prepared, preparing = timings["prepared"], timings["preparing"]

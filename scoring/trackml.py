@@ -188,18 +188,19 @@ def _match(truth: TruthEvent, submitted_hit_id, track_id, event, found) -> tuple
     hit_id = truth.hit_id
     submitted_hit_id = _ids(submitted_hit_id)
     track_id = _ids(track_id)
-    if np.array_equal(hit_id, submitted_hit_id):  # rows in the truth's order: nothing to move
+    in_truth_order, low, high = _order_and_track_range(hit_id, submitted_hit_id, track_id)
+    if in_truth_order:  # nothing to move
         track = track_id
     else:
         track, complete = _tracks_of_truth_rows(hit_id, submitted_hit_id, track_id)
         if not complete:
             track[truth_rows(hit_id, submitted_hit_id, event)] = track_id
         track = frozen(track, np.int64)
-    first_track, n_tracks = _compact_range(track)
+    first_track, n_tracks = low, high - low + 1
     track_index = track
-    if not n_tracks:  # scattered track ids: dense labels instead of id - first id
+    if high - low >= track.size + DIRECT_SLACK:  # scattered ids: dense labels, not id - first id
         labels, track_hits = dense_labels(track, "tracks")
-        n_tracks = track_hits.size
+        first_track, n_tracks = 0, track_hits.size
         track_index = frozen(labels, np.int64)
     good_weight = _good_track_weight(
         track_index,
@@ -220,12 +221,20 @@ def _match(truth: TruthEvent, submitted_hit_id, track_id, event, found) -> tuple
     return good_weight / total, track
 
 
-def _compact_range(track: np.ndarray) -> tuple[int, int]:
-    """(first id, number of ids) when the track ids span at most about one per hit, else (0, 0)."""
-    if not track.size:
-        return 0, 0
-    low, high = int(track.min()), int(track.max())
-    return (low, high - low + 1) if high - low < track.size + DIRECT_SLACK else (0, 0)
+@numba.njit(cache=True)
+def _order_and_track_range(truth_hit, submitted_hit, track_id):
+    """Whether the submitted hits are the truth's hits in the truth's row order, and the
+    smallest and largest track id (0, -1 without tracks), in one pass."""
+    aligned = truth_hit.size == submitted_hit.size == track_id.size
+    low, high = 0, -1
+    if track_id.size:
+        low = high = track_id[0]
+    for i in range(track_id.size):
+        if aligned and truth_hit[i] != submitted_hit[i]:
+            aligned = False
+        low = min(low, track_id[i])
+        high = max(high, track_id[i])
+    return aligned, int(low), int(high)
 
 
 def _ids(values) -> np.ndarray:
