@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from challenges import bundles, standings
+from challenges import bundles
 from challenges.models import Challenge, Phase, Submission
 from tests.challenges.factories import PAST_PHASE, make_user, submission_csv, write_ams_bundle
 
@@ -88,49 +88,4 @@ def end_phase(phase: Phase) -> None:
 def finished(submission: Submission) -> Submission:
     submission.refresh_from_db()
     assert submission.status == Submission.FINISHED, submission.reason
-    return submission
-
-
-def add_scored(
-    phase: Phase,
-    team_name: str,
-    public: float | None,
-    private: float | None = None,
-    at=None,
-    benchmark: bool = False,
-    replicas: np.ndarray | None = None,
-    details: dict | None = None,
-    diagnostics: dict | None = None,
-) -> Submission:
-    """A finished submission with its score rows written directly (no file is scored)."""
-    from challenges.models import Score, Team
-
-    team, _ = Team.objects.get_or_create(
-        challenge=phase.challenge, name=team_name, defaults={"is_benchmark": benchmark}
-    )
-    submission = Submission.objects.create(
-        phase=phase,
-        team=team,
-        file="unused.csv",
-        original_name="unused.csv",
-        status=Submission.FINISHED,
-    )
-    at = at or submission.created
-    Submission.objects.filter(pk=submission.pk).update(created=at)
-    for subset, value in ((Score.PUBLIC, public), (Score.PRIVATE, private)):
-        if subset == Score.PRIVATE and private is None:
-            continue
-        Score.objects.create(
-            submission=submission,
-            phase=phase,
-            team=team,
-            submitted=at,
-            subset=subset,
-            metric=phase.metric,
-            value=value,
-            replicas=b"" if replicas is None else np.asarray(replicas, np.float32).tobytes(),
-            details=details or {},
-            diagnostics=(diagnostics or {}).get(subset, {}),
-        )
-    standings.refresh(phase, team.pk)  # as the pipeline does after scoring
     return submission

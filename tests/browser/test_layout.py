@@ -7,10 +7,11 @@ import pytest
 
 from challenges import submitting
 from challenges.models import Phase
-from tests.api.site import add_scored, load_site_challenge, ranked_submission
+from tests.api.site import load_site_challenge, ranked_submission
 from tests.browser.conftest import SHOTS, log_in
 from tests.browser.trackml_toy import diagnostics
 from tests.challenges.factories import upload
+from tests.engine.builders import add_entry, make_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -21,14 +22,15 @@ def _pages(site, tmp_path) -> dict[str, str]:
     mine = submitting.submit(
         site.phase, site.alice, upload("mine.csv", ranked_submission(site.solution))
     )
-    add_scored(site.phase, "Baseline: mass window", 1.2, benchmark=True)
+    add_entry(site.phase, make_team(site.challenge, "Baseline: mass window", benchmark=True), 1.2)
     for i, value in enumerate((0.9, 1.4, 1.1)):
-        add_scored(site.phase, f"rival team number {i}", value)
+        add_entry(site.phase, make_team(site.challenge, f"rival team number {i}"), value)
     tracks = load_site_challenge(tmp_path, slug="toy-tracks")
     Phase.objects.filter(pk=tracks.phase.pk).update(metric="trackml")
     tracks.phase.refresh_from_db()
     scores, diags = diagnostics("trackml")
-    tracked = add_scored(tracks.phase, "trackers", scores["public"]["score"], diagnostics=diags)
+    trackers = make_team(tracks.challenge, "trackers")
+    tracked = add_entry(tracks.phase, trackers, scores["public"]["score"], diagnostics=diags)
     tracked.team.members.add(site.alice, through_defaults={"challenge": tracks.challenge})
     return {
         "home": "/",

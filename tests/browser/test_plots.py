@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from challenges.models import Phase
-from tests.api.site import add_scored
 from tests.browser.conftest import log_in
 from tests.browser.trackml_toy import diagnostics
+from tests.engine.builders import add_entry, make_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -39,9 +39,9 @@ def _webgl(page) -> bool:
 def test_trackml_submission_shows_accuracy_efficiency_and_event_display(page, site, live_server):
     _change_phase(site.phase, metric="trackml")
     scores, diags = diagnostics("trackml")
-    submission = add_scored(
+    submission = add_entry(
         site.phase,
-        "trackers",
+        make_team(site.challenge, "trackers"),
         scores["public"]["score"],
         scores["private"]["score"],
         diagnostics=diags,
@@ -76,15 +76,16 @@ def test_trackml_submission_shows_accuracy_efficiency_and_event_display(page, si
 def test_throughput_submission_and_leaderboard_show_accuracy_against_speed(page, site, live_server):
     _change_phase(site.phase, metric="throughput", kind=Phase.CODE)
     scores, diags = diagnostics("throughput", seconds_per_event=2.0)
-    submission = add_scored(
+    submission = add_entry(
         site.phase,
-        "trackers",
+        make_team(site.challenge, "trackers"),
         scores["public"]["score"],
         diagnostics=diags,
         details={"accuracy": diags["public"]["accuracy"], "seconds_per_event": 2.0},
     )
-    add_scored(site.phase, "quick", 0.6, details={"accuracy": 0.7, "seconds_per_event": 0.05})
-    add_scored(site.phase, "dominated", 0.2, details={"accuracy": 0.6, "seconds_per_event": 30.0})
+    quick, dominated = make_team(site.challenge, "quick"), make_team(site.challenge, "dominated")
+    add_entry(site.phase, quick, 0.6, details={"accuracy": 0.7, "seconds_per_event": 0.05})
+    add_entry(site.phase, dominated, 0.2, details={"accuracy": 0.6, "seconds_per_event": 30.0})
     log_in(page, live_server.url, site.organiser)
     page.goto(f"/s/{submission.uid}/")
     assert _charts(page, "public") == {
@@ -104,7 +105,8 @@ def test_throughput_submission_and_leaderboard_show_accuracy_against_speed(page,
 
 
 def test_missing_diagnostics_leave_a_note_not_an_error(page, site, live_server):
-    submission = add_scored(site.phase, "sparse", 1.0, diagnostics={"public": {"events": 10}})
+    sparse = make_team(site.challenge, "sparse")
+    submission = add_entry(site.phase, sparse, 1.0, diagnostics={"public": {"events": 10}})
     log_in(page, live_server.url, site.organiser)
     page.goto(f"/s/{submission.uid}/")
     drawn = _charts(page, "public")

@@ -13,7 +13,8 @@ from challenges import pipeline
 from challenges.client.__main__ import main
 from challenges.client.remote import MultipartBody
 from challenges.models import DataFile, Score, Submission
-from tests.api.site import PASSWORD, add_scored, ranked_submission
+from tests.api.site import PASSWORD, ranked_submission
+from tests.engine.builders import add_entry, make_team
 
 
 def test_login_with_a_token_stores_it_for_the_owner_only(site, live_server, client_config, capsys):
@@ -92,9 +93,9 @@ def test_submit_wait_prints_the_failure_reason(
 
 
 def test_leaderboard_prints_ranked_rows(site, logged_in, capsys):
-    add_scored(site.phase, "second", 2.0)
-    add_scored(site.phase, "first", 3.0)
-    add_scored(site.phase, "baseline", 2.5, benchmark=True)
+    add_entry(site.phase, make_team(site.challenge, "second"), 2.0)
+    add_entry(site.phase, make_team(site.challenge, "first"), 3.0)
+    add_entry(site.phase, make_team(site.challenge, "baseline", benchmark=True), 2.5)
     assert main(["leaderboard", "tiny-higgs", "main"]) == 0
     lines = capsys.readouterr().out.splitlines()
     table = [line.split()[:3] for line in lines[2:5]]

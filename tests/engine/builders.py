@@ -88,9 +88,14 @@ def add_entry(
     replicas: dict[str, np.ndarray] | None = None,
     retired: dict[str, float] | None = None,
     scored: bool = True,
+    details: dict | None = None,
+    diagnostics: dict[str, dict] | None = None,
 ) -> Submission:
-    """A submission uploaded at ``at`` with current public/private Score rows of the given values.
+    """A submission uploaded at ``at`` with current public/private Score rows of the given values
+    (``None``: an undefined score), each with an interval of +-0.1 around its value.
 
+    ``replicas`` and ``diagnostics``: per subset, on the current rows. ``details``: on both
+    current rows (a code phase's accuracy and seconds_per_event).
     ``retired``: values of an older scoring round (``current=False``) kept as history.
     ``scored=False``: no Score rows (a submission that never got a score).
     """
@@ -106,16 +111,16 @@ def add_entry(
     Submission.objects.filter(pk=submission.pk).update(created=at)
     submission.created = at
     if scored:
-        _add_scores(submission, public, private, status, late, replicas, retired)
+        current = {Score.PUBLIC: public, Score.PRIVATE: private}
+        _add_scores(submission, current, retired, replicas, details, diagnostics)
     standings.refresh(phase, team.pk)  # as the pipeline does after each step
     return submission
 
 
-def _add_scores(submission, public, private, status, late, replicas, retired) -> None:
+def _add_scores(submission, current_values, retired, replicas, details, diagnostics) -> None:
     phase, team, at = submission.phase, submission.team, submission.created
-    replicas = replicas or {}
-    rounds = [(retired or {}, False), ({Score.PUBLIC: public, Score.PRIVATE: private}, True)]
-    for values, current in rounds:
+    replicas, diagnostics = replicas or {}, diagnostics or {}
+    for values, current in [(retired or {}, False), (current_values, True)]:
         for subset, value in values.items():
             reps = replicas.get(subset) if current else None
             Score.objects.create(
@@ -129,9 +134,11 @@ def _add_scores(submission, public, private, status, late, replicas, retired) ->
                 ci_low=None if value is None else value - 0.1,
                 ci_high=None if value is None else value + 0.1,
                 replicas=b"" if reps is None else np.asarray(reps, np.float32).tobytes(),
+                details=(details or {}) if current else {},
+                diagnostics=diagnostics.get(subset, {}) if current else {},
                 # as the pipeline writes them: lateness copied, a failed submission's retired
-                current=current and status != Submission.FAILED,
-                late=late,
+                current=current and submission.status != Submission.FAILED,
+                late=submission.is_late,
             )
 
 
