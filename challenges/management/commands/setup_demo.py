@@ -14,7 +14,16 @@ class Command(BaseCommand):
     help = "Generate the demo datasets (once), load the HiggsML and TrackML demo bundles, add benchmark rows."
 
     def add_arguments(self, parser):
-        parser.add_argument("--size", choices=sorted(demo.SIZES), default="full")
+        parser.add_argument(
+            "--size",
+            choices=sorted(demo.SIZES),
+            default="full",
+            help="how much data to simulate (event counts in challenges.demo.SIZES): full for "
+            "make run, small for a quick look, tiny for the automated test (seconds of data, "
+            "and no baseline in the TrackML throughput phase: its sandbox run alone spends "
+            "about 35 s of CPU compiling). Each size keeps its own data under "
+            "DATA_DIR/demo/<name>-<size>.",
+        )
         parser.add_argument("--only", choices=sorted(demo.GENERATORS), action="append")
 
     def handle(self, size, only=None, **options):
