@@ -74,7 +74,8 @@ def _good_track_weight(
     majority of it: a track's ballot (int64) holds its candidate in the high 32 bits and
     the candidate's net votes in the low 32; a ballot at zero votes takes the hit's
     particle, otherwise the hit adds or takes away one vote (written without branches). A
-    second pass tallies the track's hits, its candidate's hits and their weight.
+    second pass tallies the track's hits, its candidate's hits and their weight. Indexes
+    are unsigned, so that numba skips its negative-index handling.
 
     ``ballot`` (int64, at least n_tracks) and ``tally`` (float64, at least n_tracks rows of
     4, so that one track's row never straddles a cache line) are working arrays.
@@ -82,7 +83,7 @@ def _good_track_weight(
     ballot = ballot[:n_tracks]
     ballot[:] = 0
     for i in range(track.size):
-        t = track[i] - first_track
+        t = np.uint64(track[i] - first_track)
         p = np.int64(particle[i])
         current = ballot[t]
         step = np.int64(1) if (current >> 32) == p else np.int64(-1)
@@ -90,7 +91,7 @@ def _good_track_weight(
     tally = tally[:n_tracks]
     tally[:] = 0.0
     for i in range(track.size):
-        t = track[i] - first_track
+        t = np.uint64(track[i] - first_track)
         held = (ballot[t] >> 32) == particle[i]
         tally[t, 0] += 1.0
         tally[t, 1] += held
@@ -98,7 +99,7 @@ def _good_track_weight(
     found[:] = False
     good_weight = 0.0
     for t in range(n_tracks):
-        candidate = ballot[t] >> 32
+        candidate = np.uint64(ballot[t] >> 32)
         held = tally[t, 1]
         if 2 * held > tally[t, 0] and 2 * held > particle_hits[candidate]:
             good_weight += tally[t, 2]
@@ -224,17 +225,20 @@ def _match(truth: TruthEvent, submitted_hit_id, track_id, event, found) -> tuple
 @numba.njit(cache=True)
 def _order_and_track_range(truth_hit, submitted_hit, track_id):
     """Whether the submitted hits are the truth's hits in the truth's row order, and the
-    smallest and largest track id (0, -1 without tracks), in one pass."""
-    aligned = truth_hit.size == submitted_hit.size == track_id.size
-    low, high = 0, -1
-    if track_id.size:
-        low = high = track_id[0]
-    for i in range(track_id.size):
-        if aligned and truth_hit[i] != submitted_hit[i]:
-            aligned = False
-        low = min(low, track_id[i])
-        high = max(high, track_id[i])
-    return aligned, int(low), int(high)
+    smallest and largest track id (0, -1 without tracks); loops written to vectorise."""
+    n = track_id.size
+    in_order = truth_hit.size == submitted_hit.size == n
+    if in_order:
+        differing_bits = np.int64(0)
+        for i in range(n):
+            differing_bits |= truth_hit[i] ^ submitted_hit[i]
+        in_order = differing_bits == 0
+    low = track_id[0] if n else 0
+    high = track_id[0] if n else -1
+    for i in range(n):
+        low = track_id[i] if track_id[i] < low else low
+        high = track_id[i] if track_id[i] > high else high
+    return in_order, int(low), int(high)
 
 
 def _ids(values) -> np.ndarray:
