@@ -58,12 +58,21 @@ def _tracks_of_truth_rows(truth_hit, submitted_hit, track_id):
     return track, True
 
 
-VOTES = np.int64(0xFFFFFFFF)  # low 32 bits of a track's ballot: its candidate's net votes
+LOW_32 = np.int64(0xFFFFFFFF)  # mask of the low half of a packed int64 (votes, hits)
 
 
 @numba.njit(cache=True)
 def _good_track_weight(
-    track, first_track, n_tracks, particle, particle_hits, weight, ballot, tally, found
+    track,
+    first_track,
+    n_tracks,
+    particle,
+    particle_hits,
+    weight,
+    ballot,
+    tally,
+    tally_weight,
+    found,
 ):
     """Weight of the majority particles' hits in good tracks; ``found[p]`` tells whether
     particle p is the majority particle of a good track.
@@ -77,8 +86,11 @@ def _good_track_weight(
     second pass tallies the track's hits, its candidate's hits and their weight. Indexes
     are unsigned, so that numba skips its negative-index handling.
 
-    ``ballot`` (int64, at least n_tracks) and ``tally`` (float64, at least n_tracks rows of
-    4, so that one track's row never straddles a cache line) are working arrays.
+    Working arrays: ``ballot`` (int64, at least n_tracks) and ``tally`` (int64, at least
+    n_tracks rows of 2), whose column 0 counts the track's hits in its low 32 bits and its
+    candidate's hits in the high 32, and whose column 1, read and written through
+    ``tally_weight`` (a float64 view of the same memory), sums their weight: one track's
+    tally is 16 bytes in one cache line.
     """
     ballot = ballot[:n_tracks]
     ballot[:] = 0
@@ -87,22 +99,21 @@ def _good_track_weight(
         p = np.int64(particle[i])
         current = ballot[t]
         step = np.int64(1) if (current >> 32) == p else np.int64(-1)
-        ballot[t] = (p << 32) | 1 if (current & VOTES) == 0 else current + step
+        ballot[t] = (p << 32) | 1 if (current & LOW_32) == 0 else current + step
     tally = tally[:n_tracks]
-    tally[:] = 0.0
+    tally[:] = 0
     for i in range(track.size):
         t = np.uint64(track[i] - first_track)
         held = (ballot[t] >> 32) == particle[i]
-        tally[t, 0] += 1.0
-        tally[t, 1] += held
-        tally[t, 2] += weight[i] * held
+        tally[t, 0] += 1 + (np.int64(held) << 32)
+        tally_weight[t, 1] += weight[i] * held
     found[:] = False
     good_weight = 0.0
     for t in range(n_tracks):
         candidate = np.uint64(ballot[t] >> 32)
-        held = tally[t, 1]
-        if 2 * held > tally[t, 0] and 2 * held > particle_hits[candidate]:
-            good_weight += tally[t, 2]
+        held = tally[t, 0] >> 32
+        if 2 * held > (tally[t, 0] & LOW_32) and 2 * held > particle_hits[candidate]:
+            good_weight += tally_weight[t, 1]
             found[candidate] = True
     return good_weight
 
@@ -203,6 +214,7 @@ def _match(truth: TruthEvent, submitted_hit_id, track_id, event, found) -> tuple
         labels, track_hits = dense_labels(track, "tracks")
         first_track, n_tracks = 0, track_hits.size
         track_index = frozen(labels, np.int64)
+    tally = scratch.array("tracks.tally", (n_tracks, 2), np.int64)
     good_weight = _good_track_weight(
         track_index,
         first_track,
@@ -211,7 +223,8 @@ def _match(truth: TruthEvent, submitted_hit_id, track_id, event, found) -> tuple
         truth.particle_hits,
         truth.weight,
         scratch.array("tracks.ballot", n_tracks, np.int64),
-        scratch.array("tracks.tally", (n_tracks, 4), np.float64),
+        tally,
+        tally.view(np.float64),
         found,
     )
     total = truth.total_weight
