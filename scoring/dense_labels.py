@@ -46,6 +46,19 @@ def _label_table(ids, bits):
 
 
 @numba.njit(cache=True)
+def value_range(values):
+    """Smallest and largest of ``values`` ((0, -1) when empty), in a loop that vectorises
+    (numba's own min and max do not)."""
+    if values.size == 0:
+        return 0, -1
+    low = high = values[0]
+    for i in range(values.size):
+        low = values[i] if values[i] < low else low
+        high = values[i] if values[i] > high else high
+    return low, high
+
+
+@numba.njit(cache=True)
 def _label_into(values, table, dense, counts, ids):
     """Dense labels 0..k-1 of int64 ``values`` in order of first appearance into ``dense``,
     the number of values with each label into ``counts[:k]`` and the value of each label
@@ -58,8 +71,8 @@ def _label_into(values, table, dense, counts, ids):
     n = values.size
     if n == 0:
         return 0
-    low = values.min()
-    span = values.max() - low  # wraps negative on overflow
+    low, high = value_range(values)
+    span = high - low  # wraps negative on overflow
     distinct = 0
     if 0 <= span < n + DIRECT_SLACK:
         direct = table[: span + 1]

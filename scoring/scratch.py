@@ -1,8 +1,8 @@
 """Working arrays that the event-scoring kernels reuse from call to call, one set per thread.
 
 An array of a few hundred kB is, for the C allocator, a fresh memory mapping whose pages
-fault in one by one when first written (about 250 faults for one 120k-hit event, a fifth of
-its scoring time, more after a call that released a lot of memory). Kernels that score one
+fault in one by one when first written (about 250 faults for one 120k-hit event, more
+after a call that released a lot of memory). Kernels that score one
 event therefore take their working arrays from :data:`scratch`, which keeps the largest
 array asked for under each name and hands out views of it. A view is valid until the next
 request for the same name on the same thread, so results that outlive a call are copied.

@@ -24,7 +24,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from scoring.dense_labels import DIRECT_SLACK, dense_labels
+from scoring.dense_labels import DIRECT_SLACK, dense_labels, value_range
 from scoring.frozen import frozen
 from scoring.scratch import scratch
 from scoring.validation import SubmissionError, examples
@@ -246,11 +246,7 @@ def _order_and_track_range(truth_hit, submitted_hit, track_id):
         for i in range(n):
             differing_bits |= truth_hit[i] ^ submitted_hit[i]
         in_order = differing_bits == 0
-    low = track_id[0] if n else 0
-    high = track_id[0] if n else -1
-    for i in range(n):
-        low = track_id[i] if track_id[i] < low else low
-        high = track_id[i] if track_id[i] > high else high
+    low, high = value_range(track_id)
     return in_order, int(low), int(high)
 
 
