@@ -11,9 +11,10 @@ majority vote per track finds the only candidate in one pass over the hits and a
 pass counts it; no sort and no (track, particle) table are needed. Track and particle ids
 first get dense labels (:mod:`scoring.dense_labels`).
 
-The truth side (particle labels, hits per particle, total weight) depends on the truth
-only: :func:`prepare_truth` computes it once for scoring many submissions against one
-event, and :func:`score_event` accepts the result in place of the truth frame.
+The truth side (particle labels, hits per particle) depends on the truth only:
+:func:`prepare_truth` computes it once for scoring many submissions against one event, and
+:func:`score_event` accepts the result in place of the truth frame. The total weight is
+summed in the tally pass, which reads every weight anyway.
 """
 
 from __future__ import annotations
@@ -74,8 +75,8 @@ def _good_track_weight(
     tally_weight,
     found,
 ):
-    """Weight of the majority particles' hits in good tracks; ``found[p]`` tells whether
-    particle p is the majority particle of a good track.
+    """Weight of the majority particles' hits in good tracks and the total weight of the
+    hits; ``found[p]`` tells whether particle p is the majority particle of a good track.
 
     ``track - first_track`` (in 0..n_tracks-1) and ``particle`` (dense, int32) index the
     track and the particle of each hit; ``particle_hits`` counts each particle's hits in
@@ -83,8 +84,9 @@ def _good_track_weight(
     majority of it: a track's ballot (int64) holds its candidate in the high 32 bits and
     the candidate's net votes in the low 32; a ballot at zero votes takes the hit's
     particle, otherwise the hit adds or takes away one vote (written without branches). A
-    second pass tallies the track's hits, its candidate's hits and their weight. Indexes
-    are unsigned, so that numba skips its negative-index handling.
+    second pass tallies the track's hits, its candidate's hits and their weight, and sums
+    the weight of all hits. Indexes are unsigned, so that numba skips its negative-index
+    handling.
 
     Working arrays: ``ballot`` (int64, at least n_tracks) and ``tally`` (int64, at least
     n_tracks rows of 2), whose column 0 counts the track's hits in its low 32 bits and its
@@ -102,11 +104,13 @@ def _good_track_weight(
         ballot[t] = (p << 32) | 1 if (current & LOW_32) == 0 else current + step
     tally = tally[:n_tracks]
     tally[:] = 0
+    total_weight = 0.0
     for i in range(track.size):
         t = np.uint64(track[i] - first_track)
         held = (ballot[t] >> 32) == particle[i]
         tally[t, 0] += 1 + (np.int64(held) << 32)
         tally_weight[t, 1] += weight[i] * held
+        total_weight += weight[i]
     found[:] = False
     good_weight = 0.0
     for t in range(n_tracks):
@@ -115,7 +119,7 @@ def _good_track_weight(
         if 2 * held > (tally[t, 0] & LOW_32) and 2 * held > particle_hits[candidate]:
             good_weight += tally_weight[t, 1]
             found[candidate] = True
-    return good_weight
+    return good_weight, total_weight
 
 
 class TruthEvent(NamedTuple):
@@ -125,7 +129,6 @@ class TruthEvent(NamedTuple):
     particle: np.ndarray  # dense particle label of each hit (int32)
     particle_hits: np.ndarray  # hits of each dense particle (int32)
     weight: np.ndarray  # float64
-    total_weight: float
 
     @property
     def n_particles(self) -> int:
@@ -150,20 +153,14 @@ def truth_event(
     particle, particle_hits = dense_labels(particle_id, scratch_as)
     if copy:
         hit_id, weight = frozen(hit_id.copy(), np.int64), frozen(weight.copy(), np.float64)
-    return TruthEvent(
-        hit_id,
-        frozen(particle, np.int32),
-        frozen(particle_hits, np.int32),
-        weight,
-        float(weight.sum()),
-    )
+    return TruthEvent(hit_id, frozen(particle, np.int32), frozen(particle_hits, np.int32), weight)
 
 
 def prepare_truth(truth: pd.DataFrame) -> TruthEvent:
     """The truth side of one event (hit_id, particle_id, weight), for :func:`score_event`.
 
-    Particle labels, hits per particle and the total weight are computed once; the result
-    holds its own copy of the columns, so it stays valid when ``truth`` changes later.
+    Particle labels and hits per particle are computed once; the result holds its own copy
+    of the columns, so it stays valid when ``truth`` changes later.
     """
     return truth_event(
         truth["hit_id"].to_numpy(),
@@ -215,7 +212,7 @@ def _match(truth: TruthEvent, submitted_hit_id, track_id, event, found) -> tuple
         first_track, n_tracks = 0, track_hits.size
         track_index = frozen(labels, np.int64)
     tally = scratch.array("tracks.tally", (n_tracks, 2), np.int64)
-    good_weight = _good_track_weight(
+    good_weight, total = _good_track_weight(
         track_index,
         first_track,
         n_tracks,
@@ -227,7 +224,6 @@ def _match(truth: TruthEvent, submitted_hit_id, track_id, event, found) -> tuple
         tally.view(np.float64),
         found,
     )
-    total = truth.total_weight
     if not total > 0:
         raise ValueError(
             f"the truth weights of event {event} sum to {total}; the score is undefined"
