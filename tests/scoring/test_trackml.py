@@ -226,3 +226,16 @@ def test_score_events_reports_missing_and_unknown_events():
 def test_truth_columns_of_different_lengths_are_refused():
     with pytest.raises(ValueError, match="3 hit_id, 2 particle_id, 3 weight"):
         truth_event(np.arange(3), np.zeros(2, dtype=np.int64), np.ones(3))
+
+
+@pytest.mark.parametrize(
+    ("weights", "total"),
+    [([0.0] * 6, "0.0"), ([0.2] * 5 + [np.inf], "inf"), ([0.2] * 5 + [np.nan], "nan")],
+)
+def test_truth_weights_without_a_positive_finite_sum_are_refused(weights, total):
+    truth = TRUTH.assign(weight=weights)
+    for scored_truth in (truth, prepare_truth(truth)):
+        with pytest.raises(
+            ValueError, match=f"the truth weights sum to {total}; the score is undefined"
+        ):
+            score_event(scored_truth, _submission([5, 5, 5, 9, 9, 11]))
