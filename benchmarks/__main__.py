@@ -30,11 +30,14 @@ def main(argv: list[str]) -> int:
             traceback.print_exc()
             failed.append(area)
             table.add(area, "benchmark run", "crashed (see output)", "runs", False)
+    command = f'`make bench AREAS="{" ".join(areas)}"`' if argv else "`make bench`"
     header = (
         "# Benchmark results\n\n"
-        f"Written by `make bench` on {datetime.date.today().isoformat()}, "
+        f"Written by {command} on {datetime.date.today().isoformat()}, "
         f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, "
-        f"Python {platform.python_version()}. Medians over repeated runs in one process.\n\n"
+        f"Python {platform.python_version()}"
+        + ("; the rows of other areas are kept from earlier runs" if argv else "")
+        + ". Medians over repeated runs (in one process unless the row says otherwise).\n\n"
     )
     text = header + table.markdown()
     if argv:  # a partial run updates its own areas and keeps the other rows
