@@ -24,6 +24,7 @@ from django.db import transaction
 
 from challenges import files, standings
 from challenges.models import Challenge, DataFile, Phase
+from runner.run import BUILT_IN_HARNESSES
 
 SUPPORTED_VERSIONS = {1}
 PAGE_KEYS = ("overview", "data", "evaluation", "rules")
@@ -220,9 +221,16 @@ def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
             inputs = sorted(p for p in directory.iterdir() if p.is_file())
             if not inputs:
                 check.problem(f"{where}.code.input", f"directory '{code.get('input')}' is empty")
-        if not code.get("harness"):
+        harness = code.get("harness")
+        if not harness:
             check.problem(
                 f"{where}.code.harness", "a code phase names its runner harness (e.g. trackml)"
+            )
+        elif harness not in BUILT_IN_HARNESSES:
+            check.problem(
+                f"{where}.code.harness",
+                f"'{str(harness)[:80]}' is not a built-in harness ({', '.join(BUILT_IN_HARNESSES)}); "
+                "an organiser's own code runs only in the sandbox, as a program",
             )
     fields = {
         "title": check.string(data, "title", where=where) or key,

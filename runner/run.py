@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import tempfile
 import time
 from dataclasses import dataclass
@@ -20,15 +19,6 @@ from runner.unpack import SubmissionRejected, unpack_submission
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 DEFAULT_LIMITS = Limits()  # frozen, so one shared default is safe
 BUILT_IN_HARNESSES = ("trackml", "higgsml")
-HARNESS_API = (
-    "PER_EVENT_TIMING",
-    "list_tasks",
-    "check_result",
-    "write_submission",
-    "load_task",
-    "call",
-    "encode",
-)
 
 
 class SubmissionFailed(Exception):
@@ -37,29 +27,23 @@ class SubmissionFailed(Exception):
 
 @dataclass
 class Harness:
-    """A harness module as the worker imports it, its name inside the sandbox and its file."""
+    """A built-in harness module as the worker imports it, and its name inside the sandbox."""
 
     module: ModuleType
     inside_name: str
-    organiser_file: Path | None = None
 
 
 def load_harness(name: str) -> Harness:
-    """``trackml``, ``higgsml``, or the path of an organiser's harness ``.py`` file."""
-    if name in BUILT_IN_HARNESSES:
-        return Harness(importlib.import_module(f"runner.harness.{name}"), f"harness.{name}")
-    path = Path(name)
-    if path.suffix != ".py" or not path.is_file():
+    """One of the built-in harnesses (``trackml``, ``higgsml``), by name only.
+
+    Nothing a bundle or a participant supplies is ever imported by the worker: an organiser's
+    own code runs only inside the sandbox, as a program (see docs/runner.md).
+    """
+    if name not in BUILT_IN_HARNESSES:
         raise ValueError(
-            f"unknown harness {name!r}: use {' or '.join(BUILT_IN_HARNESSES)}, or the path of a harness .py file"
+            f"unknown harness {name!r}: the built-in harnesses are {', '.join(BUILT_IN_HARNESSES)}"
         )
-    spec = importlib.util.spec_from_file_location("fivesigma_organiser_harness", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    missing = [attr for attr in HARNESS_API if not hasattr(module, attr)]
-    if missing:
-        raise ValueError(f"harness {path} does not define {', '.join(missing)}")
-    return Harness(module, "organiser_harness", path.resolve())
+    return Harness(importlib.import_module(f"runner.harness.{name}"), f"harness.{name}")
 
 
 def run_submission(
@@ -114,7 +98,7 @@ def run_confined(
         except SubmissionRejected as exc:
             report.status, report.reason = "failed", str(exc)
             return report
-        mounts = Mounts(HARNESS_DIR, model_dir, input_dir, spec.organiser_file)
+        mounts = Mounts(HARNESS_DIR, model_dir, input_dir)
         with HarnessProcess(sandbox, mounts, work, limits, spec.inside_name) as process:
             try:
                 results = _drive(process, spec.module, tasks, input_dir, limits, report)

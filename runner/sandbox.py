@@ -53,7 +53,6 @@ class Mounts:
     harness_dir: Path
     model_dir: Path
     input_dir: Path
-    organiser_harness: Path | None = None
 
 
 @dataclass
@@ -151,12 +150,6 @@ class Bubblewrap:
         args += ["--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
         python, env_extra = _python_environment(args, work)
         args += ["--ro-bind", str(mounts.harness_dir), "/sandbox/lib/harness"]
-        if mounts.organiser_harness:
-            args += [
-                "--ro-bind",
-                str(mounts.organiser_harness),
-                "/sandbox/lib/organiser_harness.py",
-            ]
         args += ["--ro-bind", str(mounts.model_dir), "/sandbox/submission"]
         args += ["--ro-bind", str(mounts.input_dir), "/sandbox/input"]
         fds: tuple[int, ...] = ()
@@ -243,8 +236,6 @@ class Unconfined:
         lib = work / "lib"
         lib.mkdir()
         (lib / "harness").symlink_to(mounts.harness_dir)
-        if mounts.organiser_harness:
-            (lib / "organiser_harness.py").symlink_to(mounts.organiser_harness)
         scratch = work / "scratch"
         scratch.mkdir()
         argv = [sys.executable, "-B", "-s", "-m", "harness.serve", *harness_args]

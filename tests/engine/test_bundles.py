@@ -149,6 +149,11 @@ BROKEN = [
         ["phases[0].code.input"],
     ),
     (
+        "harness that is a file of the bundle",
+        phase0(kind="code", code={"harness": "pages/overview.md", "input": "data"}),
+        ["phases[0].code.harness", "not a built-in harness"],
+    ),
+    (
         "duplicate phase keys",
         lambda d: d["phases"].append(dict(d["phases"][0])),
         ["phases", "phase key 'main' is used twice"],
@@ -168,6 +173,16 @@ def test_a_broken_bundle_is_refused_whole_naming_field_and_file(
     assert all(p.startswith("challenge.yaml") for p in problems), problems
     assert not Challenge.objects.exists()
     assert stored_files(isolated_storage) == []
+
+
+def test_a_harness_file_in_the_bundle_is_refused_and_never_run(db, bundle, tmp_path):
+    """Regression: a harness path naming the bundle's own .py file ran in the worker as root."""
+    marker = tmp_path / "ran"
+    (bundle / "data" / "harness.py").write_text(f"open({str(marker)!r}, 'w').write('owned')\n")
+    edit(bundle, phase0(kind="code", code={"harness": "data/harness.py", "input": "data"}))
+    problems = refused(bundle)
+    assert any("phases[0].code.harness" in p and "not a built-in harness" in p for p in problems)
+    assert not marker.exists() and not Challenge.objects.exists()
 
 
 def test_broken_yaml_names_the_file_and_line(db, bundle):

@@ -16,7 +16,7 @@ import pytest
 import runner.sandbox
 from runner import Limits, RunReport, SandboxUnavailable, run_submission
 from runner.__main__ import main as runner_main
-from runner.run import run_confined
+from runner.run import load_harness, run_confined
 from runner.sandbox import Unconfined
 from runner.selfcheck import self_check
 
@@ -202,47 +202,23 @@ class Model:
     assert report.n_events == 120
 
 
-@needs_bwrap
-def test_an_organiser_harness(run_code, phase, tmp_path):
-    """A harness shipped in a bundle: here, the model counts the hits of each event."""
-    harness_file = tmp_path / "count_harness.py"
-    harness_file.write_text(
-        """
-from pathlib import Path
-import pandas as pd
-
-PER_EVENT_TIMING = True
-
-def list_tasks(input_dir):
-    return sorted(p.name[:14] for p in Path(input_dir).glob("event*-hits.csv"))
-
-def check_result(task, payload, meta, input_dir):
-    return int(payload.decode())
-
-def write_submission(results, path):
-    pd.DataFrame({"event": list(results), "n_hits": list(results.values())}).to_csv(path, index=False)
-    return len(results)
-
-def load_task(task, input_dir):
-    return pd.read_csv(Path(input_dir) / f"{task}-hits.csv")
-
-def call(model, hits):
-    return model.count(hits)
-
-def encode(output, hits, model):
-    return str(int(output)).encode(), {}
-"""
-    )
-    report = run_code(
-        model("pass").replace(
-            "def predict_one_event(self, event_id, hits, cells):",
-            "def count(self, hits):\n        return len(hits)\n    def unused(self):",
-        ),
-        harness=str(harness_file),
-    )
-    assert report.status == "ok", report.reason + report.log_tail
-    written = pd.read_csv(tmp_path / "output" / "submission.csv")
-    assert written.n_hits.tolist() == [N_HITS] * len(EVENTS)
+def test_a_harness_given_as_a_file_path_is_refused_and_never_imported(tmp_path):
+    """Regression: a bundle's harness path was imported by the worker, as root, outside the
+    sandbox. Only built-in harnesses are accepted, by name, and the file is never executed."""
+    marker = tmp_path / "ran"
+    harness_file = tmp_path / "evil_harness.py"
+    harness_file.write_text(f"open({str(marker)!r}, 'w').write('owned')\n")
+    with pytest.raises(ValueError, match="the built-in harnesses are trackml, higgsml"):
+        load_harness(str(harness_file))
+    with pytest.raises(ValueError, match="the built-in harnesses are"):
+        run_submission(
+            make_zip(tmp_path / "code.zip", GOOD_FILES),
+            tmp_path,
+            tmp_path / "output",
+            harness=str(harness_file),
+            allow_unconfined=True,
+        )
+    assert not marker.exists()
 
 
 @needs_bwrap
