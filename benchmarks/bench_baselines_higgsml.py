@@ -16,10 +16,9 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
-
-from baselines.higgsml import run as run_baseline
-from datasets.higgsml import generate, read_events
-from scoring.ams import score_submission
+from fivesigma.baselines.higgsml import run as run_baseline
+from fivesigma.datasets.higgsml import generate, read_events
+from fivesigma.scoring.ams import score_submission
 
 AREA = "baselines_higgsml"
 SEED = 0

@@ -16,9 +16,9 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from baselines.trackml import run as run_baseline
-from datasets.trackml import generate
-from scoring.throughput import throughput_score
+from fivesigma.baselines.trackml import run as run_baseline
+from fivesigma.datasets.trackml import generate
+from fivesigma.scoring.throughput import throughput_score
 
 AREA = "baselines_trackml"
 SEED = 0

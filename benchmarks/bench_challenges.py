@@ -116,8 +116,7 @@ def fill_phase(slug: str, teams: int, submissions: int):
 
     import numpy as np
     from django.utils import timezone
-
-    from challenges.models import Challenge, Phase, Score, Submission, Team
+    from fivesigma.challenges.models import Challenge, Phase, Score, Submission, Team
 
     rng = np.random.default_rng(1)
     now = timezone.now()
@@ -185,8 +184,8 @@ def derive_standings(phase) -> dict:
     keeping one team's standing current after a step (median over teams)."""
     import statistics
 
-    from challenges import standings
-    from challenges.models import Team
+    from fivesigma.challenges import standings
+    from fivesigma.challenges.models import Team
 
     started = time.perf_counter()
     standings.rebuild(phase)
@@ -211,10 +210,10 @@ def measure_leaderboard() -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
     from django.utils import timezone
+    from fivesigma.challenges import leaderboard, standings
+    from fivesigma.challenges.models import Phase, Submission
 
     from benchmarks.harness import median_seconds
-    from challenges import leaderboard, standings
-    from challenges.models import Phase, Submission
 
     started = time.perf_counter()
     large = fill_phase("large", TEAMS, SUBMISSIONS)
@@ -341,9 +340,8 @@ def measure_scoring(data_dir: Path) -> dict:
 
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
-
-    from challenges import bundles, leaderboard, submitting
-    from challenges.models import Submission
+    from fivesigma.challenges import bundles, leaderboard, submitting
+    from fivesigma.challenges.models import Submission
 
     solution = write_higgs_bundle(data_dir / "higgs-bundle", HIGGS_EVENTS)
     phase = bundles.load(data_dir / "higgs-bundle").phases.get()

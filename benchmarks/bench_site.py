@@ -83,9 +83,8 @@ def populate(slug: str, teams: int, submissions: int, events: bool) -> dict:
     import numpy as np
     from django.contrib.auth import get_user_model
     from django.utils import timezone
-
-    from challenges import standings
-    from challenges.models import (
+    from fivesigma.challenges import standings
+    from fivesigma.challenges.models import (
         Challenge,
         DataFile,
         Membership,

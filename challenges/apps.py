@@ -2,9 +2,12 @@ from django.apps import AppConfig
 
 
 class ChallengesConfig(AppConfig):
-    name = "challenges"
+    name = "fivesigma.challenges"
+    label = "challenges"
     verbose_name = "Challenges"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from challenges import standings  # noqa: F401  (connects its signal receiver)
+        from fivesigma.challenges import standings  # noqa: F401  (connects its signal receiver)
+
+        import fivesigma.celery  # noqa: F401  (the Celery app the tasks are registered on)

@@ -21,10 +21,9 @@ import pandas as pd
 import yaml
 from django.core.files.storage import default_storage
 from django.db import transaction
-
-from challenges import files, standings
-from challenges.models import Challenge, DataFile, Phase
-from runner.run import BUILT_IN_HARNESSES
+from fivesigma.challenges import files, standings
+from fivesigma.challenges.models import Challenge, DataFile, Phase
+from fivesigma.runner.run import BUILT_IN_HARNESSES
 
 SUPPORTED_VERSIONS = {1}
 PAGE_KEYS = ("overview", "data", "evaluation", "rules")
@@ -78,7 +77,12 @@ def load(path: str | Path, organiser=None, require_organiser: bool = False) -> C
 def unpack_zip(archive: Path, target: Path) -> Path:
     """Unpack a bundle zip safely (no absolute or ``..`` paths, no links, bounded size; a
     damaged member, a name used twice or a file name too long is refused)."""
-    from runner.unpack import DAMAGED_ZIP, SubmissionRejected, extract_member, member_parts
+    from fivesigma.runner.unpack import (
+        DAMAGED_ZIP,
+        SubmissionRejected,
+        extract_member,
+        member_parts,
+    )
 
     try:
         zf = zipfile.ZipFile(archive)
@@ -203,7 +207,7 @@ def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
     options = check.mapping(data, "metric_options", where) or {}
     metric = None
     if metric_key:
-        from scoring import registry
+        from fivesigma.scoring import registry
 
         try:
             metric = registry.get(metric_key, **options)
@@ -369,7 +373,7 @@ class _Checker:
         return path
 
     def solution(self, where, metric, path: Path, split: dict):
-        from scoring.validation import SubmissionError
+        from fivesigma.scoring.validation import SubmissionError
 
         try:
             table = metric.read_solution(path)

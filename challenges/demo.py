@@ -18,9 +18,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
-
-from challenges import bundles, submitting
-from challenges.models import Challenge, Phase, Team
+from fivesigma.challenges import bundles, submitting
+from fivesigma.challenges.models import Challenge, Phase, Team
 
 log = logging.getLogger(__name__)
 REPO_BUNDLES = Path(settings.BASE_DIR) / "bundles"
@@ -66,7 +65,7 @@ def bundle_dir(name: str, size: str = "full") -> Path:
         shutil.rmtree(data, ignore_errors=True)
         data.mkdir(parents=True)
         GENERATORS[name](data, SIZES[size])
-        from baselines import starter_kit
+        from fivesigma.baselines import starter_kit
 
         starter_kit.build(name, data / "starter-kit.zip")
         done.write_text("complete\n")
@@ -74,13 +73,13 @@ def bundle_dir(name: str, size: str = "full") -> Path:
 
 
 def _generate_higgsml(data: Path, size: DemoSize) -> None:
-    from datasets import higgsml
+    from fivesigma.datasets import higgsml
 
     higgsml.generate(data, seed=2014, n_events=size.higgsml_events)
 
 
 def _generate_trackml(data: Path, size: DemoSize) -> None:
-    from datasets import trackml
+    from fivesigma.datasets import trackml
 
     options = {} if size.trackml_pileup is None else {"pileup": size.trackml_pileup}
     trackml.generate(
@@ -146,7 +145,7 @@ def add_benchmarks(challenge: Challenge, data: Path, code_phases: bool = True) -
 
 def _higgsml(method: str):
     def make(data: Path, out: Path) -> Path:
-        from baselines import higgsml
+        from fivesigma.baselines import higgsml
 
         target = out / f"{method}.csv"
         higgsml.run(method, data / "training.csv", data / "test.csv", target, seed=0)
@@ -157,7 +156,7 @@ def _higgsml(method: str):
 
 def _trackml(method: str):
     def make(data: Path, out: Path) -> Path:
-        from baselines import trackml
+        from fivesigma.baselines import trackml
 
         target = out / f"{method}.csv"
         trackml.run(method, data / "test", target)
@@ -167,7 +166,7 @@ def _trackml(method: str):
 
 
 def _trackml_code(data: Path, out: Path) -> Path:
-    from baselines import trackml
+    from fivesigma.baselines import trackml
 
     return trackml.build_submission_zip(out / "seeded-submission.zip")
 

@@ -19,9 +19,8 @@ from datetime import datetime
 from functools import cached_property
 
 import numpy as np
-
-from challenges import standings
-from challenges.models import Phase, Score, Standing, Team
+from fivesigma.challenges import standings
+from fivesigma.challenges.models import Phase, Score, Standing, Team
 
 SIGNIFICANCE = 0.95
 

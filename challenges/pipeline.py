@@ -20,9 +20,8 @@ import numpy as np
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
-
-from challenges import files, standings
-from challenges.models import DataFile, Phase, Score, Submission, SubmissionEvent
+from fivesigma.challenges import files, standings
+from fivesigma.challenges.models import DataFile, Phase, Score, Submission, SubmissionEvent
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ def transition(submission: Submission, status: str, message: str = "", **fields)
 
 def enqueue(submission: Submission, message: str = "") -> None:
     """Hand the submission to the worker pool of its phase's queue (after the commit)."""
-    from challenges import tasks
+    from fivesigma.challenges import tasks
 
     transition(submission, Submission.QUEUED, message)
     task = (
@@ -193,7 +192,7 @@ def is_current_attempt(submission: Submission) -> bool:
 
 def _run_in_sandbox(submission: Submission, phase: Phase, workdir: Path):
     """The runner's report; a worker that cannot sandbox fails the run with how to fix it."""
-    import runner
+    from fivesigma import runner
 
     try:
         return runner.run_submission(
@@ -245,7 +244,7 @@ def score(submission: Submission) -> None:
     if phase.kind == Phase.CODE:
         result_file = submission.output
         context = {"seconds_per_event": submission.run_report.get("mean_seconds")}
-    from scoring.validation import SubmissionError
+    from fivesigma.scoring.validation import SubmissionError
 
     try:
         table = metric.read_submission(
@@ -327,7 +326,7 @@ def load_solution(phase: Phase):
 
 @lru_cache(maxsize=4)
 def _read_solution(metric_key: str, options: tuple, path: str, sha256: str):
-    from scoring import registry
+    from fivesigma.scoring import registry
 
     return registry.get(metric_key, **dict(options)).read_solution(path)
 

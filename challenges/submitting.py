@@ -26,9 +26,8 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.utils import timezone
-
-from challenges import files, pipeline, teams
-from challenges.models import Phase, Submission, Team
+from fivesigma.challenges import files, pipeline, teams
+from fivesigma.challenges.models import Phase, Submission, Team
 
 
 class SubmissionRefused(Exception):
@@ -116,7 +115,7 @@ def validate_upload(phase: Phase, upload) -> None:
     if phase.kind == Phase.CODE:
         validate_code_zip(upload)
         return
-    from scoring.validation import SubmissionError
+    from fivesigma.scoring.validation import SubmissionError
 
     metric = phase.get_metric()
     upload.seek(0)
@@ -131,8 +130,8 @@ def validate_upload(phase: Phase, upload) -> None:
 
 def validate_code_zip(upload) -> None:
     """Unpack the zip as the sandbox will (same checks and caps), into a directory thrown away."""
-    from runner import Limits
-    from runner.unpack import SubmissionRejected, unpack_submission
+    from fivesigma.runner import Limits
+    from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
 
     limits = Limits()
     with tempfile.TemporaryDirectory(prefix="fivesigma-zipcheck-") as tmp:

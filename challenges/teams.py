@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
-
-from challenges.models import Challenge, Membership, Team
+from fivesigma.challenges.models import Challenge, Membership, Team
 
 
 class TeamError(Exception):

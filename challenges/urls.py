@@ -1,8 +1,7 @@
 """Page routes of the site."""
 
 from django.urls import path
-
-from challenges.views import leaderboards, organiser, pages, submissions, teams
+from fivesigma.challenges.views import leaderboards, organiser, pages, submissions, teams
 
 urlpatterns = [
     path("", pages.home, name="home"),

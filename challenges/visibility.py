@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from challenges.models import Challenge, DataFile, Membership, Phase, Submission
+from fivesigma.challenges.models import Challenge, DataFile, Membership, Phase, Submission
 
 
 def is_organiser(user, challenge: Challenge) -> bool:

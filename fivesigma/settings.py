@@ -56,7 +56,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI served from here, not from a CDN
-    "challenges",
+    "fivesigma.challenges",
 ]
 
 MIDDLEWARE = [
@@ -202,13 +202,13 @@ CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS = False
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TASK_DEFAULT_QUEUE = "scoring"
 CELERY_TASK_ROUTES = {
-    "challenges.tasks.score_submission": {"queue": "scoring"},
-    "challenges.tasks.run_code_submission": {"queue": "sandbox"},
-    "challenges.tasks.sweep_stuck_submissions": {"queue": "scoring"},
+    "fivesigma.challenges.tasks.score_submission": {"queue": "scoring"},
+    "fivesigma.challenges.tasks.run_code_submission": {"queue": "sandbox"},
+    "fivesigma.challenges.tasks.sweep_stuck_submissions": {"queue": "scoring"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-submissions": {
-        "task": "challenges.tasks.sweep_stuck_submissions",
+        "task": "fivesigma.challenges.tasks.sweep_stuck_submissions",
         "schedule": 60.0,
     },
 }

@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 
 urlpatterns = [
-    path("", include("challenges.urls")),
-    path("api/", include("challenges.api.urls")),
-    path("accounts/", include("challenges.accounts.urls")),
+    path("", include("fivesigma.challenges.urls")),
+    path("api/", include("fivesigma.challenges.api.urls")),
+    path("accounts/", include("fivesigma.challenges.accounts.urls")),
     path("admin/", admin.site.urls),
 ]

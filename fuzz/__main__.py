@@ -29,8 +29,9 @@ def run(name: str, libfuzzer_args: list[str]) -> None:
         import django
 
         django.setup()
-        import challenges.bundles  # noqa: F401
-        import runner.unpack  # noqa: F401
+        import fivesigma.challenges.bundles  # noqa: F401
+        import fivesigma.runner.unpack  # noqa: F401
+
         from fuzz.targets import TARGETS
     if name not in TARGETS:
         sys.exit(f"unknown target {name!r}; targets: {', '.join(TARGETS)}")

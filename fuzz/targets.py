@@ -17,6 +17,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from fivesigma.scoring import registry
+from fivesigma.scoring.metric import Metric
+from fivesigma.scoring.validation import SubmissionError
 
 from fuzz.inputs import (
     Entry,
@@ -27,9 +30,6 @@ from fuzz.inputs import (
     submission_file,
     zip_archive,
 )
-from scoring import registry
-from scoring.metric import Metric
-from scoring.validation import SubmissionError
 
 MAX_DECOMPRESSED = 1024 * 1024  # bytes: the metric's max_bytes in the fuzz runs
 CODE_MAX_FILES = 64
@@ -146,7 +146,7 @@ def assert_inside(scratch: Path, allowed: set[Path], folder: Path) -> None:
 
 def code_zip(data: bytes) -> None:
     """A code submission unpacked as the sandbox unpacks it."""
-    from runner.unpack import ENTRY_POINT, SubmissionRejected, unpack_submission
+    from fivesigma.runner.unpack import ENTRY_POINT, SubmissionRejected, unpack_submission
 
     with tempfile.TemporaryDirectory(prefix="fuzz-code-") as tmp:
         scratch = Path(tmp)
@@ -226,7 +226,7 @@ BUNDLE_YAML = textwrap.dedent("""\
 
 def bundle_zip(data: bytes) -> None:
     """A challenge bundle zip unpacked and checked as an upload is, before the database."""
-    from challenges.bundles import BundleError, parse, unpack_zip
+    from fivesigma.challenges.bundles import BundleError, parse, unpack_zip
 
     with tempfile.TemporaryDirectory(prefix="fuzz-bundle-") as tmp:
         scratch = Path(tmp)

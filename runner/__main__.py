@@ -1,11 +1,11 @@
 """The runner's command line.
 
-``python -m runner run --code PATH --input DIR --output DIR`` runs one code submission and
+``python -m fivesigma.runner run --code PATH --input DIR --output DIR`` runs one code submission and
 prints the JSON report: the same code path as the site's ``sandbox`` queue, so a participant
 can reproduce the server's verdict and timings locally. Exit status 0 when the submission
 ran ok, 1 when it failed, 2 when it could not be run at all (no sandbox, bad input directory).
 
-``python -m runner check`` runs a probe submission that checks the sandbox rules from the
+``python -m fivesigma.runner check`` runs a probe submission that checks the sandbox rules from the
 inside; exit status 0 when this machine can run code submissions.
 """
 
@@ -17,14 +17,14 @@ import logging
 import sys
 from pathlib import Path
 
-from runner import Limits, SandboxUnavailable, run_submission
-from runner.sandbox import confinement
-from runner.selfcheck import self_check
+from fivesigma.runner import Limits, SandboxUnavailable, run_submission
+from fivesigma.runner.sandbox import confinement
+from fivesigma.runner.selfcheck import self_check
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m runner", description="Run code submissions in the sandbox."
+        prog="python -m fivesigma.runner", description="Run code submissions in the sandbox."
     )
     commands = parser.add_subparsers(dest="command", required=True)
     run = commands.add_parser("run", help="run one code submission and print its JSON report")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import errno
 import signal
 
-from runner.limits import Limits
+from fivesigma.runner.limits import Limits
 
 STAGES = {
     "harness": "the harness could not start",

@@ -9,12 +9,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
-from runner.limits import MB, Limits
-from runner.reasons import death_reason, error_reason, wall_time_reason
-from runner.report import RunReport
-from runner.sandbox import Bubblewrap, Mounts, SandboxUnavailable, Unconfined, confinement
-from runner.session import HarnessDied, HarnessError, HarnessProcess, WallTimeExceeded
-from runner.unpack import SubmissionRejected, unpack_submission
+from fivesigma.runner.limits import MB, Limits
+from fivesigma.runner.reasons import death_reason, error_reason, wall_time_reason
+from fivesigma.runner.report import RunReport
+from fivesigma.runner.sandbox import Bubblewrap, Mounts, SandboxUnavailable, Unconfined, confinement
+from fivesigma.runner.session import HarnessDied, HarnessError, HarnessProcess, WallTimeExceeded
+from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 DEFAULT_LIMITS = Limits()  # frozen, so one shared default is safe

@@ -18,7 +18,7 @@ import sysconfig
 from dataclasses import dataclass
 from pathlib import Path
 
-from runner.seccomp import filter_fd
+from fivesigma.runner.seccomp import filter_fd
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,7 @@ ETC_ENTRIES = (
     "ssl",
     "ca-certificates",
 )
-HIDDEN_PACKAGES = ("fivesigma", "challenges")  # the site; never imported by submissions
+HIDDEN_PACKAGES = ("fivesigma",)  # the platform, site included; never imported by submissions
 SANDBOX_DIRS = ("/etc", "/sandbox", "/sandbox/lib", "/sandbox/venv", "/sandbox/venv/bin")
 ROOT_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 

@@ -1,4 +1,4 @@
-"""``python -m runner check``: run a probe submission through the sandbox of this machine.
+"""``python -m fivesigma.runner check``: run a probe submission through the sandbox of this machine.
 
 The probe asserts the sandbox rules from the inside (no network, no host paths, read-only
 input, a writable /tmp, an unprivileged user, the CPU pinning) and returns a valid result,
@@ -11,10 +11,10 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from runner.limits import Limits
-from runner.report import RunReport
-from runner.run import run_confined
-from runner.sandbox import Bubblewrap, Unconfined
+from fivesigma.runner.limits import Limits
+from fivesigma.runner.report import RunReport
+from fivesigma.runner.run import run_confined
+from fivesigma.runner.sandbox import Bubblewrap, Unconfined
 
 PROBE = """
 import os, socket

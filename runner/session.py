@@ -15,17 +15,17 @@ import subprocess
 import time
 from pathlib import Path
 
-from runner.harness.protocol import (
+from fivesigma.runner.harness.protocol import (
     PREFIX,
     ProtocolError,
     decode_header,
     decode_prefix,
     encode_frame,
 )
-from runner.limits import Limits
-from runner.logtail import LogTail
-from runner.procfs import cpu_seconds, only_descendant, peak_rss_mb
-from runner.sandbox import Bubblewrap, Mounts, Unconfined
+from fivesigma.runner.limits import Limits
+from fivesigma.runner.logtail import LogTail
+from fivesigma.runner.procfs import cpu_seconds, only_descendant, peak_rss_mb
+from fivesigma.runner.sandbox import Bubblewrap, Mounts, Unconfined
 
 PIPE_BYTES = 1 << 20  # a 120k-hit event's track ids (960 kB) fit in one pipe buffer
 GO = encode_frame({"cmd": "go"})

@@ -16,7 +16,7 @@ import zlib
 from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
 
-from runner.limits import MB
+from fivesigma.runner.limits import MB
 
 ENTRY_POINT = "submission.py"
 CHUNK_BYTES = 1 << 20

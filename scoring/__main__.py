@@ -1,8 +1,8 @@
 """Score or check a submission locally, exactly as the challenge site does.
 
-    python -m scoring score METRIC --solution PATH --submission PATH [--seconds-per-event S] [--json]
-    python -m scoring validate METRIC --submission PATH
-    python -m scoring list
+    python -m fivesigma.scoring score METRIC --solution PATH --submission PATH [--seconds-per-event S] [--json]
+    python -m fivesigma.scoring validate METRIC --submission PATH
+    python -m fivesigma.scoring list
 
 Exit status: 0 on success, 2 when the submission is invalid (the reasons are printed),
 1 for any other problem (e.g. a malformed solution file).
@@ -14,8 +14,8 @@ import argparse
 import json
 import sys
 
-from scoring import registry
-from scoring.validation import SubmissionError
+from fivesigma.scoring import registry
+from fivesigma.scoring.validation import SubmissionError
 
 
 def _option(text: str) -> tuple[str, object]:
@@ -29,7 +29,9 @@ def _option(text: str) -> tuple[str, object]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m scoring", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m fivesigma.scoring", description=__doc__.split("\n\n")[0]
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     score = commands.add_parser("score", help="public and private scores of a submission")
     validate = commands.add_parser("validate", help="check the format of a submission")

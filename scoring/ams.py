@@ -16,10 +16,9 @@ from typing import NamedTuple
 import numba
 import numpy as np
 import pandas as pd
-
-from scoring.frozen import frozen
-from scoring.subsets import subset_masks
-from scoring.validation import match_ids
+from fivesigma.scoring.frozen import frozen
+from fivesigma.scoring.subsets import subset_masks
+from fivesigma.scoring.validation import match_ids
 
 B_REG = 10.0
 

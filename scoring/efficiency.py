@@ -9,9 +9,8 @@ averaged over the particle's hits.
 from __future__ import annotations
 
 import numpy as np
-
-from scoring.metric import finite_or_none, rounded
-from scoring.trackml import EventMatch
+from fivesigma.scoring.metric import finite_or_none, rounded
+from fivesigma.scoring.trackml import EventMatch
 
 PT_EDGES_GEV = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)  # last bin open above 10 GeV
 ETA_EDGES = tuple(np.round(np.arange(-4.0, 4.01, 0.5), 1))  # outside +-4 counts in the end bins

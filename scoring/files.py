@@ -20,9 +20,8 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
-
-from runner.unpack import DAMAGED_ZIP
-from scoring.validation import SubmissionError, examples
+from fivesigma.runner.unpack import DAMAGED_ZIP
+from fivesigma.scoring.validation import SubmissionError, examples
 
 DEFAULT_MAX_BYTES = 2 * 1024**3
 MAX_HEADER_BYTES = 64 * 1024

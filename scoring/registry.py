@@ -1,6 +1,6 @@
 """Metrics by the key a challenge bundle names them with.
 
->>> from scoring import registry
+>>> from fivesigma.scoring import registry
 >>> metric = registry.get("ams")
 >>> metric.higher_is_better
 True
@@ -8,10 +8,10 @@ True
 
 from __future__ import annotations
 
-from scoring.metric import Metric
-from scoring.metrics.ams import AmsMetric
-from scoring.metrics.tabular import AccuracyMetric, LogLossMetric, RocAucMetric
-from scoring.metrics.trackml import ThroughputMetric, TrackmlMetric
+from fivesigma.scoring.metric import Metric
+from fivesigma.scoring.metrics.ams import AmsMetric
+from fivesigma.scoring.metrics.tabular import AccuracyMetric, LogLossMetric, RocAucMetric
+from fivesigma.scoring.metrics.trackml import ThroughputMetric, TrackmlMetric
 
 METRICS: dict[str, type[Metric]] = {
     cls.key: cls

@@ -24,11 +24,10 @@ from typing import NamedTuple
 import numba
 import numpy as np
 import pandas as pd
-
-from scoring.dense_labels import DIRECT_SLACK, ONE, dense_labels, value_range
-from scoring.frozen import frozen
-from scoring.scratch import scratch
-from scoring.validation import SubmissionError, examples
+from fivesigma.scoring.dense_labels import DIRECT_SLACK, ONE, dense_labels, value_range
+from fivesigma.scoring.frozen import frozen
+from fivesigma.scoring.scratch import scratch
+from fivesigma.scoring.validation import SubmissionError, examples
 
 TRUTH_COLUMNS = ("hit_id", "particle_id", "tx", "ty", "tz", "tpx", "tpy", "tpz", "weight")
 SOLUTION_COLUMNS = ("event_id", *TRUTH_COLUMNS)  # the hidden truth of all test events in one file

@@ -1,8 +1,8 @@
 """Command line of the HiggsML baselines.
 
-    python -m baselines.higgsml window|bdt|xgboost --train training.csv --test test.csv \\
+    python -m fivesigma.baselines.higgsml window|bdt|xgboost --train training.csv --test test.csv \\
         --out submission.csv [--cv K] [--seed N]
-    python -m baselines.higgsml split --train training.csv --out-dir valid/ [--fraction F] [--seed N]
+    python -m fivesigma.baselines.higgsml split --train training.csv --out-dir valid/ [--fraction F] [--seed N]
 """
 
 from __future__ import annotations
@@ -10,14 +10,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from baselines.higgsml.methods import METHODS
-from baselines.higgsml.pipeline import run
-from baselines.higgsml.split import write_validation_split
+from fivesigma.baselines.higgsml.methods import METHODS
+from fivesigma.baselines.higgsml.pipeline import run
+from fivesigma.baselines.higgsml.split import write_validation_split
 
 
 def parser() -> argparse.ArgumentParser:
     cli = argparse.ArgumentParser(
-        prog="python -m baselines.higgsml", description=__doc__.split("\n")[0]
+        prog="python -m fivesigma.baselines.higgsml", description=__doc__.split("\n")[0]
     )
     commands = cli.add_subparsers(dest="command", required=True)
     for name, cls in METHODS.items():

@@ -6,11 +6,10 @@ import time
 from pathlib import Path
 
 import numpy as np
-
-from baselines.higgsml.events import load_events
-from baselines.higgsml.methods import check_method
-from baselines.higgsml.submission import write_submission
-from baselines.higgsml.validation import fold_rows, train_and_validate
+from fivesigma.baselines.higgsml.events import load_events
+from fivesigma.baselines.higgsml.methods import check_method
+from fivesigma.baselines.higgsml.submission import write_submission
+from fivesigma.baselines.higgsml.validation import fold_rows, train_and_validate
 
 HOLDOUT_FOLDS = 5  # without cross-validation, one fold in five (20%) is held out
 

@@ -1,7 +1,7 @@
 """A local validation split of a HiggsML training file, scored like the server scores.
 
 The held-out events become a test file and a solution file, so that
-``python -m scoring score ams --solution ... --submission ...`` gives the same kind of
+``python -m fivesigma.scoring score ams --solution ... --submission ...`` gives the same kind of
 number the leaderboard shows. Solution weights are scaled so each class sums to its total
 over the whole training file (as the official KaggleWeight does), and the held-out events
 are shared at random between a public and a private subset, as the leaderboard's are.
@@ -13,9 +13,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from baselines.higgsml.events import Events, load_events
-from baselines.higgsml.validation import renormalise
+from fivesigma.baselines.higgsml.events import Events, load_events
+from fivesigma.baselines.higgsml.validation import renormalise
 
 
 def write_validation_split(

@@ -17,10 +17,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from baselines.higgsml.events import Events
-from baselines.higgsml.methods import make_method
-from scoring.ams import AmsCurve, ams_curve, class_normalised_weights, selection_ams
+from fivesigma.baselines.higgsml.events import Events
+from fivesigma.baselines.higgsml.methods import make_method
+from fivesigma.scoring.ams import AmsCurve, ams_curve, class_normalised_weights, selection_ams
 
 SMOOTHING = 0.01  # half-width of the AMS averaging window, as a fraction of the validation events
 

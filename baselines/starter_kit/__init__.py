@@ -4,7 +4,7 @@ A kit holds the reference baselines, the server's scorer and file readers (only 
 modules the kit's commands import), a ``requirements.txt`` and a README with the commands
 to run each baseline on the downloaded data, make a validation split and score it locally
 as the server does. ``build("higgsml" | "trackml", out_path)`` writes one;
-``python -m baselines.starter_kit higgsml --out kit.zip`` does the same from a shell.
+``python -m fivesigma.baselines.starter_kit higgsml --out kit.zip`` does the same from a shell.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from baselines.starter_kit import higgsml, trackml
+from fivesigma.baselines.starter_kit import higgsml, trackml
 
 KITS = {"higgsml": higgsml.contents, "trackml": trackml.contents}
 PROJECT_ROOT = (

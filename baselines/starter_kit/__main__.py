@@ -1,16 +1,16 @@
-"""Command line: ``python -m baselines.starter_kit higgsml|trackml --out kit.zip``."""
+"""Command line: ``python -m fivesigma.baselines.starter_kit higgsml|trackml --out kit.zip``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from baselines.starter_kit import KITS, build
+from fivesigma.baselines.starter_kit import KITS, build
 
 
 def main(argv: list[str] | None = None) -> int:
     cli = argparse.ArgumentParser(
-        prog="python -m baselines.starter_kit", description="Build a starter-kit zip."
+        prog="python -m fivesigma.baselines.starter_kit", description="Build a starter-kit zip."
     )
     cli.add_argument("challenge", choices=sorted(KITS))
     cli.add_argument("--out", required=True, help="zip file to write")

@@ -11,17 +11,32 @@ import ast
 import sys
 from pathlib import Path
 
-PROJECT_PACKAGES = ("baselines", "datasets", "scoring")
+SCIENCE_FOLDERS = ("baselines", "datasets", "scoring", "runner")  # fivesigma.<folder> <- <folder>/
 PIP_NAMES = {"sklearn": "scikit-learn", "yaml": "pyyaml"}  # import name -> distribution name
 
 
 def module_path(root: Path, module: str) -> Path | None:
-    """The source file of ``module`` under ``root``, or ``None`` if it is not a module there."""
-    base = root.joinpath(*module.split("."))
+    """The source file of ``module`` (``fivesigma.scoring.ams``) in the repository at ``root``
+    (``scoring/ams.py``), or ``None`` if it is not one of the science packages' modules."""
+    parts = module.split(".")
+    if parts[0] != "fivesigma":
+        return None
+    if len(parts) == 1:
+        base = root / "fivesigma"
+    elif parts[1] in SCIENCE_FOLDERS:
+        base = root.joinpath(*parts[1:])
+    else:
+        return None
     for candidate in (base.with_suffix(".py"), base / "__init__.py"):
         if candidate.is_file():
             return candidate
     return None
+
+
+def kit_path(root: Path, module: str, source: Path) -> Path:
+    """Where ``module`` goes in the kit: under ``fivesigma/``, so that it imports by its own name."""
+    inside = Path(*module.split("."))
+    return inside / "__init__.py" if source.name == "__init__.py" else inside.with_suffix(".py")
 
 
 def imported_modules(path: Path, module: str) -> set[str]:
@@ -41,16 +56,16 @@ def imported_modules(path: Path, module: str) -> set[str]:
     return found
 
 
-def dependency_closure(root: Path, entry_modules: list[str]) -> tuple[list[Path], list[str]]:
-    """Project files the ``entry_modules`` need (relative to ``root``) and third-party packages.
+def dependency_closure(root: Path, entry_modules: list[str]) -> tuple[dict[Path, Path], list[str]]:
+    """Project files the ``entry_modules`` need and third-party packages.
 
     Importing ``a.b.c`` runs ``a/__init__.py`` and ``a/b/__init__.py`` too, so those are
-    followed as well. Returns sorted relative paths and sorted pip distribution names.
-    Raises ``ValueError`` if an entry module does not exist or Django is imported (the
-    science packages must run without the site).
+    followed as well. Returns {path in the kit: source path} and sorted pip distribution
+    names. Raises ``ValueError`` if an entry module does not exist or the site is imported
+    (Django or ``fivesigma.challenges``: the science packages must run without the site).
     """
     seen: set[str] = set()
-    files: set[Path] = set()
+    files: dict[Path, Path] = {}
     third_party: set[str] = set()
     pending = list(entry_modules)
     for entry in entry_modules:
@@ -59,7 +74,9 @@ def dependency_closure(root: Path, entry_modules: list[str]) -> tuple[list[Path]
     while pending:
         name = pending.pop()
         top = name.split(".")[0]
-        if top not in PROJECT_PACKAGES:
+        if name.startswith("fivesigma.challenges") or name.startswith("fivesigma.settings"):
+            raise ValueError(f"starter kit: a science module imports the site ({name})")
+        if top != "fivesigma":
             if top not in sys.stdlib_module_names and top != "__future__":
                 third_party.add(PIP_NAMES.get(top, top))
             continue
@@ -70,16 +87,16 @@ def dependency_closure(root: Path, entry_modules: list[str]) -> tuple[list[Path]
             if module in seen or path is None:
                 continue
             seen.add(module)
-            files.add(path.relative_to(root))
+            files[kit_path(root, module, path)] = path
             pending.extend(imported_modules(path, module))
     if "django" in third_party:
         raise ValueError("starter kit: a science module imports django, which the kit cannot ship")
-    return sorted(files), sorted(third_party)
+    return dict(sorted(files.items())), sorted(third_party)
 
 
 def kit_code(root: Path, entry_modules: list[str]) -> dict[str, bytes]:
     """The kit's code files (relative path -> bytes) and its ``requirements.txt``."""
     files, requirements = dependency_closure(root, entry_modules)
-    code = {path.as_posix(): (root / path).read_bytes() for path in files}
+    code = {inside.as_posix(): source.read_bytes() for inside, source in files.items()}
     code["requirements.txt"] = "".join(f"{name}\n" for name in requirements).encode()
     return code

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from baselines.starter_kit.closure import kit_code
+from fivesigma.baselines.starter_kit.closure import kit_code
 
-ENTRY_MODULES = ["baselines.higgsml.__main__", "scoring.__main__"]
+ENTRY_MODULES = ["fivesigma.baselines.higgsml.__main__", "fivesigma.scoring.__main__"]
 
 README = """\
 # HiggsML starter kit
@@ -17,9 +17,9 @@ scores you. This kit holds three reference solutions you can run in minutes and 
 
 | baseline | what it does | command |
 |---|---|---|
-| `window` | signal if abs(DER_mass_MMC - 125 GeV) < 22 GeV, the simple-window benchmark | `python -m baselines.higgsml window ...` |
-| `bdt` | boosted decision trees with TMVA-like settings (400 trees of depth 3) | `python -m baselines.higgsml bdt ...` |
-| `xgboost` | XGBoost, -999.0 as missing, classes balanced, cut tuned on the AMS | `python -m baselines.higgsml xgboost ...` |
+| `window` | signal if abs(DER_mass_MMC - 125 GeV) < 22 GeV, the simple-window benchmark | `python -m fivesigma.baselines.higgsml window ...` |
+| `bdt` | boosted decision trees with TMVA-like settings (400 trees of depth 3) | `python -m fivesigma.baselines.higgsml bdt ...` |
+| `xgboost` | XGBoost, -999.0 as missing, classes balanced, cut tuned on the AMS | `python -m fivesigma.baselines.higgsml xgboost ...` |
 
 On the original challenge these scored about 1.5 (window), 3.2 (TMVA boosted trees) and
 3.6 to 3.7 (XGBoost) on the leaderboard.
@@ -43,17 +43,17 @@ Hold out a fifth of the training events as a local test set, with a solution fil
 server's format (weights renormalised per class, a public and a private half):
 
 ```bash
-python -m baselines.higgsml split --train data/training.csv --out-dir valid --fraction 0.2 --seed 0
+python -m fivesigma.baselines.higgsml split --train data/training.csv --out-dir valid --fraction 0.2 --seed 0
 ```
 
 Run a baseline on the split and score its submission with the server's own scorer; the
 public and private AMS it prints are computed by the same code the leaderboard uses:
 
 ```bash
-python -m baselines.higgsml window --train valid/training.csv --test valid/test.csv --out valid/window.csv
-python -m scoring score ams --solution valid/solution.csv --submission valid/window.csv
-python -m baselines.higgsml xgboost --train valid/training.csv --test valid/test.csv --out valid/xgboost.csv
-python -m scoring score ams --solution valid/solution.csv --submission valid/xgboost.csv
+python -m fivesigma.baselines.higgsml window --train valid/training.csv --test valid/test.csv --out valid/window.csv
+python -m fivesigma.scoring score ams --solution valid/solution.csv --submission valid/window.csv
+python -m fivesigma.baselines.higgsml xgboost --train valid/training.csv --test valid/test.csv --out valid/xgboost.csv
+python -m fivesigma.scoring score ams --solution valid/solution.csv --submission valid/xgboost.csv
 ```
 
 ## Run the baselines on the challenge data
@@ -67,31 +67,31 @@ model); `--seed` changes the folds and the training seed; `--threads T` trains w
 threads (default 1, which leaves your other cores free).
 
 ```bash
-python -m baselines.higgsml window --train data/training.csv --test data/test.csv --out window.csv
-python -m baselines.higgsml bdt --train data/training.csv --test data/test.csv --out bdt.csv
-python -m baselines.higgsml xgboost --train data/training.csv --test data/test.csv --out submission.csv --cv 3
+python -m fivesigma.baselines.higgsml window --train data/training.csv --test data/test.csv --out window.csv
+python -m fivesigma.baselines.higgsml bdt --train data/training.csv --test data/test.csv --out bdt.csv
+python -m fivesigma.baselines.higgsml xgboost --train data/training.csv --test data/test.csv --out submission.csv --cv 3
 ```
 
 Upload `submission.csv` on the challenge page. The same runs from Python:
 
 ```python
-from baselines.higgsml import run
+from fivesigma.baselines.higgsml import run
 result = run("xgboost", "data/training.csv", "data/test.csv", "submission.csv", seed=0)
 print(result["validation_ams"], result["threshold"], result["seconds"])
 ```
 
 ## Where to improve
 
-- `baselines/higgsml/methods.py`: the three methods; each maps the features to one
+- `fivesigma/baselines/higgsml/methods.py`: the three methods; each maps the features to one
   discriminant value per event (larger = more signal-like). Add a class with `fit` and
   `decision` and register it in `METHODS` to get the command line, validation and
   submission writing for free.
-- `baselines/higgsml/validation.py`: weight renormalisation and the AMS-optimal cut.
+- `fivesigma/baselines/higgsml/validation.py`: weight renormalisation and the AMS-optimal cut.
 - The AMS is noisy: a difference of 0.05 between two validation runs is often luck. Use
   `--cv 5` before trusting an improvement, and choose the cut on data the model did not
   train on.
 
-`scoring/` and `datasets/` are copies of the server's scorer and file reader, so the
+`fivesigma/scoring/` and `fivesigma/datasets/` are copies of the server's scorer and file reader, so the
 numbers you get here are the numbers the server computes.
 """
 

@@ -3,12 +3,12 @@ ready code submission for the throughput phase."""
 
 from __future__ import annotations
 
-import importlib
 import tempfile
 import zipfile
 from pathlib import Path
 
-from baselines.starter_kit.closure import kit_code, module_path
+from fivesigma.baselines.starter_kit.closure import kit_code
+from fivesigma.baselines.trackml.packaging import build_submission_zip
 
 LOCAL_TOOLS = "baselines/starter_kit/trackml_local.py"  # shipped at the kit's root
 
@@ -18,7 +18,7 @@ README = """\
 Group the hits of each collision event into particle tracks. You are scored with the
 TrackML weighted accuracy (mean over events), and in the throughput phase also on the
 time your code takes per event. This kit holds the reference baselines in
-`baselines/trackml/`, the server's event reader (`datasets/`) and scorers (`scoring/`),
+`fivesigma/baselines/trackml/`, the server's event reader (`fivesigma/datasets/`) and scorers (`fivesigma/scoring/`),
 and `trackml_local.py` to score and time runs on your machine as the server does.
 
 ## Set up
@@ -42,10 +42,10 @@ baseline on them and score it with the server's own scorer:
 
 ```bash
 python trackml_local.py solution --events data/train --out valid/solution.csv
-python -m baselines.trackml seeded --input data/train --out valid/seeded.csv
-python -m scoring score trackml --solution valid/solution.csv --submission valid/seeded.csv
-python -m baselines.trackml dbscan --input data/train --out valid/dbscan.csv
-python -m scoring score trackml --solution valid/solution.csv --submission valid/dbscan.csv
+python -m fivesigma.baselines.trackml seeded --input data/train --out valid/seeded.csv
+python -m fivesigma.scoring score trackml --solution valid/solution.csv --submission valid/seeded.csv
+python -m fivesigma.baselines.trackml dbscan --input data/train --out valid/dbscan.csv
+python -m fivesigma.scoring score trackml --solution valid/solution.csv --submission valid/dbscan.csv
 ```
 
 ## Run the baselines on the test events
@@ -56,7 +56,7 @@ layer by layer (numba). Both print the accuracy per event when truth is present 
 seconds per event, and write `event_id,hit_id,track_id` for every hit:
 
 ```bash
-python -m baselines.trackml seeded --input data/test --out submission.csv
+python -m fivesigma.baselines.trackml seeded --input data/test --out submission.csv
 ```
 
 Upload `submission.csv` in the accuracy phase.
@@ -76,7 +76,7 @@ Run and time it locally the way the server does, then score accuracy and speed t
 
 ```bash
 python trackml_local.py time --code code_submission --input data/train --out valid/code.csv
-python -m scoring score throughput --solution valid/solution.csv --submission valid/code.csv --seconds-per-event 0.5
+python -m fivesigma.scoring score throughput --solution valid/solution.csv --submission valid/code.csv --seconds-per-event 0.5
 ```
 
 Pass the mean seconds per event that `time` prints to `--seconds-per-event`. To upload
@@ -85,29 +85,10 @@ your changed version, zip the contents of `code_submission/` (not the folder its
 """
 
 
-def baseline_modules(root: Path) -> list[str]:
-    """Modules of ``baselines.trackml`` to ship: its command line and what it imports, or,
-    while it has no command line, every module it has."""
-    if module_path(root, "baselines.trackml.__main__"):
-        return ["baselines.trackml.__main__"]
-    package = root / "baselines" / "trackml"
-    return [
-        ".".join(path.relative_to(root).with_suffix("").parts)
-        for path in sorted(package.rglob("*.py"))
-        if "__pycache__" not in path.parts
-    ]
-
-
-def code_submission(root: Path) -> dict[str, bytes]:
-    """The seeded tracker's code submission, zipped and unpacked, if ``baselines.trackml``
-    builds one (``build_submission_zip``); otherwise nothing."""
-    if module_path(root, "baselines.trackml") is None:
-        return {}
-    builder = getattr(importlib.import_module("baselines.trackml"), "build_submission_zip", None)
-    if builder is None:
-        return {}
+def code_submission() -> dict[str, bytes]:
+    """The seeded tracker's code submission, zipped and unpacked."""
     with tempfile.TemporaryDirectory() as scratch:
-        path = Path(builder(Path(scratch) / "seeded-submission.zip"))
+        path = build_submission_zip(Path(scratch) / "seeded-submission.zip")
         files = {"seeded-submission.zip": path.read_bytes()}
         with zipfile.ZipFile(path) as archive:
             for name in archive.namelist():
@@ -118,12 +99,17 @@ def code_submission(root: Path) -> dict[str, bytes]:
 
 def contents(root: Path) -> dict[str, bytes]:
     """Every file of the kit, by path inside the kit, read from the project at ``root``."""
-    code = kit_code(root, ["scoring.__main__", "datasets.trackml", *baseline_modules(root)])
-    submission = code_submission(root)
-    readme = README + (CODE_SECTION if submission else "")
+    code = kit_code(
+        root,
+        [
+            "fivesigma.scoring.__main__",
+            "fivesigma.datasets.trackml",
+            "fivesigma.baselines.trackml.__main__",
+        ],
+    )
     return {
-        "README.md": readme.encode(),
+        "README.md": (README + CODE_SECTION).encode(),
         "trackml_local.py": (root / LOCAL_TOOLS).read_bytes(),
         **code,
-        **submission,
+        **code_submission(),
     }

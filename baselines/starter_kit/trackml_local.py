@@ -7,13 +7,13 @@ Shipped at the root of the TrackML starter kit as ``trackml_local.py``:
 
 ``solution`` writes the truth of events that have truth files (the training events) with
 an event_id column and a Usage column (whole events Public or Private, as on the
-leaderboard), the layout ``python -m scoring score trackml`` reads.
+leaderboard), the layout ``python -m fivesigma.scoring score trackml`` reads.
 
 ``time`` runs a code submission as the throughput phase does: ``Model(code_dir)`` from
 ``submission.py`` (not timed), then ``predict_one_event(event_id, hits, cells)`` one
 event at a time, each call timed on the wall clock (seconds). The first event is a
 warm-up and is not counted, as on the server. It writes ``event_id,hit_id,track_id`` and
-prints the mean seconds per event for ``python -m scoring score throughput
+prints the mean seconds per event for ``python -m fivesigma.scoring score throughput
 --seconds-per-event``. The server times the same calls on its own machine, so its times
 differ from yours by the relative speed of the two machines.
 """
@@ -28,8 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from datasets.trackml import list_events, read_event
+from fivesigma.datasets.trackml import list_events, read_event
 
 
 def event_id(prefix: str | Path) -> int:

@@ -1,4 +1,4 @@
-"""Command line: ``python -m baselines.trackml dbscan|seeded --input DIR --out FILE``.
+"""Command line: ``python -m fivesigma.baselines.trackml dbscan|seeded --input DIR --out FILE``.
 
 Reconstructs every event of DIR (``eventNNNNNNNNN-hits.csv`` files), writes the
 ``event_id,hit_id,track_id`` submission and prints each event's accuracy (when a truth
@@ -8,14 +8,14 @@ file lies next to its hits) and seconds, then the means.
 import argparse
 import sys
 
-from datasets.trackml import FormatError
+from fivesigma.datasets.trackml import FormatError
 
 from .events import METHODS, run
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m baselines.trackml", description="TrackML reference trackers."
+        prog="python -m fivesigma.baselines.trackml", description="TrackML reference trackers."
     )
     parser.add_argument("method", choices=METHODS)
     parser.add_argument("--input", required=True, help="directory of eventNNNNNNNNN-hits.csv files")

@@ -11,10 +11,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from datasets.trackml import list_events, read_event
-from scoring.throughput import throughput_score
-from scoring.trackml import score_event
+from fivesigma.datasets.trackml import list_events, read_event
+from fivesigma.scoring.throughput import throughput_score
+from fivesigma.scoring.trackml import score_event
 
 from .dbscan import reconstruct_dbscan
 from .seeded import reconstruct_seeded

@@ -1,8 +1,7 @@
 """Sign up, log in and out, password reset, profile with API token."""
 
 from django.urls import include, path
-
-from challenges.accounts import views
+from fivesigma.challenges.accounts import views
 
 urlpatterns = [
     path("signup/", views.signup, name="signup"),

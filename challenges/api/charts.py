@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from challenges.leaderboard import Leaderboard
-from challenges.models import Phase
+from fivesigma.challenges.leaderboard import Leaderboard
+from fivesigma.challenges.models import Phase
 
 
 def chart_data(board: Leaderboard) -> dict:

@@ -3,10 +3,16 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from fivesigma.challenges import visibility
+from fivesigma.challenges.models import (
+    Challenge,
+    DataFile,
+    Phase,
+    Score,
+    Submission,
+    SubmissionEvent,
+)
 from rest_framework import serializers
-
-from challenges import visibility
-from challenges.models import Challenge, DataFile, Phase, Score, Submission, SubmissionEvent
 
 
 def absolute(request, name: str, *args) -> str:

@@ -8,6 +8,18 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from fivesigma.challenges import files, leaderboard, submitting, teams, visibility
+from fivesigma.challenges.api import charts
+from fivesigma.challenges.api import serializers as s
+from fivesigma.challenges.api.permissions import (
+    LoginThrottle,
+    UploadThrottle,
+    requested_subset,
+    visible_file,
+    visible_submission,
+)
+from fivesigma.challenges.models import Challenge, DataFile, Membership, Score, Submission
+from fivesigma.challenges.views.common import get_challenge, get_phase
 from rest_framework import serializers as drf
 from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
@@ -16,19 +28,6 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
-
-from challenges import files, leaderboard, submitting, teams, visibility
-from challenges.api import charts
-from challenges.api import serializers as s
-from challenges.api.permissions import (
-    LoginThrottle,
-    UploadThrottle,
-    requested_subset,
-    visible_file,
-    visible_submission,
-)
-from challenges.models import Challenge, DataFile, Membership, Score, Submission
-from challenges.views.common import get_challenge, get_phase
 
 SUBSET = OpenApiParameter(
     "subset",

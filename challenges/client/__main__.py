@@ -1,4 +1,4 @@
-"""``fivesigma`` / ``python -m challenges.client``: log in, download data, submit, read leaderboards."""
+"""``fivesigma`` / ``python -m fivesigma.challenges.client``: log in, download data, submit, read leaderboards."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from challenges.client import commands, config
-from challenges.client.remote import Api, ClientError
+from fivesigma.challenges.client import commands, config
+from fivesigma.challenges.client.remote import Api, ClientError
 
 
 def parser() -> argparse.ArgumentParser:

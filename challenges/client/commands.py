@@ -7,8 +7,8 @@ import sys
 import time
 from pathlib import Path
 
-from challenges.client import config
-from challenges.client.remote import Api, ClientError, file_sha256
+from fivesigma.challenges.client import config
+from fivesigma.challenges.client.remote import Api, ClientError, file_sha256
 
 POLL_S = 2.0
 

@@ -3,11 +3,10 @@
 import uuid
 
 import django.db.models.deletion
+import fivesigma.challenges.models.submission
+import fivesigma.challenges.models.team
 from django.conf import settings
 from django.db import migrations, models
-
-import challenges.models.submission
-import challenges.models.team
 
 
 class Migration(migrations.Migration):
@@ -208,7 +207,7 @@ class Migration(migrations.Migration):
                     "file",
                     models.FileField(
                         max_length=500,
-                        upload_to=challenges.models.submission.submission_upload_path,
+                        upload_to=fivesigma.challenges.models.submission.submission_upload_path,
                     ),
                 ),
                 (
@@ -217,7 +216,7 @@ class Migration(migrations.Migration):
                         blank=True,
                         help_text="result file a code submission wrote",
                         max_length=500,
-                        upload_to=challenges.models.submission.submission_upload_path,
+                        upload_to=fivesigma.challenges.models.submission.submission_upload_path,
                     ),
                 ),
                 ("original_name", models.CharField(max_length=255)),
@@ -328,7 +327,9 @@ class Migration(migrations.Migration):
                 (
                     "invite_code",
                     models.CharField(
-                        default=challenges.models.team.new_invite_code, max_length=32, unique=True
+                        default=fivesigma.challenges.models.team.new_invite_code,
+                        max_length=32,
+                        unique=True,
                     ),
                 ),
                 (

@@ -1,9 +1,9 @@
 """The competition engine's data: challenges, phases, files, teams, submissions, scores."""
 
-from challenges.models.challenge import Challenge, DataFile, Phase
-from challenges.models.standing import Standing
-from challenges.models.submission import Score, Submission, SubmissionEvent
-from challenges.models.team import Membership, Team
+from fivesigma.challenges.models.challenge import Challenge, DataFile, Phase
+from fivesigma.challenges.models.standing import Standing
+from fivesigma.challenges.models.submission import Score, Submission, SubmissionEvent
+from fivesigma.challenges.models.team import Membership, Team
 
 __all__ = [
     "Challenge",

@@ -101,7 +101,7 @@ class Phase(models.Model):
         return "sandbox" if self.kind == self.CODE else "scoring"
 
     def get_metric(self):
-        from scoring import registry
+        from fivesigma.scoring import registry
 
         return registry.get(self.metric, **self.metric_options)
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-
-from challenges.models import Challenge, Phase
+from fivesigma.challenges.models import Challenge, Phase
 
 
 def get_challenge(user, slug: str) -> Challenge:

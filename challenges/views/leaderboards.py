@@ -8,10 +8,9 @@ from dataclasses import replace
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
-
-from challenges import leaderboard, visibility
-from challenges.models import Score
-from challenges.views.common import get_challenge, get_phase
+from fivesigma.challenges import leaderboard, visibility
+from fivesigma.challenges.models import Score
+from fivesigma.challenges.views.common import get_challenge, get_phase
 
 PAGE_SIZE = 100
 

@@ -13,17 +13,16 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
-
-from challenges import bundles, pipeline
-from challenges.dashboard import (
+from fivesigma.challenges import bundles, pipeline
+from fivesigma.challenges.dashboard import (
     RECENT_STARTS,
     ask_workers,
     failures_by_reason,
     queue_figures,
     submissions_per_day,
 )
-from challenges.models import Challenge, Submission
-from challenges.views.common import get_challenge, get_phase
+from fivesigma.challenges.models import Challenge, Submission
+from fivesigma.challenges.views.common import get_challenge, get_phase
 
 
 def organised(user):

@@ -11,10 +11,9 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-
-from challenges import files, submitting, teams, visibility
-from challenges.models import Challenge, DataFile
-from challenges.views.common import get_challenge
+from fivesigma.challenges import files, submitting, teams, visibility
+from fivesigma.challenges.models import Challenge, DataFile
+from fivesigma.challenges.views.common import get_challenge
 
 PAGES = [
     ("overview", "Overview"),

@@ -5,18 +5,18 @@ lepton-hadron preselection) producing the 30 features of the 2014 ATLAS Higgs Ma
 Learning Challenge, written in the official CERN Open Data and Kaggle layouts, and a
 validating reader for those layouts that also reads the released files unchanged.
 
-    from datasets import higgsml
+    from fivesigma.datasets import higgsml
     events = higgsml.simulate_events(n_events=818238, seed=0)   # CERN layout DataFrame
     paths = higgsml.generate("data/higgsml", seed=0)            # cern/training/test/solution
     frame = higgsml.read_events(paths["training"])
 
-Command line: ``python -m datasets.higgsml generate --out DIR --seed N [--events N]``.
+Command line: ``python -m fivesigma.datasets.higgsml generate --out DIR --seed N [--events N]``.
 """
 
-from datasets.higgsml.features import FEATURES
-from datasets.higgsml.files import FILE_NAMES, generate
-from datasets.higgsml.layout import CERN_COLUMNS, FormatError, read_events
-from datasets.higgsml.simulation import simulate_events
+from fivesigma.datasets.higgsml.features import FEATURES
+from fivesigma.datasets.higgsml.files import FILE_NAMES, generate
+from fivesigma.datasets.higgsml.layout import CERN_COLUMNS, FormatError, read_events
+from fivesigma.datasets.higgsml.simulation import simulate_events
 
 __all__ = [
     "CERN_COLUMNS",

@@ -1,4 +1,4 @@
-"""Command line: ``python -m datasets.higgsml generate --out DIR --seed N [--events N]``."""
+"""Command line: ``python -m fivesigma.datasets.higgsml generate --out DIR --seed N [--events N]``."""
 
 from __future__ import annotations
 
@@ -6,16 +6,15 @@ import argparse
 import sys
 import time
 
+from fivesigma.datasets.higgsml.files import FILE_NAMES, generate
+from fivesigma.datasets.higgsml.processes import PROCESSES
+from fivesigma.datasets.higgsml.weights import OFFICIAL_EVENTS
 from tqdm import tqdm
-
-from datasets.higgsml.files import FILE_NAMES, generate
-from datasets.higgsml.processes import PROCESSES
-from datasets.higgsml.weights import OFFICIAL_EVENTS
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m datasets.higgsml",
+        prog="python -m fivesigma.datasets.higgsml",
         description="Simulate HiggsML-style H -> tau tau events in the official file layouts.",
     )
     commands = parser.add_subparsers(dest="command", required=True)

@@ -19,10 +19,9 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-
-from datasets.higgsml import kinematics as kin
-from datasets.higgsml.processes import TruthEvents
-from datasets.higgsml.radiation import MAX_PARTONS
+from fivesigma.datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml.processes import TruthEvents
+from fivesigma.datasets.higgsml.radiation import MAX_PARTONS
 
 JET_PT_MIN = 30.0  # GeV
 JET_ETA_MAX = 4.5

@@ -12,9 +12,8 @@ import math
 
 import numba
 import numpy as np
-
-from datasets.higgsml import kinematics as kin
-from datasets.higgsml.taus import TAU_MASS
+from fivesigma.datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml.taus import TAU_MASS
 
 ETA_REACH = 3.2  # taus beyond cannot give |eta| < 2.6 decay products with pT > 14 GeV
 SINH_ETA_REACH = math.sinh(ETA_REACH)

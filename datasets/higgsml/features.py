@@ -9,10 +9,9 @@ more); PRI_jet_all_pt sums the transverse momenta of all jets (0 without jets).
 from __future__ import annotations
 
 import numpy as np
-
-from datasets.higgsml import kinematics as kin
-from datasets.higgsml.detector import RecoEvents
-from datasets.higgsml.mmc import mass_mmc
+from fivesigma.datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml.detector import RecoEvents
+from fivesigma.datasets.higgsml.mmc import mass_mmc
 
 UNDEFINED = -999.0
 

@@ -16,9 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from datasets.higgsml import csvwriter
-from datasets.higgsml.layout import (
+from fivesigma.datasets.higgsml import csvwriter
+from fivesigma.datasets.higgsml.layout import (
     CATEGORIES,
     CERN_COLUMNS,
     SOLUTION_COLUMNS,
@@ -26,7 +25,7 @@ from datasets.higgsml.layout import (
     TRAINING_COLUMNS,
     USAGE,
 )
-from datasets.higgsml.simulation import Progress, simulate
+from fivesigma.datasets.higgsml.simulation import Progress, simulate
 
 FILE_NAMES = {
     "cern": "atlas-higgs-challenge-2014-v2.csv",

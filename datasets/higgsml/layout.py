@@ -15,8 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-from datasets.higgsml.features import FEATURES
+from fivesigma.datasets.higgsml.features import FEATURES
 
 CERN_COLUMNS = ("EventId", *FEATURES, "Weight", "Label", "KaggleSet", "KaggleWeight")
 TRAINING_COLUMNS = ("EventId", *FEATURES, "Weight", "Label")

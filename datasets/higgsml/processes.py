@@ -18,10 +18,9 @@ import math
 from dataclasses import dataclass, fields
 
 import numpy as np
-
-from datasets.higgsml import ditau, taus
-from datasets.higgsml import kinematics as kin
-from datasets.higgsml.radiation import Emission, Radiation, pad_partons, radiate
+from fivesigma.datasets.higgsml import ditau, taus
+from fivesigma.datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml.radiation import Emission, Radiation, pad_partons, radiate
 
 HIGGS_MASS = 125.0  # GeV
 Z_MASS, Z_WIDTH = 91.1876, 2.4952  # GeV

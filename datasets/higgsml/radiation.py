@@ -11,8 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-
-from datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml import kinematics as kin
 
 MAX_ISR = 3
 MAX_PARTONS = 7  # jets-to-be per event: up to 4 from t tbar decays plus 3 ISR partons

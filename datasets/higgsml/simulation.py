@@ -11,12 +11,11 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
-
-from datasets.higgsml import weights as wt
-from datasets.higgsml.detector import RecoEvents, measure, passes_selection
-from datasets.higgsml.features import FEATURES, compute_features
-from datasets.higgsml.layout import CERN_COLUMNS
-from datasets.higgsml.processes import PROCESSES
+from fivesigma.datasets.higgsml import weights as wt
+from fivesigma.datasets.higgsml.detector import RecoEvents, measure, passes_selection
+from fivesigma.datasets.higgsml.features import FEATURES, compute_features
+from fivesigma.datasets.higgsml.layout import CERN_COLUMNS
+from fivesigma.datasets.higgsml.processes import PROCESSES
 
 Progress = Callable[[str], None]
 

@@ -5,15 +5,15 @@
 simulated or real released files. Units: mm, GeV.
 """
 
-from datasets.trackml.generate import generate
-from datasets.trackml.io import (
+from fivesigma.datasets.trackml.generate import generate
+from fivesigma.datasets.trackml.io import (
     FormatError,
     list_events,
     read_detectors,
     read_event,
     write_detectors,
 )
-from datasets.trackml.simulate import DEFAULT_PILEUP, simulate_event
+from fivesigma.datasets.trackml.simulate import DEFAULT_PILEUP, simulate_event
 
 __all__ = [
     "DEFAULT_PILEUP",

@@ -1,16 +1,18 @@
-"""Command line: ``python -m datasets.trackml generate --out DIR --seed N --events N``."""
+"""Command line: ``python -m fivesigma.datasets.trackml generate --out DIR --seed N --events N``."""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
-from datasets.trackml.generate import generate
-from datasets.trackml.simulate import DEFAULT_PILEUP
+from fivesigma.datasets.trackml.generate import generate
+from fivesigma.datasets.trackml.simulate import DEFAULT_PILEUP
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m datasets.trackml", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="python -m fivesigma.datasets.trackml", description=__doc__
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     gen = commands.add_parser("generate", help="simulate events and write a challenge dataset")
     gen.add_argument("--out", required=True, help="output directory")

@@ -10,11 +10,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from fivesigma.datasets.trackml.io import PARTS, event_prefix, write_detectors, write_event
+from fivesigma.datasets.trackml.simulate import DEFAULT_PILEUP, simulate_event
+from fivesigma.scoring.trackml import SOLUTION_COLUMNS
 from tqdm import tqdm
-
-from datasets.trackml.io import PARTS, event_prefix, write_detectors, write_event
-from datasets.trackml.simulate import DEFAULT_PILEUP, simulate_event
-from scoring.trackml import SOLUTION_COLUMNS
 
 
 def generate(

@@ -12,12 +12,11 @@ import functools
 
 import numpy as np
 import pandas as pd
-
-from datasets.trackml import barcode
-from datasets.trackml.detector import geometry
-from datasets.trackml.digitization import digitize, noise_hits
-from datasets.trackml.propagation import PION_MASS, transport
-from datasets.trackml.weights import event_weights
+from fivesigma.datasets.trackml import barcode
+from fivesigma.datasets.trackml.detector import geometry
+from fivesigma.datasets.trackml.digitization import digitize, noise_hits
+from fivesigma.datasets.trackml.propagation import PION_MASS, transport
+from fivesigma.datasets.trackml.weights import event_weights
 
 DEFAULT_PILEUP = 200.0
 FIELD_TESLA = 2.0

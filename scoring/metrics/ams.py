@@ -6,12 +6,23 @@ import math
 
 import numpy as np
 import pandas as pd
-
-from scoring.ams import B_REG, ams_curve, class_normalised_weights, is_signal, selection_ams
-from scoring.bootstrap import ams_replicas
-from scoring.metric import Metric, downsample, rounded
-from scoring.subsets import SUBSETS, subset_masks
-from scoring.validation import integer_column, label_column, match_ids, permutation, unique_ids
+from fivesigma.scoring.ams import (
+    B_REG,
+    ams_curve,
+    class_normalised_weights,
+    is_signal,
+    selection_ams,
+)
+from fivesigma.scoring.bootstrap import ams_replicas
+from fivesigma.scoring.metric import Metric, downsample, rounded
+from fivesigma.scoring.subsets import SUBSETS, subset_masks
+from fivesigma.scoring.validation import (
+    integer_column,
+    label_column,
+    match_ids,
+    permutation,
+    unique_ids,
+)
 
 CURVE_POINTS = 200
 

@@ -12,11 +12,10 @@ import math
 
 import numpy as np
 import pandas as pd
-
-from scoring.bootstrap import auc_replicas, mean_replicas, roc_auc
-from scoring.metric import Metric
-from scoring.subsets import SUBSETS, subset_masks
-from scoring.validation import float_column, match_ids, unique_ids
+from fivesigma.scoring.bootstrap import auc_replicas, mean_replicas, roc_auc
+from fivesigma.scoring.metric import Metric
+from fivesigma.scoring.subsets import SUBSETS, subset_masks
+from fivesigma.scoring.validation import float_column, match_ids, unique_ids
 
 LOG_LOSS_CLIP = 1e-15
 

@@ -6,19 +6,22 @@ import math
 
 import numpy as np
 import pandas as pd
-
-from scoring.bootstrap import mean_replicas
-from scoring.efficiency import (
+from fivesigma.scoring.bootstrap import mean_replicas
+from fivesigma.scoring.efficiency import (
     display_sample,
     efficiency_histograms,
     fill_histograms,
     particle_kinematics,
 )
-from scoring.metric import Metric
-from scoring.subsets import SUBSETS, subset_masks
-from scoring.throughput import MAX_SECONDS_PER_EVENT, check_seconds_per_event, throughput_score
-from scoring.trackml import SOLUTION_COLUMNS, event_slices, matched_events, truth_rows
-from scoring.validation import SubmissionError, examples, integer_column
+from fivesigma.scoring.metric import Metric
+from fivesigma.scoring.subsets import SUBSETS, subset_masks
+from fivesigma.scoring.throughput import (
+    MAX_SECONDS_PER_EVENT,
+    check_seconds_per_event,
+    throughput_score,
+)
+from fivesigma.scoring.trackml import SOLUTION_COLUMNS, event_slices, matched_events, truth_rows
+from fivesigma.scoring.validation import SubmissionError, examples, integer_column
 
 SHOWN_EVENTS = 10
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from challenges import submitting
-from challenges.models import Challenge
+from fivesigma.challenges import submitting
+from fivesigma.challenges.models import Challenge
+
 from tests.api.conftest import api_client
 from tests.api.site import PASSWORD
 from tests.challenges.factories import make_user, upload

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
-from challenges.models import DataFile
+from fivesigma.challenges.models import DataFile
 
 
 def _body(reply) -> bytes:

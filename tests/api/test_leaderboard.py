@@ -106,7 +106,7 @@ def test_chart_has_the_record_line_and_baselines(site, anonymous):
 
 
 def test_chart_of_a_code_phase_has_accuracy_and_speed(site, anonymous):
-    from challenges.models import Phase
+    from fivesigma.challenges.models import Phase
 
     Phase.objects.filter(pk=site.phase.pk).update(kind=Phase.CODE)
     fast, slow = make_team(site.challenge, "fast"), make_team(site.challenge, "slow")

@@ -10,10 +10,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from fivesigma.baselines.starter_kit import build
+from fivesigma.baselines.starter_kit.__main__ import main
+from fivesigma.baselines.starter_kit.closure import dependency_closure
 
-from baselines.starter_kit import build
-from baselines.starter_kit.__main__ import main
-from baselines.starter_kit.closure import dependency_closure
 from tests.baselines.test_higgsml import FEATURES, synthetic_events
 
 
@@ -57,23 +57,26 @@ def test_higgsml_kit_holds_readme_code_and_requirements(higgsml_kit):
     for name in (
         "README.md",
         "requirements.txt",
-        "baselines/higgsml/__main__.py",
-        "baselines/higgsml/methods.py",
-        "scoring/ams.py",
-        "scoring/__main__.py",
+        "fivesigma/baselines/higgsml/__main__.py",
+        "fivesigma/baselines/higgsml/methods.py",
+        "fivesigma/scoring/ams.py",
+        "fivesigma/scoring/__main__.py",
     ):
         assert (higgsml_kit / name).is_file(), name
     requirements = (higgsml_kit / "requirements.txt").read_text().split()
     assert {"numpy", "pandas", "scikit-learn", "xgboost"} <= set(requirements)
     assert "django" not in requirements
-    assert not (higgsml_kit / "baselines" / "starter_kit").exists()  # only what the commands import
+    # only what the commands import
+    assert not (higgsml_kit / "fivesigma" / "baselines" / "starter_kit").exists()
+    assert not (higgsml_kit / "fivesigma" / "challenges").exists()
 
 
 def test_higgsml_kit_code_is_identical_to_the_project(higgsml_kit):
     root = Path(__file__).resolve().parents[2]
-    for path in higgsml_kit.rglob("*.py"):
-        relative = path.relative_to(higgsml_kit)
-        assert path.read_bytes() == (root / relative).read_bytes(), relative
+    for path in (higgsml_kit / "fivesigma").rglob("*.py"):
+        relative = path.relative_to(higgsml_kit / "fivesigma")
+        source = root / ("fivesigma" if relative.parts == ("__init__.py",) else "") / relative
+        assert path.read_bytes() == source.read_bytes(), relative
 
 
 def test_kit_modules_come_from_the_kit_not_the_installed_project(higgsml_kit):
@@ -82,7 +85,8 @@ def test_kit_modules_come_from_the_kit_not_the_installed_project(higgsml_kit):
         [
             sys.executable,
             "-c",
-            "import baselines.higgsml, scoring.ams; print(baselines.higgsml.__file__)",
+            "import fivesigma.baselines.higgsml, fivesigma.scoring.ams; "
+            "print(fivesigma.baselines.higgsml.__file__)",
         ],
     )
     assert probe.returncode == 0, probe.stderr
@@ -93,17 +97,17 @@ def test_kit_modules_come_from_the_kit_not_the_installed_project(higgsml_kit):
 def test_higgsml_readme_commands_run(higgsml_kit):
     readme = (higgsml_kit / "README.md").read_text()
     commands = shell_commands(readme)
-    assert any("python -m scoring score ams" in c for c in commands)
+    assert any("python -m fivesigma.scoring score ams" in c for c in commands)
     assert any(" split " in c for c in commands)
     assert {"window", "bdt", "xgboost"} <= {
-        c.split()[3] for c in commands if c.startswith("python -m baselines.higgsml")
+        c.split()[3] for c in commands if c.startswith("python -m fivesigma.baselines.higgsml")
     }
     for command in commands:
         argv = command.split()
         assert argv[0] == "python", command
         done = run_in(higgsml_kit, [sys.executable, *argv[1:]])
         assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
-        if argv[2] == "scoring":
+        if argv[2] == "fivesigma.scoring":
             assert re.search(r"public\D+\d+\.\d+", done.stdout, flags=re.I), done.stdout
             assert re.search(r"private\D+\d+\.\d+", done.stdout, flags=re.I), done.stdout
         elif argv[3] in ("window", "bdt", "xgboost"):
@@ -115,27 +119,41 @@ def test_higgsml_readme_commands_run(higgsml_kit):
 
 
 def test_dependency_closure_follows_relative_and_package_imports(tmp_path):
+    (tmp_path / "fivesigma").mkdir()
+    (tmp_path / "fivesigma" / "__init__.py").write_text('"""docs only"""\n')
     (tmp_path / "scoring" / "inner").mkdir(parents=True)
     (tmp_path / "scoring" / "__init__.py").write_text("from .inner import helper\n")
     (tmp_path / "scoring" / "inner" / "__init__.py").write_text("from . import helper\n")
     (tmp_path / "scoring" / "inner" / "helper.py").write_text(
-        "import yaml\nimport json\n\ndef f():\n    import sklearn\n"
+        "import yaml\nimport json\nfrom fivesigma.runner import limits\n\ndef f():\n    import sklearn\n"
     )
+    (tmp_path / "runner").mkdir()
+    (tmp_path / "runner" / "__init__.py").write_text("")
+    (tmp_path / "runner" / "limits.py").write_text("import numpy\n")
     (tmp_path / "scoring" / "unused.py").write_text("import torch\n")
-    files, requirements = dependency_closure(tmp_path, ["scoring"])
-    assert [p.as_posix() for p in files] == [
-        "scoring/__init__.py",
-        "scoring/inner/__init__.py",
-        "scoring/inner/helper.py",
-    ]
-    assert requirements == ["pyyaml", "scikit-learn"]
+    files, requirements = dependency_closure(tmp_path, ["fivesigma.scoring"])
+    assert {
+        inside.as_posix(): source.relative_to(tmp_path).as_posix()
+        for inside, source in files.items()
+    } == {
+        "fivesigma/__init__.py": "fivesigma/__init__.py",
+        "fivesigma/runner/__init__.py": "runner/__init__.py",
+        "fivesigma/runner/limits.py": "runner/limits.py",
+        "fivesigma/scoring/__init__.py": "scoring/__init__.py",
+        "fivesigma/scoring/inner/__init__.py": "scoring/inner/__init__.py",
+        "fivesigma/scoring/inner/helper.py": "scoring/inner/helper.py",
+    }
+    assert requirements == ["numpy", "pyyaml", "scikit-learn"]
 
 
 def test_dependency_closure_refuses_django(tmp_path):
     (tmp_path / "datasets").mkdir()
     (tmp_path / "datasets" / "__init__.py").write_text("from django.conf import settings\n")
     with pytest.raises(ValueError, match="django"):
-        dependency_closure(tmp_path, ["datasets"])
+        dependency_closure(tmp_path, ["fivesigma.datasets"])
+    (tmp_path / "datasets" / "__init__.py").write_text("from fivesigma.challenges import bundles\n")
+    with pytest.raises(ValueError, match="imports the site"):
+        dependency_closure(tmp_path, ["fivesigma.datasets"])
 
 
 def test_kit_python_files_parse_and_zip_is_reproducible(tmp_path):

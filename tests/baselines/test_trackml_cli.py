@@ -8,11 +8,10 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
-
-from baselines.trackml import build_submission_zip, run
-from baselines.trackml.__main__ import main
-from datasets.trackml import generate
-from scoring.trackml import score_event
+from fivesigma.baselines.trackml import build_submission_zip, run
+from fivesigma.baselines.trackml.__main__ import main
+from fivesigma.datasets.trackml import generate
+from fivesigma.scoring.trackml import score_event
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +86,7 @@ def test_submission_zip_is_self_contained(dataset, tmp_path, monkeypatch):
 
 @pytest.mark.slow  # compiles every kernel inside the sandbox (about a minute)
 def test_submission_zip_runs_in_the_sandbox(dataset, tmp_path):
-    from runner import run_submission
+    from fivesigma.runner import run_submission
 
     if shutil.which("bwrap") is None:
         pytest.skip("bubblewrap is not installed")

@@ -4,8 +4,7 @@ import math
 
 import numpy as np
 import pytest
-
-from baselines.trackml.seeded.following import (
+from fivesigma.baselines.trackml.seeded.following import (
     best_hit,
     layer_crossing,
     next_layer,
@@ -13,9 +12,10 @@ from baselines.trackml.seeded.following import (
     residuals,
     tangent_per_normal,
 )
-from baselines.trackml.seeded.helix_fit import HELIX_SIZE, RADIUS, helix_from_origin
-from baselines.trackml.seeded.innermost import InnermostConfig, choose_innermost_again
-from baselines.trackml.seeded.tracker import prepare_event
+from fivesigma.baselines.trackml.seeded.helix_fit import HELIX_SIZE, RADIUS, helix_from_origin
+from fivesigma.baselines.trackml.seeded.innermost import InnermostConfig, choose_innermost_again
+from fivesigma.baselines.trackml.seeded.tracker import prepare_event
+
 from tests.baselines.test_trackml_helices import toy_event
 
 

@@ -4,8 +4,7 @@ import math
 
 import numpy as np
 import pytest
-
-from baselines.trackml.seeded.helix_fit import (
+from fivesigma.baselines.trackml.seeded.helix_fit import (
     ALPHA0,
     HELIX_SIZE,
     RADIUS,
@@ -22,6 +21,7 @@ from baselines.trackml.seeded.helix_fit import (
     helix_from_origin,
     position_at,
 )
+
 from tests.baselines.test_trackml_helices import helix_points
 
 

@@ -4,11 +4,14 @@ import math
 
 import numpy as np
 import pandas as pd
-
-from baselines.trackml.seeded.clusters import CELLS_PER_COT, cluster_lengths, cot_theta_bounds
-from baselines.trackml.seeded.grid import N_PHI, N_U, build_grid, phi_bin_range
-from baselines.trackml.seeded.helix_fit import circle_through_three
-from baselines.trackml.seeded.seeding import (
+from fivesigma.baselines.trackml.seeded.clusters import (
+    CELLS_PER_COT,
+    cluster_lengths,
+    cot_theta_bounds,
+)
+from fivesigma.baselines.trackml.seeded.grid import N_PHI, N_U, build_grid, phi_bin_range
+from fivesigma.baselines.trackml.seeded.helix_fit import circle_through_three
+from fivesigma.baselines.trackml.seeded.seeding import (
     SeedConfig,
     best_first_hits,
     find_doublets,
@@ -19,7 +22,8 @@ from baselines.trackml.seeded.seeding import (
     pixel_layer_triples,
     triplet_quality,
 )
-from baselines.trackml.seeded.tracker import prepare_event
+from fivesigma.baselines.trackml.seeded.tracker import prepare_event
+
 from tests.baselines.test_trackml_helices import toy_event
 
 

@@ -61,7 +61,7 @@ def toy_submission(
 
 def diagnostics(metric_key: str, **context) -> tuple[dict, dict]:
     """(scores per subset, diagnostics per subset) of the toy submission under ``metric_key``."""
-    from scoring import registry
+    from fivesigma.scoring import registry
 
     solution = toy_solution()
     result = registry.get(metric_key).evaluate(

@@ -6,9 +6,9 @@ import math
 import shutil
 
 import pytest
+from fivesigma.challenges import bundles, leaderboard, submitting
+from fivesigma.challenges.models import Score, Submission
 
-from challenges import bundles, leaderboard, submitting
-from challenges.models import Score, Submission
 from tests.challenges.factories import make_user, upload
 from tests.challenges.tracks import model_zip, write_tracking_bundle
 from tests.conftest import require
@@ -73,11 +73,9 @@ def test_zip_without_submission_py_is_refused_at_upload(tracking_phase, tmp_path
 def test_worker_without_bubblewrap_fails_the_run_saying_how_to_install_it(
     tracking_phase, tmp_path, eager_tasks, monkeypatch
 ):
-    import runner.sandbox
+    from fivesigma.runner import sandbox
 
-    monkeypatch.setattr(
-        runner.sandbox, "find_bubblewrap", lambda: None
-    )  # as on a worker without it
+    monkeypatch.setattr(sandbox, "find_bubblewrap", lambda: None)  # as on a worker without it
     archive = model_zip(tmp_path / "model.zip")
     submission = submitting.submit(
         tracking_phase, make_user("gail"), upload("model.zip", archive.read_bytes())

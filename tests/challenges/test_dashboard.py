@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
+from fivesigma.challenges import dashboard
+from fivesigma.challenges.models import Challenge, Phase, Submission, Team
 
-from challenges import dashboard
-from challenges.models import Challenge, Phase, Submission, Team
 from fivesigma.celery import app
 from tests.challenges.factories import make_user
 from tests.conftest import wait_for
@@ -265,7 +265,7 @@ def test_worker_health_json_for_organisers_only_and_asked_once_per_30_s(
             {"workers": [], "queues_without_worker": ["scoring", "sandbox"]},
         ]
     )
-    monkeypatch.setattr("challenges.views.organiser.ask_workers", lambda: next(answers))
+    monkeypatch.setattr("fivesigma.challenges.views.organiser.ask_workers", lambda: next(answers))
     url = reverse("organiser-dashboard") + "?part=workers"
 
     assert logged_in(client, people["alice"]).get(url).status_code == 403

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.urls import reverse
+from fivesigma.challenges import bundles, leaderboard
+from fivesigma.challenges.models import Score, Submission
 
-from challenges import bundles, leaderboard
-from challenges.models import Score, Submission
 from tests.challenges.factories import make_user, reference_ams, submission_csv, write_ams_bundle
 
 
@@ -109,8 +109,8 @@ class _named:
 def test_a_failed_rescoring_takes_the_old_scores_off_the_board(
     client, tiny_challenge, eager_tasks, monkeypatch
 ):
-    from challenges import pipeline
-    from scoring.metrics.ams import AmsMetric
+    from fivesigma.challenges import pipeline
+    from fivesigma.scoring.metrics.ams import AmsMetric
 
     challenge, solution = tiny_challenge
     client.force_login(make_user("hana"))

@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from datasets.higgsml import csvwriter as cw
+from fivesigma.datasets.higgsml import csvwriter as cw
 
 LABELS = ["s", "b", "Public"]
 

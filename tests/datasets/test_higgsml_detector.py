@@ -4,9 +4,8 @@ import dataclasses
 
 import numpy as np
 import pytest
-
-from datasets.higgsml import detector, processes, radiation
-from datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml import detector, processes, radiation
+from fivesigma.datasets.higgsml import kinematics as kin
 
 
 @pytest.fixture(scope="module", params=["ttbar", "Ztautau", "Wjets"])

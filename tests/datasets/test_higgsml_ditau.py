@@ -1,9 +1,8 @@
 """Tau pairs from a resonance: compiled kernel against its twin, and the filter's necessity."""
 
 import numpy as np
-
-from datasets.higgsml import ditau, processes, taus
-from datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml import ditau, processes, taus
+from fivesigma.datasets.higgsml import kinematics as kin
 
 
 def candidates(rng, n):

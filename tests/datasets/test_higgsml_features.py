@@ -4,11 +4,10 @@ import math
 
 import numpy as np
 import pytest
-
-from datasets.higgsml import kinematics as kin
-from datasets.higgsml.detector import RecoEvents
-from datasets.higgsml.features import FEATURES, compute_features, met_phi_centrality
-from datasets.higgsml.mmc import mass_mmc
+from fivesigma.datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml.detector import RecoEvents
+from fivesigma.datasets.higgsml.features import FEATURES, compute_features, met_phi_centrality
+from fivesigma.datasets.higgsml.mmc import mass_mmc
 
 
 def four(pt, eta, phi, m=0.0):

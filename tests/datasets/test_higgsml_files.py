@@ -6,10 +6,9 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-
-from datasets import higgsml
-from datasets.higgsml import __main__ as cli
-from datasets.higgsml.layout import CERN_COLUMNS, TEST_COLUMNS, TRAINING_COLUMNS
+from fivesigma.datasets import higgsml
+from fivesigma.datasets.higgsml import __main__ as cli
+from fivesigma.datasets.higgsml.layout import CERN_COLUMNS, TEST_COLUMNS, TRAINING_COLUMNS
 
 SIGNAL_TOTAL, BACKGROUND_TOTAL = 691.988607712, 410999.847322
 

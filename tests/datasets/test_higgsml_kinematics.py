@@ -2,8 +2,7 @@
 
 import numpy as np
 import pytest
-
-from datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml import kinematics as kin
 
 
 @pytest.fixture

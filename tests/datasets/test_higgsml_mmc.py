@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from datasets.higgsml import kinematics as kin
-from datasets.higgsml import mmc
+from fivesigma.datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml import mmc
 
 
 def collinear_events(rng, n, mass=125.0):

@@ -7,9 +7,8 @@ import math
 
 import numpy as np
 import pytest
-
-from datasets.higgsml import FEATURES
-from datasets.higgsml.simulation import simulate
+from fivesigma.datasets.higgsml import FEATURES
+from fivesigma.datasets.higgsml.simulation import simulate
 
 pytestmark = pytest.mark.slow
 N_EVENTS = 120_000

@@ -2,9 +2,8 @@
 
 import numpy as np
 import pytest
-
-from datasets.higgsml import kinematics as kin
-from datasets.higgsml import processes
+from fivesigma.datasets.higgsml import kinematics as kin
+from fivesigma.datasets.higgsml import processes
 
 
 @pytest.mark.parametrize("name", list(processes.PROCESSES))

@@ -3,10 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-
-from datasets import higgsml
-from datasets.higgsml import weights
-from datasets.higgsml.simulation import simulate
+from fivesigma.datasets import higgsml
+from fivesigma.datasets.higgsml import weights
+from fivesigma.datasets.higgsml.simulation import simulate
 
 SIGNAL_TOTAL, BACKGROUND_TOTAL = 691.988607712, 410999.847322
 N = 12_000

@@ -6,10 +6,9 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
-
-from datasets import trackml
-from datasets.trackml.__main__ import main
-from datasets.trackml.io import write_event
+from fivesigma.datasets import trackml
+from fivesigma.datasets.trackml.__main__ import main
+from fivesigma.datasets.trackml.io import write_event
 
 PARTS = ("hits", "cells", "particles", "truth")
 

@@ -4,10 +4,9 @@ import math
 
 import numpy as np
 import pytest
-
-from datasets.trackml import simulate
-from datasets.trackml.detector import geometry
-from datasets.trackml.propagation import (
+from fivesigma.datasets.trackml import simulate
+from fivesigma.datasets.trackml.detector import geometry
+from fivesigma.datasets.trackml.propagation import (
     cylinder_crossings,
     helix,
     helix_step,

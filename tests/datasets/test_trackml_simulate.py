@@ -3,9 +3,8 @@
 import numpy as np
 import pandas as pd
 import pytest
-
-from datasets import trackml
-from datasets.trackml.detector import detectors_frame
+from fivesigma.datasets import trackml
+from fivesigma.datasets.trackml.detector import detectors_frame
 
 
 @pytest.fixture(scope="module")

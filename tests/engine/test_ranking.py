@@ -17,14 +17,14 @@ import numpy as np
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from fivesigma.challenges import leaderboard
+from fivesigma.challenges.leaderboard import Row
+from fivesigma.challenges.models import Score, Submission
+from fivesigma.scoring import registry
+from fivesigma.scoring.metrics.ams import AmsMetric
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from challenges import leaderboard
-from challenges.leaderboard import Row
-from challenges.models import Score, Submission
-from scoring import registry
-from scoring.metrics.ams import AmsMetric
 from tests.engine.builders import T0, add_entry, bare_phase, make_team
 
 
@@ -447,7 +447,8 @@ def test_shuffled_score_rows_give_the_same_board(db):
 
 
 def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatch):
-    from challenges import pipeline, submitting
+    from fivesigma.challenges import pipeline, submitting
+
     from tests.challenges.factories import make_user, upload
     from tests.engine.builders import noisy_submission
 
@@ -488,7 +489,7 @@ def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatc
 
 
 def test_a_bundle_reload_drops_kept_boards(tiny):
-    from challenges import bundles
+    from fivesigma.challenges import bundles
 
     kept = leaderboard.board(tiny.main, Score.PUBLIC)
     bundles.load(tiny.bundle)

@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+from fivesigma.challenges import pipeline, submitting
+from fivesigma.challenges.models import Challenge, DataFile, Score, Submission
 
-from challenges import pipeline, submitting
-from challenges.models import Challenge, DataFile, Score, Submission
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import load_tiny_challenge, noisy_submission
 
@@ -57,7 +57,7 @@ def scored(phase, user, content: bytes, name: str) -> Submission:
 
 @pytest.fixture
 def scene(db, tmp_path, monkeypatch) -> Scene:
-    monkeypatch.setattr("challenges.views.organiser._worker_health", lambda: [])
+    monkeypatch.setattr("fivesigma.challenges.views.organiser._worker_health", lambda: [])
     users = {
         "alice": make_user("alice"),
         "bob": make_user("bob"),

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from challenges import leaderboard
-from challenges.models import Phase, Score, Submission
+from fivesigma.challenges import leaderboard
+from fivesigma.challenges.models import Phase, Score, Submission
 
 
 def statuses(submissions: list[Submission]) -> dict[int, str]:

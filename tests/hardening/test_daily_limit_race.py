@@ -20,9 +20,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+from fivesigma.challenges import pipeline, teams
+from fivesigma.challenges.models import Challenge, Phase, Submission, SubmissionEvent
 
-from challenges import pipeline, teams
-from challenges.models import Challenge, Phase, Submission, SubmissionEvent
 from tests.challenges.factories import make_user
 from tests.engine.builders import load_tiny_challenge, noisy_submission
 
@@ -135,7 +135,7 @@ def test_an_upload_overtaken_while_its_file_is_checked_is_refused_and_leaves_not
     """The second check, under the lock: another member's upload is accepted while this one
     is being validated (after the first check passed); this one is refused and its stored
     file deleted."""
-    from challenges import submitting
+    from fivesigma.challenges import submitting
 
     tiny = load_tiny_challenge(tmp_path, n_events=120)
     Phase.objects.filter(pk=tiny.main.pk).update(daily_limit=1)

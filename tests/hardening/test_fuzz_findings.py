@@ -16,8 +16,11 @@ import struct
 from pathlib import Path
 
 import pytest
+from fivesigma.challenges import bundles
+from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
+from fivesigma.scoring import registry
+from fivesigma.scoring.validation import SubmissionError
 
-from challenges import bundles
 from fuzz.inputs import Entry, build_zip
 from fuzz.targets import (
     BUNDLE_YAML,
@@ -26,9 +29,6 @@ from fuzz.targets import (
     higgsml_solution,
     higgsml_submission,
 )
-from runner.unpack import SubmissionRejected, unpack_submission
-from scoring import registry
-from scoring.validation import SubmissionError
 
 END_OF_DIRECTORY = b"PK\x05\x06"
 DIRECTORY_ENTRY = b"PK\x01\x02"

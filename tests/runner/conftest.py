@@ -12,9 +12,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-from runner import Limits, run_submission
-from runner.sandbox import find_bubblewrap
+from fivesigma.runner import Limits, run_submission
+from fivesigma.runner.sandbox import find_bubblewrap
 
 EVENTS = (1000, 1001)
 N_HITS = 300

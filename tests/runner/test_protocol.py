@@ -8,8 +8,7 @@ import signal
 import threading
 
 import pytest
-
-from runner.harness.protocol import (
+from fivesigma.runner.harness.protocol import (
     ProtocolError,
     decode_header,
     decode_prefix,
@@ -17,8 +16,8 @@ from runner.harness.protocol import (
     read_frame,
     write_frame,
 )
-from runner.limits import Limits
-from runner.reasons import death_reason, error_reason
+from fivesigma.runner.limits import Limits
+from fivesigma.runner.reasons import death_reason, error_reason
 
 LIMITS = Limits(
     time_limit_s=60, memory_limit_mb=2048, cpu_time_s=30, max_output_mb=100, max_processes=16

@@ -12,13 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-
-import runner.sandbox
-from runner import Limits, RunReport, SandboxUnavailable, run_submission
-from runner.__main__ import main as runner_main
-from runner.run import load_harness, run_confined
-from runner.sandbox import Unconfined
-from runner.selfcheck import self_check
+from fivesigma.runner import Limits, RunReport, SandboxUnavailable, run_submission, sandbox
+from fivesigma.runner.__main__ import main as runner_main
+from fivesigma.runner.run import load_harness, run_confined
+from fivesigma.runner.sandbox import Unconfined
+from fivesigma.runner.selfcheck import self_check
 
 from .conftest import EVENTS, FAST, N_HITS, make_zip, needs_bwrap, submission
 
@@ -223,7 +221,7 @@ def test_a_harness_given_as_a_file_path_is_refused_and_never_imported(tmp_path):
 
 @needs_bwrap
 def test_a_sandbox_that_cannot_start_is_the_platforms_problem(phase, tmp_path):
-    class BrokenMount(runner.sandbox.Bubblewrap):
+    class BrokenMount(sandbox.Bubblewrap):
         def launch(self, *args):
             launch = super().launch(*args)
             launch.argv[1:1] = ["--ro-bind", str(tmp_path / "no-such-dir"), "/sandbox/missing"]
@@ -234,7 +232,7 @@ def test_a_sandbox_that_cannot_start_is_the_platforms_problem(phase, tmp_path):
         SandboxUnavailable, match="the sandbox did not start:\nbwrap: Can't find source path"
     ):
         run_confined(
-            BrokenMount(runner.sandbox.find_bubblewrap()),
+            BrokenMount(sandbox.find_bubblewrap()),
             code,
             phase["input"],
             tmp_path / "out",
@@ -243,7 +241,7 @@ def test_a_sandbox_that_cannot_start_is_the_platforms_problem(phase, tmp_path):
 
 
 def test_missing_bubblewrap_refuses_with_how_to_install(phase, tmp_path, monkeypatch):
-    monkeypatch.setattr(runner.sandbox, "find_bubblewrap", lambda: None)
+    monkeypatch.setattr(sandbox, "find_bubblewrap", lambda: None)
     code = make_zip(tmp_path / "code.zip", GOOD_FILES)
     with pytest.raises(SandboxUnavailable, match="apt-get install bubblewrap"):
         run_submission(code, phase["input"], tmp_path / "out")
@@ -251,9 +249,9 @@ def test_missing_bubblewrap_refuses_with_how_to_install(phase, tmp_path, monkeyp
 
 
 def test_unconfined_escape_hatch_runs_and_warns(phase, tmp_path, monkeypatch, caplog):
-    monkeypatch.setattr(runner.sandbox, "find_bubblewrap", lambda: None)
+    monkeypatch.setattr(sandbox, "find_bubblewrap", lambda: None)
     code = make_zip(tmp_path / "code.zip", GOOD_FILES)
-    with caplog.at_level(logging.WARNING, logger="runner.sandbox"):
+    with caplog.at_level(logging.WARNING, logger="fivesigma.runner.sandbox"):
         report = run_submission(
             code, phase["input"], tmp_path / "out", limits=FAST, allow_unconfined=True
         )
@@ -287,7 +285,7 @@ def test_command_line_prints_the_json_report(phase, tmp_path):
     args = [
         sys.executable,
         "-m",
-        "runner",
+        "fivesigma.runner",
         "run",
         "--code",
         str(code),
@@ -340,21 +338,21 @@ def test_self_check_passes_here_and_would_catch_an_open_sandbox(capsys, monkeypa
         open_sandbox.status == "failed"
         and "Model(model_dir) failed: AssertionError" in open_sandbox.reason
     )
-    monkeypatch.setattr(runner.sandbox, "find_bubblewrap", lambda: None)
+    monkeypatch.setattr(sandbox, "find_bubblewrap", lambda: None)
     assert runner_main(["check"]) == 2
     assert "apt-get install bubblewrap" in capsys.readouterr().err
 
 
 def test_the_sites_packages_are_hidden_when_installed_in_the_environment(tmp_path, monkeypatch):
-    """A non-editable install puts fivesigma/ (settings) in site-packages: the sandbox covers it."""
+    """A non-editable install puts fivesigma/ (the site, settings and all) in site-packages:
+    the sandbox covers it."""
     lib = Path(sys.prefix).resolve() / "lib"
     purelib = Path(sysconfig.get_paths()["purelib"]).resolve()
     monkeypatch.setattr(
-        runner.sandbox.Path, "is_dir", lambda self: self.name in ("fivesigma", "challenges")
+        sandbox.Path, "is_dir", lambda self: self.name in ("fivesigma", "challenges")
     )
-    args = runner.sandbox._hide_site_packages(lib, "/sandbox/venv/lib")
+    args = sandbox._hide_site_packages(lib, "/sandbox/venv/lib")
     inside = f"/sandbox/venv/lib/{purelib.relative_to(lib)}"
     assert args == [
         "--tmpfs", f"{inside}/fivesigma", "--remount-ro", f"{inside}/fivesigma",
-        "--tmpfs", f"{inside}/challenges", "--remount-ro", f"{inside}/challenges",
     ]  # fmt: skip

@@ -7,8 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
-from runner.unpack import SubmissionRejected, unpack_submission
+from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
 
 from .conftest import make_zip
 

@@ -1,8 +1,8 @@
 import json
 
 import pandas as pd
+from fivesigma.scoring.__main__ import main
 
-from scoring.__main__ import main
 from tests.scoring.test_metrics import ams_data
 
 
@@ -36,7 +36,7 @@ def test_score_prints_public_and_private(tmp_path, capsys):
 
 
 def test_score_json_equals_the_library_result(tmp_path, capsys):
-    from scoring import registry
+    from fivesigma.scoring import registry
 
     solution, submission = _files(tmp_path)
     assert (

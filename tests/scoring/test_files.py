@@ -4,9 +4,8 @@ import zipfile
 
 import pandas as pd
 import pytest
-
-from scoring.files import read_csv
-from scoring.validation import SubmissionError
+from fivesigma.scoring.files import read_csv
+from fivesigma.scoring.validation import SubmissionError
 
 TEXT = "EventId,RankOrder,Class\n1,2,s\n2,1,b\n"
 EXPECTED = pd.DataFrame({"EventId": [1, 2], "RankOrder": [2, 1], "Class": ["s", "b"]})

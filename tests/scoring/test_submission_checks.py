@@ -5,9 +5,8 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
-
-from scoring import registry
-from scoring.validation import SubmissionError
+from fivesigma.scoring import registry
+from fivesigma.scoring.validation import SubmissionError
 
 
 def _read(metric_key: str, text: str, **options):

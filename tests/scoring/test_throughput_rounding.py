@@ -4,8 +4,7 @@ import math
 
 import numpy as np
 import pytest
-
-from scoring.throughput import throughput_score
+from fivesigma.scoring.throughput import throughput_score
 
 
 def test_accuracy_a_few_ulps_above_one_counts_as_one():

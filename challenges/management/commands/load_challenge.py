@@ -2,8 +2,7 @@
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
-
-from challenges import bundles
+from fivesigma.challenges import bundles
 
 
 class Command(BaseCommand):

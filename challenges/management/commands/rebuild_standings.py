@@ -1,9 +1,8 @@
 """python manage.py rebuild_standings [CHALLENGE]: derive every team's standing again."""
 
 from django.core.management.base import BaseCommand, CommandError
-
-from challenges import standings
-from challenges.models import Phase, Standing
+from fivesigma.challenges import standings
+from fivesigma.challenges.models import Phase, Standing
 
 KEPT_COLUMNS = ("team_id", "entries", "last_submission", "public_score_id", "private_score_id")
 

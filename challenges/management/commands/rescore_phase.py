@@ -1,9 +1,8 @@
 """python manage.py rescore_phase CHALLENGE PHASE: score every submission again."""
 
 from django.core.management.base import BaseCommand, CommandError
-
-from challenges import pipeline
-from challenges.models import Phase
+from fivesigma.challenges import pipeline
+from fivesigma.challenges.models import Phase
 
 
 class Command(BaseCommand):
