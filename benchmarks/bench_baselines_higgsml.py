@@ -16,6 +16,7 @@ import tempfile
 from pathlib import Path
 
 import pandas as pd
+
 from fivesigma.baselines.higgsml import run as run_baseline
 from fivesigma.datasets.higgsml import generate, read_events
 from fivesigma.scoring.ams import score_submission

@@ -116,6 +116,7 @@ def fill_phase(slug: str, teams: int, submissions: int):
 
     import numpy as np
     from django.utils import timezone
+
     from fivesigma.challenges.models import Challenge, Phase, Score, Submission, Team
 
     rng = np.random.default_rng(1)
@@ -210,10 +211,10 @@ def measure_leaderboard() -> dict:
     from django.test.utils import CaptureQueriesContext
     from django.urls import reverse
     from django.utils import timezone
-    from fivesigma.challenges import leaderboard, standings
-    from fivesigma.challenges.models import Phase, Submission
 
     from benchmarks.harness import median_seconds
+    from fivesigma.challenges import leaderboard, standings
+    from fivesigma.challenges.models import Phase, Submission
 
     started = time.perf_counter()
     large = fill_phase("large", TEAMS, SUBMISSIONS)
@@ -340,6 +341,7 @@ def measure_scoring(data_dir: Path) -> dict:
 
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
+
     from fivesigma.challenges import bundles, leaderboard, submitting
     from fivesigma.challenges.models import Submission
 

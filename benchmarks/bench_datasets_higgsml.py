@@ -15,9 +15,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from fivesigma.datasets import higgsml
-
 from benchmarks.harness import Table, median_seconds
+from fivesigma.datasets import higgsml
 
 AREA = "datasets_higgsml"
 EVENTS = 818_238

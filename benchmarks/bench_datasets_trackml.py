@@ -12,13 +12,13 @@ import time
 
 import numpy as np
 import pandas as pd
-from fivesigma.datasets import trackml
-from fivesigma.datasets.trackml.io import PARTS, event_prefix, write_event
-from fivesigma.scoring.trackml import score_event
 from sklearn.cluster import dbscan
 from sklearn.preprocessing import scale
 
 from benchmarks.harness import Table, median_seconds
+from fivesigma.datasets import trackml
+from fivesigma.datasets.trackml.io import PARTS, event_prefix, write_event
+from fivesigma.scoring.trackml import score_event
 
 AREA = "datasets_trackml"
 TARGET_SECONDS = 1.0

@@ -382,11 +382,11 @@ def setup(out: Path) -> None:
     django.setup()
     from django.contrib.auth import get_user_model
     from django.core.management import call_command
-    from fivesigma.challenges import bundles
     from rest_framework.authtoken.models import Token
 
     from benchmarks.bench_challenges import write_higgs_bundle
     from benchmarks.bench_site import DEMO, populate
+    from fivesigma.challenges import bundles
 
     call_command("migrate", verbosity=0)
     demo = populate(**DEMO, events=True)
@@ -412,6 +412,7 @@ def verify(out: Path) -> None:
 
     django.setup()
     from django.db.models import Count
+
     from fivesigma.challenges import leaderboard
     from fivesigma.challenges.models import Phase, Score, Submission
 

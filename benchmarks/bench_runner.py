@@ -16,11 +16,11 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.harness import median_seconds
 from fivesigma.runner import Limits
 from fivesigma.runner.run import HARNESS_DIR, run_confined
 from fivesigma.runner.sandbox import Bubblewrap, Mounts, Unconfined, find_bubblewrap
-
-from benchmarks.harness import median_seconds
 
 AREA = "runner"
 LIMITS = Limits(time_limit_s=300, memory_limit_mb=4096)

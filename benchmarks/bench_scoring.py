@@ -23,12 +23,12 @@ from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
+
+from benchmarks.harness import Table, median_seconds
 from fivesigma.scoring import registry
 from fivesigma.scoring.ams import ams_curve, score_submission
 from fivesigma.scoring.bootstrap import ams_replicas
 from fivesigma.scoring.trackml import prepare_truth, score_event, score_event_pandas
-
-from benchmarks.harness import Table, median_seconds
 
 AREA = "scoring"
 REPO = Path(__file__).resolve().parent.parent

@@ -83,6 +83,7 @@ def populate(slug: str, teams: int, submissions: int, events: bool) -> dict:
     import numpy as np
     from django.contrib.auth import get_user_model
     from django.utils import timezone
+
     from fivesigma.challenges import standings
     from fivesigma.challenges.models import (
         Challenge,

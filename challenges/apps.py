@@ -8,6 +8,5 @@ class ChallengesConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from fivesigma.challenges import standings  # noqa: F401  (connects its signal receiver)
-
         import fivesigma.celery  # noqa: F401  (the Celery app the tasks are registered on)
+        from fivesigma.challenges import standings  # noqa: F401  (connects its signal receiver)

@@ -22,8 +22,9 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
-from fivesigma.challenges.models import Phase, Submission
 from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from fivesigma.challenges.models import Phase, Submission
 
 DAYS_SHOWN = 30
 RECENT_STARTS = timedelta(hours=24)  # queue waits are summarised over the starts in this span

@@ -18,6 +18,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+
 from fivesigma.challenges import bundles, submitting
 from fivesigma.challenges.models import Challenge, Phase, Team
 

@@ -19,6 +19,7 @@ from datetime import datetime
 from functools import cached_property
 
 import numpy as np
+
 from fivesigma.challenges import standings
 from fivesigma.challenges.models import Phase, Score, Standing, Team
 

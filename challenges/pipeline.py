@@ -20,6 +20,7 @@ import numpy as np
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
+
 from fivesigma.challenges import files, standings
 from fivesigma.challenges.models import DataFile, Phase, Score, Submission, SubmissionEvent
 

@@ -29,6 +29,7 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.signals import post_delete
 from django.dispatch import receiver
+
 from fivesigma.challenges.models import Phase, Score, Standing, Submission, Team
 
 

@@ -26,6 +26,7 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.utils import timezone
+
 from fivesigma.challenges import files, pipeline, teams
 from fivesigma.challenges.models import Phase, Submission, Team
 

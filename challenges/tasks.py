@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from celery import shared_task
+
 from fivesigma.challenges import pipeline
 
 # A task that finds the database unavailable is sent again after 2, 4, 8, ... 60 s (with

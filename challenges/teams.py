@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+
 from fivesigma.challenges.models import Challenge, Membership, Team
 
 

@@ -1,6 +1,7 @@
 """Page routes of the site."""
 
 from django.urls import path
+
 from fivesigma.challenges.views import leaderboards, organiser, pages, submissions, teams
 
 urlpatterns = [

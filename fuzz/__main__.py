@@ -31,7 +31,6 @@ def run(name: str, libfuzzer_args: list[str]) -> None:
         django.setup()
         import fivesigma.challenges.bundles  # noqa: F401
         import fivesigma.runner.unpack  # noqa: F401
-
         from fuzz.targets import TARGETS
     if name not in TARGETS:
         sys.exit(f"unknown target {name!r}; targets: {', '.join(TARGETS)}")

@@ -17,10 +17,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.scoring import registry
 from fivesigma.scoring.metric import Metric
 from fivesigma.scoring.validation import SubmissionError
-
 from fuzz.inputs import (
     Entry,
     build_zip,

@@ -19,6 +19,7 @@ import math
 import numba
 import numpy as np
 import pandas as pd
+
 from fivesigma.scoring.ams import ams
 from fivesigma.scoring.frozen import frozen
 

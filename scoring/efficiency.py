@@ -9,6 +9,7 @@ averaged over the particle's hits.
 from __future__ import annotations
 
 import numpy as np
+
 from fivesigma.scoring.metric import finite_or_none, rounded
 from fivesigma.scoring.trackml import EventMatch
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 import pandas as pd
+
 from fivesigma.runner.unpack import DAMAGED_ZIP
 from fivesigma.scoring.validation import SubmissionError, examples
 

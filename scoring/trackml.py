@@ -24,6 +24,7 @@ from typing import NamedTuple
 import numba
 import numpy as np
 import pandas as pd
+
 from fivesigma.scoring.dense_labels import DIRECT_SLACK, ONE, dense_labels, value_range
 from fivesigma.scoring.frozen import frozen
 from fivesigma.scoring.scratch import scratch

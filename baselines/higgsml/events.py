@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.datasets.higgsml import FEATURES, read_events
 
 

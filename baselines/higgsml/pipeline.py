@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+
 from fivesigma.baselines.higgsml.events import load_events
 from fivesigma.baselines.higgsml.methods import check_method
 from fivesigma.baselines.higgsml.submission import write_submission

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.baselines.higgsml.events import Events, load_events
 from fivesigma.baselines.higgsml.validation import renormalise
 

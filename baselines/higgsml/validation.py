@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from fivesigma.baselines.higgsml.events import Events
 from fivesigma.baselines.higgsml.methods import make_method
 from fivesigma.scoring.ams import AmsCurve, ams_curve, class_normalised_weights, selection_ams

@@ -28,6 +28,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.datasets.trackml import list_events, read_event
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.datasets.trackml import list_events, read_event
 from fivesigma.scoring.throughput import throughput_score
 from fivesigma.scoring.trackml import score_event

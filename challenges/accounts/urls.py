@@ -1,6 +1,7 @@
 """Sign up, log in and out, password reset, profile with API token."""
 
 from django.urls import include, path
+
 from fivesigma.challenges.accounts import views
 
 urlpatterns = [

@@ -6,10 +6,11 @@ leaderboard that exists but is not shown yet answers 403 with the date it opens.
 
 from __future__ import annotations
 
-from fivesigma.challenges import visibility
-from fivesigma.challenges.models import Phase, Score, Submission
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
+
+from fivesigma.challenges import visibility
+from fivesigma.challenges.models import Phase, Score, Submission
 
 
 def requested_subset(request, phase: Phase, default: str = Score.PUBLIC) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from django.urls import reverse
+from rest_framework import serializers
+
 from fivesigma.challenges import visibility
 from fivesigma.challenges.models import (
     Challenge,
@@ -12,7 +14,6 @@ from fivesigma.challenges.models import (
     Submission,
     SubmissionEvent,
 )
-from rest_framework import serializers
 
 
 def absolute(request, name: str, *args) -> str:

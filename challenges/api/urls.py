@@ -2,6 +2,7 @@
 
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
 from fivesigma.challenges.api import views
 
 PHASE = "challenges/<slug:slug>/phases/<slug:key>/"

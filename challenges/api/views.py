@@ -8,6 +8,15 @@ from django.core.cache import cache
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import serializers as drf
+from rest_framework import status
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
 from fivesigma.challenges import files, leaderboard, submitting, teams, visibility
 from fivesigma.challenges.api import charts
 from fivesigma.challenges.api import serializers as s
@@ -20,14 +29,6 @@ from fivesigma.challenges.api.permissions import (
 )
 from fivesigma.challenges.models import Challenge, DataFile, Membership, Score, Submission
 from fivesigma.challenges.views.common import get_challenge, get_phase
-from rest_framework import serializers as drf
-from rest_framework import status
-from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotAuthenticated, ValidationError
-from rest_framework.pagination import PageNumberPagination
-from rest_framework.permissions import IsAuthenticated
-from rest_framework.response import Response
-from rest_framework.views import APIView
 
 SUBSET = OpenApiParameter(
     "subset",

@@ -3,10 +3,11 @@
 import uuid
 
 import django.db.models.deletion
-import fivesigma.challenges.models.submission
-import fivesigma.challenges.models.team
 from django.conf import settings
 from django.db import migrations, models
+
+import fivesigma.challenges.models.submission
+import fivesigma.challenges.models.team
 
 
 class Migration(migrations.Migration):

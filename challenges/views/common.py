@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+
 from fivesigma.challenges.models import Challenge, Phase
 
 

@@ -13,6 +13,7 @@ from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
+
 from fivesigma.challenges import bundles, pipeline
 from fivesigma.challenges.dashboard import (
     RECENT_STARTS,

@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
+
 from fivesigma.challenges import files, submitting, teams, visibility
 from fivesigma.challenges.models import Challenge, DataFile
 from fivesigma.challenges.views.common import get_challenge

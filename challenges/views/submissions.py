@@ -9,6 +9,7 @@ from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
+
 from fivesigma.challenges import files, standings, submitting, teams, visibility
 from fivesigma.challenges.models import Score, Submission, SubmissionEvent
 from fivesigma.challenges.views.common import get_challenge, get_phase

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+
 from fivesigma.challenges import teams
 from fivesigma.challenges.views.common import get_challenge
 

@@ -6,10 +6,11 @@ import argparse
 import sys
 import time
 
+from tqdm import tqdm
+
 from fivesigma.datasets.higgsml.files import FILE_NAMES, generate
 from fivesigma.datasets.higgsml.processes import PROCESSES
 from fivesigma.datasets.higgsml.weights import OFFICIAL_EVENTS
-from tqdm import tqdm
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
+
 from fivesigma.datasets.higgsml import kinematics as kin
 from fivesigma.datasets.higgsml.processes import TruthEvents
 from fivesigma.datasets.higgsml.radiation import MAX_PARTONS

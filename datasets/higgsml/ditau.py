@@ -12,6 +12,7 @@ import math
 
 import numba
 import numpy as np
+
 from fivesigma.datasets.higgsml import kinematics as kin
 from fivesigma.datasets.higgsml.taus import TAU_MASS
 

@@ -9,6 +9,7 @@ more); PRI_jet_all_pt sums the transverse momenta of all jets (0 without jets).
 from __future__ import annotations
 
 import numpy as np
+
 from fivesigma.datasets.higgsml import kinematics as kin
 from fivesigma.datasets.higgsml.detector import RecoEvents
 from fivesigma.datasets.higgsml.mmc import mass_mmc

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.datasets.higgsml import csvwriter
 from fivesigma.datasets.higgsml.layout import (
     CATEGORIES,

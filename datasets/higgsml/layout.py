@@ -15,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.datasets.higgsml.features import FEATURES
 
 CERN_COLUMNS = ("EventId", *FEATURES, "Weight", "Label", "KaggleSet", "KaggleWeight")

@@ -18,6 +18,7 @@ import math
 from dataclasses import dataclass, fields
 
 import numpy as np
+
 from fivesigma.datasets.higgsml import ditau, taus
 from fivesigma.datasets.higgsml import kinematics as kin
 from fivesigma.datasets.higgsml.radiation import Emission, Radiation, pad_partons, radiate

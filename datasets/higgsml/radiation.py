@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from fivesigma.datasets.higgsml import kinematics as kin
 
 MAX_ISR = 3

@@ -11,6 +11,7 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.datasets.higgsml import weights as wt
 from fivesigma.datasets.higgsml.detector import RecoEvents, measure, passes_selection
 from fivesigma.datasets.higgsml.features import FEATURES, compute_features

@@ -10,6 +10,7 @@ x^2 [(3 - 2x) - P (2x - 1) cos theta] (massless Michel spectrum).
 from __future__ import annotations
 
 import numpy as np
+
 from fivesigma.datasets.higgsml import kinematics as kin
 
 TAU_MASS = 1.77686  # GeV

@@ -10,10 +10,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pandas as pd
+from tqdm import tqdm
+
 from fivesigma.datasets.trackml.io import PARTS, event_prefix, write_detectors, write_event
 from fivesigma.datasets.trackml.simulate import DEFAULT_PILEUP, simulate_event
 from fivesigma.scoring.trackml import SOLUTION_COLUMNS
-from tqdm import tqdm
 
 
 def generate(

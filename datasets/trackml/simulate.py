@@ -12,6 +12,7 @@ import functools
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.datasets.trackml import barcode
 from fivesigma.datasets.trackml.detector import geometry
 from fivesigma.datasets.trackml.digitization import digitize, noise_hits

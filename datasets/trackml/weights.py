@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.datasets.trackml import barcode
 
 ORDER_PROFILE = np.array([10, 8, 6, 5, 3, 3, 3, 5, 6], dtype=np.float64)

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.scoring.ams import (
     B_REG,
     ams_curve,

@@ -12,6 +12,7 @@ import math
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.scoring.bootstrap import auc_replicas, mean_replicas, roc_auc
 from fivesigma.scoring.metric import Metric
 from fivesigma.scoring.subsets import SUBSETS, subset_masks

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.scoring.bootstrap import mean_replicas
 from fivesigma.scoring.efficiency import (
     display_sample,

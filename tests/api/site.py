@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.utils import timezone
+
 from fivesigma.challenges import bundles
 from fivesigma.challenges.models import Challenge, Phase, Submission
-
 from tests.challenges.factories import PAST_PHASE, make_user, submission_csv, write_ams_bundle
 
 PASSWORD = "a-long-test-password"

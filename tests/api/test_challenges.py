@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from fivesigma.challenges import submitting
 from fivesigma.challenges.models import Challenge
-
 from tests.api.conftest import api_client
 from tests.api.site import PASSWORD
 from tests.challenges.factories import make_user, upload

@@ -10,10 +10,10 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from fivesigma.baselines.starter_kit import build
 from fivesigma.baselines.starter_kit.__main__ import main
 from fivesigma.baselines.starter_kit.closure import dependency_closure
-
 from tests.baselines.test_higgsml import FEATURES, synthetic_events
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
 from fivesigma.baselines.starter_kit import PROJECT_ROOT, build
 from fivesigma.datasets.trackml import generate
-
 from tests.baselines.test_starter_kit import extract, run_in, shell_commands
 
 TRUTH_COLUMNS = ["hit_id", "particle_id", "tx", "ty", "tz", "tpx", "tpy", "tpz", "weight"]

@@ -8,6 +8,7 @@ import zipfile
 import numpy as np
 import pandas as pd
 import pytest
+
 from fivesigma.baselines.trackml import build_submission_zip, run
 from fivesigma.baselines.trackml.__main__ import main
 from fivesigma.datasets.trackml import generate

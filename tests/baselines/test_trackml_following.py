@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from fivesigma.baselines.trackml.seeded.following import (
     best_hit,
     layer_crossing,
@@ -15,7 +16,6 @@ from fivesigma.baselines.trackml.seeded.following import (
 from fivesigma.baselines.trackml.seeded.helix_fit import HELIX_SIZE, RADIUS, helix_from_origin
 from fivesigma.baselines.trackml.seeded.innermost import InnermostConfig, choose_innermost_again
 from fivesigma.baselines.trackml.seeded.tracker import prepare_event
-
 from tests.baselines.test_trackml_helices import toy_event
 
 

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from fivesigma.baselines.trackml.seeded.helix_fit import (
     ALPHA0,
     HELIX_SIZE,
@@ -21,7 +22,6 @@ from fivesigma.baselines.trackml.seeded.helix_fit import (
     helix_from_origin,
     position_at,
 )
-
 from tests.baselines.test_trackml_helices import helix_points
 
 

@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.baselines.trackml.seeded.clusters import (
     CELLS_PER_COT,
     cluster_lengths,
@@ -23,7 +24,6 @@ from fivesigma.baselines.trackml.seeded.seeding import (
     triplet_quality,
 )
 from fivesigma.baselines.trackml.seeded.tracker import prepare_event
-
 from tests.baselines.test_trackml_helices import toy_event
 
 

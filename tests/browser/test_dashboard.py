@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 from django.core.cache import cache
-from fivesigma.challenges.models import Submission
 
+from fivesigma.challenges.models import Submission
 from tests.browser.conftest import SHOTS, Console, log_in
 from tests.challenges.factories import make_user
 from tests.challenges.test_dashboard import add, make_phase

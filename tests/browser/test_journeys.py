@@ -5,8 +5,8 @@ from __future__ import annotations
 import zipfile
 
 import pytest
-from fivesigma.challenges.models import Challenge, Membership, Submission
 
+from fivesigma.challenges.models import Challenge, Membership, Submission
 from tests.api.site import PASSWORD, ranked_submission
 from tests.browser.conftest import log_in
 from tests.challenges.factories import make_user, write_ams_bundle

@@ -4,9 +4,9 @@ the window, every page rendered without a console error. Screenshots go to /tmp/
 from __future__ import annotations
 
 import pytest
+
 from fivesigma.challenges import submitting
 from fivesigma.challenges.models import Phase
-
 from tests.api.site import load_site_challenge, ranked_submission
 from tests.browser.conftest import SHOTS, log_in
 from tests.browser.trackml_toy import diagnostics

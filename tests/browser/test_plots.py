@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from fivesigma.challenges.models import Phase
 
+from fivesigma.challenges.models import Phase
 from tests.browser.conftest import log_in
 from tests.browser.trackml_toy import diagnostics
 from tests.engine.builders import add_entry, make_team

@@ -6,9 +6,9 @@ import math
 import shutil
 
 import pytest
+
 from fivesigma.challenges import bundles, leaderboard, submitting
 from fivesigma.challenges.models import Score, Submission
-
 from tests.challenges.factories import make_user, upload
 from tests.challenges.tracks import model_zip, write_tracking_bundle
 from tests.conftest import require

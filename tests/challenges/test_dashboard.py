@@ -11,10 +11,10 @@ import numpy as np
 import pytest
 from django.core.cache import cache
 from django.urls import reverse
-from fivesigma.challenges import dashboard
-from fivesigma.challenges.models import Challenge, Phase, Submission, Team
 
 from fivesigma.celery import app
+from fivesigma.challenges import dashboard
+from fivesigma.challenges.models import Challenge, Phase, Submission, Team
 from tests.challenges.factories import make_user
 from tests.conftest import wait_for
 

@@ -10,9 +10,9 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+
 from fivesigma.challenges import bundles, leaderboard, submitting
 from fivesigma.challenges.models import Score, Submission
-
 from tests.challenges.factories import (
     make_user,
     reference_ams,

@@ -8,9 +8,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from django.urls import reverse
+
 from fivesigma.challenges import bundles, leaderboard
 from fivesigma.challenges.models import Score, Submission
-
 from tests.challenges.factories import make_user, reference_ams, submission_csv, write_ams_bundle
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from fivesigma.challenges.client.__main__ import main
 from rest_framework.authtoken.models import Token
 
+from fivesigma.challenges.client.__main__ import main
 from tests.api.site import fast_passwords, fresh_throttles, site
 
 __all__ = ["fast_passwords", "fresh_throttles", "site"]

@@ -7,12 +7,12 @@ import json
 import stat
 
 import pytest
+from rest_framework.authtoken.models import Token
+
 from fivesigma.challenges import pipeline
 from fivesigma.challenges.client.__main__ import main
 from fivesigma.challenges.client.remote import MultipartBody
 from fivesigma.challenges.models import DataFile, Score, Submission
-from rest_framework.authtoken.models import Token
-
 from tests.api.site import PASSWORD, ranked_submission
 from tests.engine.builders import add_entry, make_team
 

@@ -4,6 +4,7 @@ import dataclasses
 
 import numpy as np
 import pytest
+
 from fivesigma.datasets.higgsml import detector, processes, radiation
 from fivesigma.datasets.higgsml import kinematics as kin
 

@@ -1,6 +1,7 @@
 """Tau pairs from a resonance: compiled kernel against its twin, and the filter's necessity."""
 
 import numpy as np
+
 from fivesigma.datasets.higgsml import ditau, processes, taus
 from fivesigma.datasets.higgsml import kinematics as kin
 

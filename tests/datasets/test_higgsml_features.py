@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from fivesigma.datasets.higgsml import kinematics as kin
 from fivesigma.datasets.higgsml.detector import RecoEvents
 from fivesigma.datasets.higgsml.features import FEATURES, compute_features, met_phi_centrality

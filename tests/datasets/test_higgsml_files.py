@@ -6,6 +6,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+
 from fivesigma.datasets import higgsml
 from fivesigma.datasets.higgsml import __main__ as cli
 from fivesigma.datasets.higgsml.layout import CERN_COLUMNS, TEST_COLUMNS, TRAINING_COLUMNS

@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pytest
+
 from fivesigma.datasets.higgsml import FEATURES
 from fivesigma.datasets.higgsml.simulation import simulate
 

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from fivesigma.datasets import higgsml
 from fivesigma.datasets.higgsml import weights
 from fivesigma.datasets.higgsml.simulation import simulate

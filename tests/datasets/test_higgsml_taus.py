@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from fivesigma.datasets.higgsml import kinematics as kin
 from fivesigma.datasets.higgsml import processes, taus
 

@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+
 from fivesigma.datasets import trackml
 from fivesigma.datasets.trackml.detector import detectors_frame
 

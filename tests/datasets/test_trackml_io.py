@@ -6,6 +6,7 @@ import shutil
 import numpy as np
 import pandas as pd
 import pytest
+
 from fivesigma.datasets import trackml
 from fivesigma.datasets.trackml.__main__ import main
 from fivesigma.datasets.trackml.io import write_event

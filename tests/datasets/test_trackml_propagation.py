@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from fivesigma.datasets.trackml import simulate
 from fivesigma.datasets.trackml.detector import geometry
 from fivesigma.datasets.trackml.propagation import (

@@ -3,6 +3,7 @@
 import numpy as np
 import pandas as pd
 import pytest
+
 from fivesigma.datasets import trackml
 from fivesigma.datasets.trackml.detector import detectors_frame
 

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from fivesigma.challenges import bundles, pipeline, submitting
 from fivesigma.challenges.models import Challenge, DataFile, Phase, Score, Submission
-
 from tests.challenges.factories import make_user, upload, write_ams_bundle
 from tests.engine.builders import noisy_submission
 

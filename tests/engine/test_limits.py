@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 from django.urls import reverse
 from django.utils import timezone as django_time
+
 from fivesigma.challenges import leaderboard, pipeline, submitting, teams
 from fivesigma.challenges.models import Phase, Submission
-
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import add_entry, bare_phase, make_team, noisy_submission
 

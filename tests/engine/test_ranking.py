@@ -17,14 +17,14 @@ import numpy as np
 import pytest
 from django.db import transaction
 from django.urls import reverse
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
 from fivesigma.challenges import leaderboard
 from fivesigma.challenges.leaderboard import Row
 from fivesigma.challenges.models import Score, Submission
 from fivesigma.scoring import registry
 from fivesigma.scoring.metrics.ams import AmsMetric
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-
 from tests.engine.builders import T0, add_entry, bare_phase, make_team
 
 
@@ -448,7 +448,6 @@ def test_shuffled_score_rows_give_the_same_board(db):
 
 def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatch):
     from fivesigma.challenges import pipeline, submitting
-
     from tests.challenges.factories import make_user, upload
     from tests.engine.builders import noisy_submission
 

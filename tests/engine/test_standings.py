@@ -14,10 +14,10 @@ import time
 import pytest
 from django.db import connection
 from django.urls import reverse
+
 from fivesigma.challenges import bundles, leaderboard, pipeline, standings, submitting
 from fivesigma.challenges.models import Score, Standing, Submission
 from fivesigma.scoring.metrics.ams import AmsMetric
-
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import noisy_submission
 

@@ -12,10 +12,10 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+
 from fivesigma.challenges import leaderboard, pipeline, submitting
 from fivesigma.challenges.models import DataFile, Score, Submission
 from fivesigma.scoring.metrics.ams import AmsMetric
-
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import noisy_submission
 

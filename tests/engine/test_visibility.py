@@ -17,9 +17,9 @@ from pathlib import Path
 import pytest
 from django.test import Client
 from django.urls import reverse
+
 from fivesigma.challenges import pipeline, submitting
 from fivesigma.challenges.models import Challenge, DataFile, Score, Submission
-
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import load_tiny_challenge, noisy_submission
 

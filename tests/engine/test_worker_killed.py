@@ -13,9 +13,9 @@ from datetime import timedelta
 import pandas as pd
 import pytest
 from django.utils import timezone
+
 from fivesigma.challenges import bundles, leaderboard, pipeline, submitting
 from fivesigma.challenges.models import Score, Submission
-
 from tests.challenges.factories import make_user, reference_ams, upload, write_ams_bundle
 from tests.conftest import REPO, _database_url, spawn_worker, wait_for
 from tests.engine.builders import noisy_submission

@@ -15,9 +15,9 @@ import time
 import numpy as np
 import pytest
 from django.db import connections
+
 from fivesigma.challenges import bundles, submitting
 from fivesigma.challenges.models import Submission
-
 from tests.challenges.factories import make_user, submission_csv, upload, write_ams_bundle
 from tests.conftest import wait_for
 from tests.faults.checks import all_done, assert_settled

@@ -9,9 +9,9 @@ from datetime import timedelta
 import numpy as np
 import pytest
 from django.utils import timezone
+
 from fivesigma.challenges import bundles, pipeline, submitting
 from fivesigma.challenges.models import Submission
-
 from tests.challenges.factories import make_user, submission_csv, upload, write_ams_bundle
 from tests.conftest import wait_for
 from tests.faults.checks import all_done, assert_settled

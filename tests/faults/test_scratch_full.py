@@ -9,9 +9,9 @@ import shutil
 import subprocess
 
 import pytest
+
 from fivesigma.challenges import bundles, submitting
 from fivesigma.challenges.models import Submission
-
 from tests.challenges.factories import make_user, upload
 from tests.challenges.tracks import model_zip, write_tracking_bundle
 from tests.conftest import require, wait_for

@@ -9,9 +9,9 @@ from datetime import timedelta
 
 import pytest
 from django.utils import timezone
+
 from fivesigma.challenges import bundles, leaderboard, pipeline, submitting
 from fivesigma.challenges.models import Score, Submission
-
 from tests.challenges.factories import make_user, upload
 from tests.challenges.tracks import STRAIGHT_TRACK_MODEL, model_zip, write_tracking_bundle
 from tests.conftest import require, wait_for

@@ -20,9 +20,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connections
 from django.test import Client
 from django.urls import reverse
+
 from fivesigma.challenges import pipeline, teams
 from fivesigma.challenges.models import Challenge, Phase, Submission, SubmissionEvent
-
 from tests.challenges.factories import make_user
 from tests.engine.builders import load_tiny_challenge, noisy_submission
 

@@ -16,11 +16,11 @@ import struct
 from pathlib import Path
 
 import pytest
+
 from fivesigma.challenges import bundles
 from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
 from fivesigma.scoring import registry
 from fivesigma.scoring.validation import SubmissionError
-
 from fuzz.inputs import Entry, build_zip
 from fuzz.targets import (
     BUNDLE_YAML,

@@ -22,11 +22,11 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.test import Client
 from django.urls import reverse
-from fivesigma.challenges import submitting
-from fivesigma.challenges.models import Submission, SubmissionEvent
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from fivesigma.challenges import submitting
+from fivesigma.challenges.models import Submission, SubmissionEvent
 from tests.challenges.factories import make_user
 from tests.engine.builders import load_tiny_challenge, noisy_submission
 

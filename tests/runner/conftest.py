@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from fivesigma.runner import Limits, run_submission
 from fivesigma.runner.sandbox import find_bubblewrap
 

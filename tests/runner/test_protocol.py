@@ -8,6 +8,7 @@ import signal
 import threading
 
 import pytest
+
 from fivesigma.runner.harness.protocol import (
     ProtocolError,
     decode_header,

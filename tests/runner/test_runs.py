@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+
 from fivesigma.runner import Limits, RunReport, SandboxUnavailable, run_submission, sandbox
 from fivesigma.runner.__main__ import main as runner_main
 from fivesigma.runner.run import load_harness, run_confined

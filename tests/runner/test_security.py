@@ -9,6 +9,7 @@ import re
 from dataclasses import replace
 
 import pytest
+
 from fivesigma.runner.sandbox import SANDBOX_UID
 
 from .conftest import FAST, TRUTH_MARKER, needs_bwrap, submission

@@ -7,6 +7,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+
 from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
 
 from .conftest import make_zip

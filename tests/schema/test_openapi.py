@@ -15,12 +15,12 @@ import schemathesis
 from django.core.cache import cache
 from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
-from fivesigma.challenges import submitting
-from fivesigma.challenges.models import DataFile
 from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
+from fivesigma.challenges import submitting
+from fivesigma.challenges.models import DataFile
 from fivesigma.wsgi import application
 from tests.api.site import load_site_challenge, ranked_submission
 from tests.challenges.factories import upload

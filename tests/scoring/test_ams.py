@@ -3,11 +3,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from fivesigma.scoring.ams import ams, ams_curve, class_normalised_weights, score_submission
-from fivesigma.scoring.validation import SubmissionError
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fivesigma.scoring.ams import ams, ams_curve, class_normalised_weights, score_submission
+from fivesigma.scoring.validation import SubmissionError
 from tests.scoring import twins
 
 

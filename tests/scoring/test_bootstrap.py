@@ -2,6 +2,10 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.metrics import roc_auc_score
+
 from fivesigma.scoring.bootstrap import (
     auc_replicas,
     interval,
@@ -12,9 +16,6 @@ from fivesigma.scoring.bootstrap import (
     replica_sums_numpy,
     roc_auc,
 )
-from hypothesis import given, settings
-from hypothesis import strategies as st
-from sklearn.metrics import roc_auc_score
 
 
 def test_counts_follow_poisson_one():

@@ -1,8 +1,8 @@
 import json
 
 import pandas as pd
-from fivesigma.scoring.__main__ import main
 
+from fivesigma.scoring.__main__ import main
 from tests.scoring.test_metrics import ams_data
 
 

@@ -4,6 +4,7 @@ import zipfile
 
 import pandas as pd
 import pytest
+
 from fivesigma.scoring.files import read_csv
 from fivesigma.scoring.validation import SubmissionError
 

@@ -6,11 +6,11 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
+
 from fivesigma.scoring import registry
 from fivesigma.scoring.bootstrap import poisson_counts, probability_beats
 from fivesigma.scoring.validation import SubmissionError
-from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
-
 from tests.scoring import twins
 
 

@@ -5,6 +5,7 @@ import io
 import numpy as np
 import pandas as pd
 import pytest
+
 from fivesigma.scoring import registry
 from fivesigma.scoring.validation import SubmissionError
 

@@ -1,8 +1,8 @@
 import pytest
-from fivesigma.scoring.throughput import throughput_score
 from hypothesis import given
 from hypothesis import strategies as st
 
+from fivesigma.scoring.throughput import throughput_score
 from tests.scoring import twins
 
 # REFERENCE.md section 3: the published Codalab table (accuracies rounded to 1e-3)

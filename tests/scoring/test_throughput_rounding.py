@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+
 from fivesigma.scoring.throughput import throughput_score
 
 

@@ -3,6 +3,9 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from fivesigma.scoring.dense_labels import dense_labels
 from fivesigma.scoring.trackml import (
     prepare_truth,
@@ -12,9 +15,6 @@ from fivesigma.scoring.trackml import (
     truth_event,
 )
 from fivesigma.scoring.validation import SubmissionError
-from hypothesis import given, settings
-from hypothesis import strategies as st
-
 from tests.scoring import twins
 
 # hits 1..6: particle A owns 1-3 (weight 0.2 each), B owns 4-5 (0.2 each), 6 is noise (0)

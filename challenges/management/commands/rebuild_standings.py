@@ -1,6 +1,7 @@
 """python manage.py rebuild_standings [CHALLENGE]: derive every team's standing again."""
 
 from django.core.management.base import BaseCommand, CommandError
+
 from fivesigma.challenges import standings
 from fivesigma.challenges.models import Phase, Standing
 

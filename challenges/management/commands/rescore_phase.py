@@ -1,6 +1,7 @@
 """python manage.py rescore_phase CHALLENGE PHASE: score every submission again."""
 
 from django.core.management.base import BaseCommand, CommandError
+
 from fivesigma.challenges import pipeline
 from fivesigma.challenges.models import Phase
 

@@ -4,6 +4,7 @@ import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
+
 from fivesigma.challenges import demo
 
 ORGANISER = "organiser"
