@@ -15,7 +15,7 @@ directory (``FIVESIGMA_DATA_DIR``; ``DATABASE_URL`` removed), migrated from scra
   must not grow with the number of teams.
 - scoring: a 550,000-row HiggsML-like hidden solution (EventId, Label, Weight, KaggleSet
   b/v) generated with numpy, loaded from a bundle; a 550,000-row submission goes through
-  ``submitting.submit`` with Celery tasks run eagerly in-process (one worker), and the clock
+  ``intake.submit`` with Celery tasks run eagerly in-process (one worker), and the clock
   stops when ``leaderboard.compute`` shows its score. The first upload also reads the
   solution and, the compile cache of this throwaway directory being empty, compiles the
   scoring kernels (a deployed worker keeps them in ``NUMBA_CACHE_DIR``); the target is for
@@ -185,7 +185,7 @@ def derive_standings(phase) -> dict:
     keeping one team's standing current after a step (median over teams)."""
     import statistics
 
-    from fivesigma.challenges import standings
+    from fivesigma.challenges.engine import standings
     from fivesigma.challenges.models import Team
 
     started = time.perf_counter()
@@ -213,7 +213,7 @@ def measure_leaderboard() -> dict:
     from django.utils import timezone
 
     from benchmarks.harness import median_seconds
-    from fivesigma.challenges import leaderboard, standings
+    from fivesigma.challenges.engine import leaderboard, standings
     from fivesigma.challenges.models import Phase, Submission
 
     started = time.perf_counter()
@@ -342,7 +342,7 @@ def measure_scoring(data_dir: Path) -> dict:
     from django.contrib.auth import get_user_model
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from fivesigma.challenges import bundles, leaderboard, submitting
+    from fivesigma.challenges.engine import bundles, intake, leaderboard
     from fivesigma.challenges.models import Submission
 
     solution = write_higgs_bundle(data_dir / "higgs-bundle", HIGGS_EVENTS)
@@ -354,7 +354,7 @@ def measure_scoring(data_dir: Path) -> dict:
         user = users.objects.create_user(f"uploader-{seed}", password="x" * 12)
         upload = SimpleUploadedFile("submission.csv", content, content_type="text/csv")
         start = time.perf_counter()
-        submission = submitting.submit(phase, user, upload)  # the eager task scores it
+        submission = intake.submit(phase, user, upload)  # the eager task scores it
         board = leaderboard.compute(phase, "public")
         total = time.perf_counter() - start
         submission.refresh_from_db()

@@ -386,7 +386,7 @@ def setup(out: Path) -> None:
 
     from benchmarks.bench_challenges import write_higgs_bundle
     from benchmarks.bench_site import DEMO, populate
-    from fivesigma.challenges import bundles
+    from fivesigma.challenges.engine import bundles
 
     call_command("migrate", verbosity=0)
     demo = populate(**DEMO, events=True)
@@ -413,7 +413,7 @@ def verify(out: Path) -> None:
     django.setup()
     from django.db.models import Count
 
-    from fivesigma.challenges import leaderboard
+    from fivesigma.challenges.engine import leaderboard
     from fivesigma.challenges.models import Phase, Score, Submission
 
     phase = Phase.objects.get(challenge__slug="bench-higgs", key="main")

@@ -84,7 +84,7 @@ def populate(slug: str, teams: int, submissions: int, events: bool) -> dict:
     from django.contrib.auth import get_user_model
     from django.utils import timezone
 
-    from fivesigma.challenges import standings
+    from fivesigma.challenges.engine import standings
     from fivesigma.challenges.models import (
         Challenge,
         DataFile,

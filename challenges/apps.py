@@ -9,4 +9,4 @@ class ChallengesConfig(AppConfig):
 
     def ready(self) -> None:
         import fivesigma.celery  # noqa: F401  (the Celery app the tasks are registered on)
-        from fivesigma.challenges import standings  # noqa: F401  (connects its signal receiver)
+        from fivesigma.challenges.engine import standings  # noqa: F401  (connects its signal receiver)

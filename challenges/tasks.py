@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from fivesigma.challenges import pipeline
+from fivesigma.challenges.engine import lifecycle
 
 # A task that finds the database unavailable is sent again after 2, 4, 8, ... 60 s (with
 # jitter), for about five minutes; past that, the sweep re-queues the submission.
 RESILIENT = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": pipeline.DATABASE_UNAVAILABLE,
+    "autoretry_for": lifecycle.DATABASE_UNAVAILABLE,
     "retry_backoff": 2,
     "retry_backoff_max": 60,
     "max_retries": 10,
@@ -21,16 +21,16 @@ RESILIENT = {
 @shared_task(**RESILIENT)
 def score_submission(submission_id: int) -> None:
     """Queue `scoring`: score an uploaded result file."""
-    pipeline.process(submission_id)
+    lifecycle.process(submission_id)
 
 
 @shared_task(**RESILIENT)
 def run_code_submission(submission_id: int) -> None:
     """Queue `sandbox`: run a code submission in the sandbox, then score its output."""
-    pipeline.process(submission_id)
+    lifecycle.process(submission_id)
 
 
 @shared_task
 def sweep_stuck_submissions() -> dict:
     """Every minute: re-queue or fail submissions that stopped making progress."""
-    return pipeline.sweep_stuck()
+    return lifecycle.sweep_stuck()

@@ -1,30 +1,78 @@
-"""Page routes of the site."""
+"""Every route of the site in one place: pages, the REST API (under /api/) and accounts."""
 
-from django.urls import path
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
-from fivesigma.challenges.views import leaderboards, organiser, pages, submissions, teams
+from fivesigma.challenges.api import endpoints
+from fivesigma.challenges.web import (
+    accounts,
+    boards,
+    organiser_pages,
+    pages,
+    submission_pages,
+    team_page,
+)
 
-urlpatterns = [
+PAGE_ROUTES = [
     path("", pages.home, name="home"),
     path("c/<slug:slug>/", pages.challenge_page, name="challenge"),
     path("c/<slug:slug>/p/<slug:page>/", pages.challenge_page, name="challenge-page"),
     path("c/<slug:slug>/files/<int:file_id>/", pages.download_file, name="download-file"),
-    path(
-        "c/<slug:slug>/leaderboard/<slug:phase>/", leaderboards.leaderboard_page, name="leaderboard"
-    ),
+    path("c/<slug:slug>/leaderboard/<slug:phase>/", boards.leaderboard_page, name="leaderboard"),
     path(
         "c/<slug:slug>/leaderboard/<slug:phase>.csv",
-        leaderboards.leaderboard_csv,
+        boards.leaderboard_csv,
         name="leaderboard-csv",
     ),
-    path("c/<slug:slug>/submit/<slug:phase>/", submissions.submit, name="submit"),
-    path("c/<slug:slug>/submissions/", submissions.my_submissions, name="my-submissions"),
-    path("c/<slug:slug>/team/", teams.team_page, name="team"),
-    path("s/<uuid:uid>/", submissions.submission_page, name="submission"),
-    path("s/<uuid:uid>/status/", submissions.submission_status, name="submission-status"),
-    path("s/<uuid:uid>/file/", submissions.submission_file, name="submission-file"),
-    path("s/<uuid:uid>/final/", submissions.toggle_final, name="submission-final"),
-    path("organise/", organiser.dashboard, name="organiser-dashboard"),
-    path("organise/bundle/", organiser.upload_bundle, name="upload-bundle"),
-    path("organise/<slug:slug>/rescore/<slug:phase>/", organiser.rescore, name="rescore"),
+    path("c/<slug:slug>/submit/<slug:phase>/", submission_pages.submit, name="submit"),
+    path("c/<slug:slug>/submissions/", submission_pages.my_submissions, name="my-submissions"),
+    path("c/<slug:slug>/team/", team_page.team_page, name="team"),
+    path("s/<uuid:uid>/", submission_pages.submission_page, name="submission"),
+    path("s/<uuid:uid>/status/", submission_pages.submission_status, name="submission-status"),
+    path("s/<uuid:uid>/file/", submission_pages.submission_file, name="submission-file"),
+    path("s/<uuid:uid>/final/", submission_pages.toggle_final, name="submission-final"),
+    path("organise/", organiser_pages.dashboard, name="organiser-dashboard"),
+    path("organise/bundle/", organiser_pages.upload_bundle, name="upload-bundle"),
+    path("organise/<slug:slug>/rescore/<slug:phase>/", organiser_pages.rescore, name="rescore"),
+]
+
+PHASE = "challenges/<slug:slug>/phases/<slug:key>/"
+
+API_ROUTES = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("token/", endpoints.ObtainToken.as_view(), name="api-token"),
+    path("me/", endpoints.Me.as_view(), name="api-me"),
+    path("challenges/", endpoints.ChallengeList.as_view(), name="api-challenges"),
+    path("challenges/<slug:slug>/", endpoints.ChallengeDetail.as_view(), name="api-challenge"),
+    path("challenges/<slug:slug>/phases/", endpoints.PhaseList.as_view(), name="api-phases"),
+    path(PHASE, endpoints.PhaseDetail.as_view(), name="api-phase"),
+    path(PHASE + "leaderboard/", endpoints.LeaderboardView.as_view(), name="api-leaderboard"),
+    path(
+        PHASE + "leaderboard/chart/",
+        endpoints.LeaderboardChart.as_view(),
+        name="api-leaderboard-chart",
+    ),
+    path(
+        PHASE + "submissions/", endpoints.PhaseSubmissions.as_view(), name="api-phase-submissions"
+    ),
+    path("submissions/<uuid:uid>/", endpoints.SubmissionDetail.as_view(), name="api-submission"),
+    path("challenges/<slug:slug>/files/", endpoints.FileList.as_view(), name="api-files"),
+    path(
+        "challenges/<slug:slug>/files/<int:file_id>/download/",
+        endpoints.FileDownload.as_view(),
+        name="api-file-download",
+    ),
+]
+
+ACCOUNT_ROUTES = [
+    path("signup/", accounts.signup, name="signup"),
+    path("profile/", accounts.profile, name="profile"),
+    path("", include("django.contrib.auth.urls")),
+]
+
+urlpatterns = [
+    *PAGE_ROUTES,
+    path("api/", include(API_ROUTES)),
+    path("accounts/", include(ACCOUNT_ROUTES)),
 ]

@@ -29,7 +29,7 @@ def run(name: str, libfuzzer_args: list[str]) -> None:
         import django
 
         django.setup()
-        import fivesigma.challenges.bundles  # noqa: F401
+        import fivesigma.challenges.engine.bundles  # noqa: F401
         import fivesigma.runner.unpack  # noqa: F401
         from fuzz.targets import TARGETS
     if name not in TARGETS:

@@ -226,7 +226,7 @@ BUNDLE_YAML = textwrap.dedent("""\
 
 def bundle_zip(data: bytes) -> None:
     """A challenge bundle zip unpacked and checked as an upload is, before the database."""
-    from fivesigma.challenges.bundles import BundleError, parse, unpack_zip
+    from fivesigma.challenges.engine.bundles import BundleError, parse, unpack_zip
 
     with tempfile.TemporaryDirectory(prefix="fuzz-bundle-") as tmp:
         scratch = Path(tmp)

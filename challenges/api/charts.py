@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fivesigma.challenges.leaderboard import Leaderboard
+from fivesigma.challenges.engine.leaderboard import Leaderboard
 from fivesigma.challenges.models import Phase
 
 

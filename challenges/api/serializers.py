@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.urls import reverse
 from rest_framework import serializers
 
-from fivesigma.challenges import visibility
+from fivesigma.challenges.engine import visibility
 from fivesigma.challenges.models import (
     Challenge,
     DataFile,

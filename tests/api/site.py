@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from fivesigma.challenges import bundles
+from fivesigma.challenges.engine import bundles
 from fivesigma.challenges.models import Challenge, Phase, Submission
 from tests.challenges.factories import PAST_PHASE, make_user, submission_csv, write_ams_bundle
 

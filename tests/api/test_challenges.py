@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fivesigma.challenges import submitting
+from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import Challenge
 from tests.api.conftest import api_client
 from tests.api.site import PASSWORD
@@ -44,7 +44,7 @@ def test_phase_detail_reports_the_callers_allowance(site, anonymous, alice_api):
     assert anonymous.get("/api/challenges/tiny-higgs/phases/main/").json()["allowance"] is None
     before = alice_api.get("/api/challenges/tiny-higgs/phases/main/").json()["allowance"]
     assert before["remaining_today"] == before["daily_limit"] == 5
-    submitting.submit(site.phase, site.alice, upload("a.csv", _valid(site)))
+    intake.submit(site.phase, site.alice, upload("a.csv", _valid(site)))
     after = alice_api.get("/api/challenges/tiny-higgs/phases/main/").json()["allowance"]
     assert after["used_today"] == 1 and after["remaining_today"] == 4
     phases = anonymous.get("/api/challenges/tiny-higgs/phases/").json()

@@ -7,7 +7,7 @@ import io
 import pandas as pd
 import pytest
 
-from fivesigma.challenges.api.permissions import UploadThrottle
+from fivesigma.challenges.api.throttles import UploadThrottle
 from fivesigma.challenges.models import Phase, Submission
 from tests.api.site import end_phase, finished, ranked_submission
 from tests.challenges.factories import reference_ams

@@ -36,7 +36,7 @@ def test_worker_health_fills_in_after_the_page(browser, live_server, organiser, 
         "error": None,
         "checked": "2024-03-01T12:00:00+00:00",
     }
-    monkeypatch.setattr("fivesigma.challenges.views.organiser.ask_workers", lambda: health)
+    monkeypatch.setattr("fivesigma.challenges.web.organiser_pages.ask_workers", lambda: health)
     context = browser.new_context(
         viewport={"width": width, "height": 900}, base_url=live_server.url
     )
@@ -62,7 +62,7 @@ def test_worker_health_fills_in_after_the_page(browser, live_server, organiser, 
 
 def test_an_unreachable_broker_is_shown(page, live_server, organiser, monkeypatch):
     monkeypatch.setattr(
-        "fivesigma.challenges.views.organiser.ask_workers",
+        "fivesigma.challenges.web.organiser_pages.ask_workers",
         lambda: {
             "workers": [],
             "queues_without_worker": [],

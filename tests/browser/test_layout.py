@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from fivesigma.challenges import submitting
+from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import Phase
 from tests.api.site import load_site_challenge, ranked_submission
 from tests.browser.conftest import SHOTS, log_in
@@ -19,7 +19,7 @@ WIDTHS = (390, 1280)
 
 
 def _pages(site, tmp_path) -> dict[str, str]:
-    mine = submitting.submit(
+    mine = intake.submit(
         site.phase, site.alice, upload("mine.csv", ranked_submission(site.solution))
     )
     add_entry(site.phase, make_team(site.challenge, "Baseline: mass window", benchmark=True), 1.2)

@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from fivesigma.challenges import bundles, leaderboard, submitting
+from fivesigma.challenges.engine import bundles, intake, leaderboard
 from fivesigma.challenges.models import Score, Submission
 from tests.challenges.factories import make_user, upload
 from tests.challenges.tracks import model_zip, write_tracking_bundle
@@ -23,7 +23,7 @@ def tracking_phase(db, tmp_path):
 
 def test_code_submission_is_run_timed_and_scored(tracking_phase, tmp_path, eager_tasks):
     archive = model_zip(tmp_path / "model.zip")
-    submission = submitting.submit(
+    submission = intake.submit(
         tracking_phase, make_user("dana"), upload("model.zip", archive.read_bytes())
     )
     submission.refresh_from_db()
@@ -47,7 +47,7 @@ def test_code_that_reads_nothing_useful_fails_with_the_runner_reason(
         tmp_path / "bad.zip",
         "class Model:\n    def __init__(self, d):\n        raise RuntimeError('no weights')\n",
     )
-    submission = submitting.submit(
+    submission = intake.submit(
         tracking_phase, make_user("erin"), upload("bad.zip", archive.read_bytes())
     )
     submission.refresh_from_db()
@@ -63,8 +63,8 @@ def test_zip_without_submission_py_is_refused_at_upload(tracking_phase, tmp_path
 
     with zipfile.ZipFile(renamed, "w") as out:
         out.writestr("model.py", "x = 1\n")
-    with pytest.raises(submitting.SubmissionRefused, match="submission.py"):
-        submitting.submit(
+    with pytest.raises(intake.SubmissionRefused, match="submission.py"):
+        intake.submit(
             tracking_phase, make_user("finn"), upload("renamed.zip", renamed.read_bytes())
         )
     assert archive.exists() and Submission.objects.count() == 0
@@ -77,7 +77,7 @@ def test_worker_without_bubblewrap_fails_the_run_saying_how_to_install_it(
 
     monkeypatch.setattr(sandbox, "find_bubblewrap", lambda: None)  # as on a worker without it
     archive = model_zip(tmp_path / "model.zip")
-    submission = submitting.submit(
+    submission = intake.submit(
         tracking_phase, make_user("gail"), upload("model.zip", archive.read_bytes())
     )
     submission.refresh_from_db()

@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from fivesigma.celery import app
-from fivesigma.challenges import dashboard
+from fivesigma.challenges.engine import operations
 from fivesigma.challenges.models import Challenge, Phase, Submission, Team
 from tests.challenges.factories import make_user
 from tests.conftest import wait_for
@@ -73,7 +73,7 @@ def test_submissions_per_day_counts_each_utc_day_of_the_last_30(result_phase):
     elsewhere = make_phase("elsewhere")
     add(elsewhere, NOW - timedelta(hours=1))  # another challenge: not in the queryset below
 
-    figures = dashboard.submissions_per_day(of(result_phase), NOW)
+    figures = operations.submissions_per_day(of(result_phase), NOW)
 
     expected = Counter(at.date() for at in times)
     days = [first_day + timedelta(days=k) for k in range(30)]
@@ -85,7 +85,7 @@ def test_submissions_per_day_counts_each_utc_day_of_the_last_30(result_phase):
 
 
 def test_submissions_per_day_lists_every_day_when_nothing_was_uploaded(result_phase):
-    figures = dashboard.submissions_per_day(of(result_phase), NOW, days=7)
+    figures = operations.submissions_per_day(of(result_phase), NOW, days=7)
     assert [f["n"] for f in figures] == [0] * 7
     assert figures[-1]["day"] == date(2024, 3, 1)
 
@@ -152,7 +152,7 @@ def test_queue_figures_per_queue_match_the_rows(result_phase, code_phase):
     result_specs = in_flight_and_finished(result_phase, rng)
     code_specs = in_flight_and_finished(code_phase, rng)
 
-    figures = {q["name"]: q for q in dashboard.queue_figures(of(result_phase, code_phase), NOW)}
+    figures = {q["name"]: q for q in operations.queue_figures(of(result_phase, code_phase), NOW)}
 
     assert set(figures) == {"scoring", "sandbox"}
     for name, specs in (("scoring", result_specs), ("sandbox", code_specs)):
@@ -165,7 +165,7 @@ def test_queue_figures_per_queue_match_the_rows(result_phase, code_phase):
 
 def test_idle_queues_are_listed_with_zeros(result_phase):
     add(result_phase, NOW - timedelta(days=3), S.FINISHED)  # long done, never started lately
-    figures = dashboard.queue_figures(of(result_phase), NOW)
+    figures = operations.queue_figures(of(result_phase), NOW)
     assert figures == [
         {
             "name": name,
@@ -187,7 +187,7 @@ def test_failures_by_reason_most_frequent_first(result_phase):
         add(result_phase, NOW, S.FAILED, reason=reason)
     add(result_phase, NOW, S.FINISHED, reason="")  # not a failure
 
-    figures = dashboard.failures_by_reason(of(result_phase))
+    figures = operations.failures_by_reason(of(result_phase))
 
     counts = Counter(reasons)
     expected = sorted(counts.items(), key=lambda item: (-item[1], item[0]))[:10]
@@ -265,7 +265,9 @@ def test_worker_health_json_for_organisers_only_and_asked_once_per_30_s(
             {"workers": [], "queues_without_worker": ["scoring", "sandbox"]},
         ]
     )
-    monkeypatch.setattr("fivesigma.challenges.views.organiser.ask_workers", lambda: next(answers))
+    monkeypatch.setattr(
+        "fivesigma.challenges.web.organiser_pages.ask_workers", lambda: next(answers)
+    )
     url = reverse("organiser-dashboard") + "?part=workers"
 
     assert logged_in(client, people["alice"]).get(url).status_code == 403
@@ -287,7 +289,7 @@ def test_ask_workers_reports_an_unreachable_broker(monkeypatch):
     monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads it before its conf
     for setting in ("broker_url", "broker_read_url", "broker_write_url"):
         monkeypatch.setattr(app.conf, setting, nowhere)  # earlier tests may have set each
-    health = dashboard.ask_workers()
+    health = operations.ask_workers()
     assert health["workers"] == []
     assert health["error"].startswith("broker: ") and "127.0.0.1:1" in health["error"]
 
@@ -296,7 +298,7 @@ def test_ask_workers_reports_an_unreachable_broker(monkeypatch):
 def test_ask_workers_lists_a_running_worker_and_its_queues(celery_worker_process):
     try:
         health = wait_for(
-            lambda: (h := dashboard.ask_workers())["workers"] and h,
+            lambda: (h := operations.ask_workers())["workers"] and h,
             timeout=90,
             what="the worker to answer the broadcast",
         )

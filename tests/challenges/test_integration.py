@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fivesigma.challenges import bundles, leaderboard, submitting
+from fivesigma.challenges.engine import bundles, intake, leaderboard
 from fivesigma.challenges.models import Score, Submission
 from tests.challenges.factories import (
     make_user,
@@ -33,8 +33,8 @@ def test_worker_scores_submissions_from_two_teams(celery_worker_process, tmp_pat
     rng = np.random.default_rng(5)
     good = submission_csv(solution, truth + rng.normal(0, 0.3, len(truth)))
     noisy = submission_csv(solution, truth + rng.normal(0, 3.0, len(truth)))
-    first = submitting.submit(phase, make_user("good"), upload("good.csv", good))
-    second = submitting.submit(phase, make_user("noisy"), upload("noisy.csv", noisy))
+    first = intake.submit(phase, make_user("good"), upload("good.csv", good))
+    second = intake.submit(phase, make_user("noisy"), upload("noisy.csv", noisy))
 
     def all_done():
         states = list(Submission.objects.values_list("status", flat=True))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from fivesigma.challenges import bundles
+from fivesigma.challenges.engine import bundles
 from tests.challenges.factories import write_ams_bundle
 
 

@@ -24,7 +24,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from fivesigma.challenges import demo, leaderboard
+from fivesigma.challenges.engine import demo, leaderboard
 from fivesigma.challenges.models import Challenge, DataFile, Phase, Score, Submission, Team
 from tests.challenges.factories import make_user
 from tests.conftest import require

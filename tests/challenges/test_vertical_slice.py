@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from django.urls import reverse
 
-from fivesigma.challenges import bundles, leaderboard
+from fivesigma.challenges.engine import bundles, leaderboard
 from fivesigma.challenges.models import Score, Submission
 from tests.challenges.factories import make_user, reference_ams, submission_csv, write_ams_bundle
 
@@ -109,7 +109,7 @@ class _named:
 def test_a_failed_rescoring_takes_the_old_scores_off_the_board(
     client, tiny_challenge, eager_tasks, monkeypatch
 ):
-    from fivesigma.challenges import pipeline
+    from fivesigma.challenges.engine import lifecycle
     from fivesigma.scoring.metrics.ams import AmsMetric
 
     challenge, solution = tiny_challenge
@@ -128,7 +128,7 @@ def test_a_failed_rescoring_takes_the_old_scores_off_the_board(
         raise RuntimeError("scorer bug")
 
     monkeypatch.setattr(AmsMetric, "evaluate", broken)
-    pipeline.rescore_phase(phase)
+    lifecycle.rescore_phase(phase)
     submission = Submission.objects.get()
     assert submission.status == Submission.FAILED and "scorer bug" in submission.reason
     row = leaderboard.compute(phase, "public").rows[0]

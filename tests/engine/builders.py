@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.utils import timezone
 
-from fivesigma.challenges import bundles, standings
+from fivesigma.challenges.engine import bundles, standings
 from fivesigma.challenges.models import Challenge, Membership, Phase, Score, Submission, Team
 from tests.challenges.factories import PAST_PHASE, make_user, submission_csv, write_ams_bundle
 

@@ -23,7 +23,7 @@ def tiny(db, tmp_path):
 @pytest.fixture(autouse=True)
 def no_kept_boards():
     """Leaderboards kept by a process (leaderboard.board) never cross from one test to another."""
-    from fivesigma.challenges import leaderboard
+    from fivesigma.challenges.engine import leaderboard
 
     leaderboard._kept.clear()
     yield

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fivesigma.challenges import bundles, pipeline, submitting
+from fivesigma.challenges.engine import bundles, intake, lifecycle
 from fivesigma.challenges.models import Challenge, DataFile, Phase, Score, Submission
 from tests.challenges.factories import make_user, upload, write_ams_bundle
 from tests.engine.builders import noisy_submission
@@ -286,10 +286,10 @@ def test_a_zip_with_two_bundles_is_refused(db, bundle, tmp_path):
 
 
 def scored_submission(phase: Phase, solution) -> Submission:
-    submission = submitting.submit(
+    submission = intake.submit(
         phase, make_user("alice"), upload("a.csv", noisy_submission(solution))
     )
-    pipeline.process(submission.pk)
+    lifecycle.process(submission.pk)
     return Submission.objects.get(pk=submission.pk)
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone as django_time
 
-from fivesigma.challenges import leaderboard, pipeline, submitting, teams
+from fivesigma.challenges.engine import intake, leaderboard, lifecycle, teams
 from fivesigma.challenges.models import Phase, Submission
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import add_entry, bare_phase, make_team, noisy_submission
@@ -33,11 +33,9 @@ def test_daily_limit_refuses_the_next_upload_with_the_reset_time(tiny):
     phase = set_limits(tiny.main, daily_limit=2)
     alice = make_user("alice")
     for seed in range(2):
-        submitting.submit(phase, alice, good(tiny, seed))
-    with pytest.raises(
-        submitting.SubmissionRefused, match=r"its 2 submissions for today.*00:00 UTC"
-    ):
-        submitting.submit(phase, alice, good(tiny, 9))
+        intake.submit(phase, alice, good(tiny, seed))
+    with pytest.raises(intake.SubmissionRefused, match=r"its 2 submissions for today.*00:00 UTC"):
+        intake.submit(phase, alice, good(tiny, 9))
     assert Submission.objects.count() == 2
 
 
@@ -48,27 +46,25 @@ def test_the_day_is_the_utc_day(db):
     add_entry(phase, team, at=midnight - timedelta(microseconds=1), scored=False)  # yesterday
     add_entry(phase, team, at=midnight, scored=False)  # today
     add_entry(phase, team, at=midnight + timedelta(hours=23, minutes=59), scored=False)
-    at_noon = submitting.allowance(phase, team, now=midnight + timedelta(hours=12))
+    at_noon = intake.allowance(phase, team, now=midnight + timedelta(hours=12))
     assert (at_noon.used_today, at_noon.used_total, at_noon.remaining_today) == (2, 3, 0)
     assert at_noon.resets_at == midnight + timedelta(days=1)
     # 01:00 on 3 May in Tokyo is 16:00 on 2 May in UTC: still the same UTC day
     tokyo = timezone(timedelta(hours=9))
-    assert (
-        submitting.allowance(phase, team, now=datetime(2024, 5, 3, 1, tzinfo=tokyo)).used_today == 2
-    )
-    next_day = submitting.allowance(phase, team, now=midnight + timedelta(days=1))
+    assert intake.allowance(phase, team, now=datetime(2024, 5, 3, 1, tzinfo=tokyo)).used_today == 2
+    next_day = intake.allowance(phase, team, now=midnight + timedelta(days=1))
     assert (next_day.used_today, next_day.remaining_today) == (0, 2)
 
 
 def test_yesterdays_uploads_free_todays_allowance(tiny):
     phase = set_limits(tiny.main, daily_limit=1)
     alice = make_user("alice")
-    first = submitting.submit(phase, alice, good(tiny, 0))
-    with pytest.raises(submitting.SubmissionRefused):
-        submitting.submit(phase, alice, good(tiny, 1))
+    first = intake.submit(phase, alice, good(tiny, 0))
+    with pytest.raises(intake.SubmissionRefused):
+        intake.submit(phase, alice, good(tiny, 1))
     today = django_time.now().astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     Submission.objects.filter(pk=first.pk).update(created=today - timedelta(seconds=1))
-    assert submitting.submit(phase, alice, good(tiny, 1)).pk != first.pk
+    assert intake.submit(phase, alice, good(tiny, 1)).pk != first.pk
 
 
 def test_total_limit_over_several_days(db):
@@ -77,26 +73,26 @@ def test_total_limit_over_several_days(db):
     now = django_time.now()
     for days in (3, 2):
         add_entry(phase, team, at=now - timedelta(days=days), scored=False)
-    assert submitting.allowance(phase, team).remaining_today == 1
+    assert intake.allowance(phase, team).remaining_today == 1
     add_entry(phase, team, at=now, scored=False)
-    left = submitting.allowance(phase, team)
+    left = intake.allowance(phase, team)
     assert (left.used_today, left.used_total, left.remaining_today) == (1, 3, 0)
 
 
 def test_total_limit_message(tiny):
     phase = set_limits(tiny.main, daily_limit=5, total_limit=1)
     alice = make_user("alice")
-    submitting.submit(phase, alice, good(tiny, 0))
-    with pytest.raises(submitting.SubmissionRefused, match="used all 1 submissions of this phase"):
-        submitting.submit(phase, alice, good(tiny, 1))
+    intake.submit(phase, alice, good(tiny, 0))
+    with pytest.raises(intake.SubmissionRefused, match="used all 1 submissions of this phase"):
+        intake.submit(phase, alice, good(tiny, 1))
 
 
 def test_failed_submissions_do_not_count(tiny):
     phase = set_limits(tiny.main, daily_limit=1)
     alice = make_user("alice")
-    first = submitting.submit(phase, alice, good(tiny, 0))
-    pipeline.fail(first, "the scorer broke")
-    second = submitting.submit(phase, alice, good(tiny, 1))
+    first = intake.submit(phase, alice, good(tiny, 0))
+    lifecycle.fail(first, "the scorer broke")
+    second = intake.submit(phase, alice, good(tiny, 1))
     assert second.status == Submission.QUEUED
 
 
@@ -105,13 +101,13 @@ def test_refused_uploads_do_not_count_and_leave_nothing_behind(tiny, isolated_st
     alice = make_user("alice")
     wrong = upload("wrong.csv", b"EventId,RankOrder,Class\n1,1,s\n")
     for _ in range(3):
-        with pytest.raises(submitting.SubmissionRefused, match="EventId"):
-            submitting.submit(phase, alice, wrong)
+        with pytest.raises(intake.SubmissionRefused, match="EventId"):
+            intake.submit(phase, alice, wrong)
     assert Submission.objects.count() == 0
     assert stored_files(isolated_storage) == []
     team = teams.team_of(alice, tiny.challenge)
-    assert submitting.allowance(phase, team).remaining_today == 1
-    accepted = submitting.submit(phase, alice, good(tiny, 0))
+    assert intake.allowance(phase, team).remaining_today == 1
+    accepted = intake.submit(phase, alice, good(tiny, 0))
     assert stored_files(isolated_storage) == [isolated_storage / "media" / accepted.file.name]
 
 
@@ -120,13 +116,13 @@ def test_limits_are_per_team_not_per_member(tiny):
     alice, bob, carol = make_user("alice"), make_user("bob"), make_user("carol")
     team = teams.create_team(alice, tiny.challenge, "pair")
     teams.join(bob, team.invite_code)
-    submitting.submit(phase, alice, good(tiny, 0))
-    submitting.submit(phase, bob, good(tiny, 1))
-    with pytest.raises(submitting.SubmissionRefused):
-        submitting.submit(phase, bob, good(tiny, 2))
-    with pytest.raises(submitting.SubmissionRefused):
-        submitting.submit(phase, alice, good(tiny, 3))
-    submitting.submit(phase, carol, good(tiny, 4))  # another team: its own allowance
+    intake.submit(phase, alice, good(tiny, 0))
+    intake.submit(phase, bob, good(tiny, 1))
+    with pytest.raises(intake.SubmissionRefused):
+        intake.submit(phase, bob, good(tiny, 2))
+    with pytest.raises(intake.SubmissionRefused):
+        intake.submit(phase, alice, good(tiny, 3))
+    intake.submit(phase, carol, good(tiny, 4))  # another team: its own allowance
     assert Submission.objects.filter(team=team).count() == 2
 
 
@@ -134,11 +130,11 @@ def test_leaving_a_team_does_not_buy_a_fresh_allowance(tiny):
     """A team's submissions stay with it: a member may not walk away from them and start over."""
     phase = set_limits(tiny.main, daily_limit=1)
     alice = make_user("alice")
-    submitting.submit(phase, alice, good(tiny, 0))
+    intake.submit(phase, alice, good(tiny, 0))
     with pytest.raises(teams.TeamError, match="submissions"):
         teams.leave(alice, tiny.challenge)
-    with pytest.raises(submitting.SubmissionRefused):
-        submitting.submit(phase, alice, good(tiny, 1))
+    with pytest.raises(intake.SubmissionRefused):
+        intake.submit(phase, alice, good(tiny, 1))
     assert Submission.objects.count() == 1
 
 
@@ -149,19 +145,19 @@ def test_phase_not_open_yet_or_ended(tiny):
         start=django_time.now() + timedelta(days=1),
         end=django_time.now() + timedelta(days=2),
     )
-    with pytest.raises(submitting.SubmissionRefused, match="has not opened yet"):
-        submitting.submit(future, alice, good(tiny))
-    with pytest.raises(submitting.SubmissionRefused, match="has ended"):
-        submitting.submit(tiny.past, alice, good(tiny))
+    with pytest.raises(intake.SubmissionRefused, match="has not opened yet"):
+        intake.submit(future, alice, good(tiny))
+    with pytest.raises(intake.SubmissionRefused, match="has ended"):
+        intake.submit(tiny.past, alice, good(tiny))
     assert Submission.objects.count() == 0
 
 
 def test_late_submissions_are_scored_but_never_ranked(tiny):
     past = set_limits(tiny.past, score_late=True)
     alice = make_user("alice")
-    late = submitting.submit(past, alice, good(tiny))
+    late = intake.submit(past, alice, good(tiny))
     assert late.is_late
-    pipeline.process(late.pk)
+    lifecycle.process(late.pk)
     late.refresh_from_db()
     assert late.status == Submission.FINISHED, late.reason
     assert late.scores.filter(current=True).count() == 2
@@ -187,11 +183,11 @@ def test_final_selection_limit(tiny, client):
     client.force_login(alice)
     made = []
     for seed in range(4):
-        submission = submitting.submit(phase, alice, good(tiny, seed))
-        pipeline.process(submission.pk)
+        submission = intake.submit(phase, alice, good(tiny, seed))
+        lifecycle.process(submission.pk)
         made.append(submission)
-    failed = submitting.submit(phase, alice, good(tiny, 7))
-    pipeline.fail(failed, "broken")
+    failed = intake.submit(phase, alice, good(tiny, 7))
+    lifecycle.fail(failed, "broken")
 
     def toggle(submission):
         return client.post(reverse("submission-final", args=[submission.uid]), follow=True)

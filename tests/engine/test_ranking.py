@@ -20,8 +20,8 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fivesigma.challenges import leaderboard
-from fivesigma.challenges.leaderboard import Row
+from fivesigma.challenges.engine import leaderboard
+from fivesigma.challenges.engine.leaderboard import Row
 from fivesigma.challenges.models import Score, Submission
 from fivesigma.scoring import registry
 from fivesigma.scoring.metrics.ams import AmsMetric
@@ -447,17 +447,17 @@ def test_shuffled_score_rows_give_the_same_board(db):
 
 
 def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatch):
-    from fivesigma.challenges import pipeline, submitting
+    from fivesigma.challenges.engine import intake, lifecycle
     from tests.challenges.factories import make_user, upload
     from tests.engine.builders import noisy_submission
 
     def scored(name, seed):
-        submission = submitting.submit(
+        submission = intake.submit(
             tiny.main,
             make_user(name),
             upload(f"{name}.csv", noisy_submission(tiny.solution, seed=seed)),
         )
-        pipeline.process(submission.pk)
+        lifecycle.process(submission.pk)
         return submission
 
     first = scored("alice", 1)
@@ -469,10 +469,10 @@ def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatc
     assert {r.team for r in leaderboard.board(tiny.main, Score.PUBLIC).rows} == {"alice", "bob"}
 
     private = leaderboard.board(tiny.main, Score.PRIVATE)
-    second = submitting.submit(
+    second = intake.submit(
         tiny.main, first.user, upload("again.csv", noisy_submission(tiny.solution, seed=9))
     )
-    pipeline.process(second.pk)
+    lifecycle.process(second.pk)
     before = leaderboard.board(tiny.main, Score.PRIVATE)
     assert before is not private
     client.force_login(first.user)
@@ -488,7 +488,7 @@ def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatc
 
 
 def test_a_bundle_reload_drops_kept_boards(tiny):
-    from fivesigma.challenges import bundles
+    from fivesigma.challenges.engine import bundles
 
     kept = leaderboard.board(tiny.main, Score.PUBLIC)
     bundles.load(tiny.bundle)

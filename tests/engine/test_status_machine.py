@@ -1,6 +1,6 @@
 """The status machine: every submission ends finished or failed with a reason, exactly once.
 
-Tasks are run by calling ``pipeline.process`` as a worker would (the ``db`` fixture never
+Tasks are run by calling ``lifecycle.process`` as a worker would (the ``db`` fixture never
 runs on-commit hooks, so nothing is queued behind the test's back). A worker killed in the
 middle of a task is simulated by an exception that is not an ``Exception`` (as SIGKILL, it
 escapes every handler and leaves the row as it was).
@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from fivesigma.challenges import leaderboard, pipeline, submitting
+from fivesigma.challenges.engine import intake, leaderboard, lifecycle
 from fivesigma.challenges.models import DataFile, Score, Submission
 from fivesigma.scoring.metrics.ams import AmsMetric
 from tests.challenges.factories import make_user, upload
@@ -26,7 +26,7 @@ class WorkerKilled(BaseException):
 
 def accepted(tiny, name: str = "alice", seed: int = 0) -> Submission:
     user = make_user(name)
-    return submitting.submit(
+    return intake.submit(
         tiny.main, user, upload(f"{name}.csv", noisy_submission(tiny.solution, seed=seed))
     )
 
@@ -51,7 +51,7 @@ def stall(submission: Submission) -> None:
 
 def test_happy_path_history(tiny):
     submission = accepted(tiny)
-    pipeline.process(submission.pk)
+    lifecycle.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FINISHED
     assert history(submission) == ["submitted", "queued", "running", "scoring", "finished"]
@@ -73,7 +73,7 @@ def break_check(monkeypatch):
 
 def break_second_score_row(monkeypatch):
     """The private Score row fails to be written after the public one was."""
-    real = pipeline.headline_figures
+    real = lifecycle.headline_figures
     calls = []
 
     def flaky(part, diagnostics):
@@ -82,7 +82,7 @@ def break_second_score_row(monkeypatch):
             raise RuntimeError("database went away")
         return real(part, diagnostics)
 
-    monkeypatch.setattr(pipeline, "headline_figures", flaky)
+    monkeypatch.setattr(lifecycle, "headline_figures", flaky)
 
 
 def lose_solution(monkeypatch):
@@ -110,9 +110,9 @@ def test_a_failing_step_ends_failed_with_its_reason_never_finished(
     tiny, monkeypatch, fault, reason
 ):
     submission = accepted(tiny)
-    pipeline._read_solution.cache_clear()
+    lifecycle._read_solution.cache_clear()
     fault(monkeypatch)
-    pipeline.process(submission.pk)
+    lifecycle.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FAILED
     assert reason in submission.reason
@@ -124,7 +124,7 @@ def test_a_failing_step_ends_failed_with_its_reason_never_finished(
 def test_a_stored_file_that_vanished_fails_with_a_reason(tiny):
     submission = accepted(tiny)
     submission.file.storage.delete(submission.file.name)
-    pipeline.process(submission.pk)
+    lifecycle.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FAILED
     assert "FileNotFoundError" in submission.reason or "No such file" in submission.reason
@@ -139,10 +139,10 @@ def test_an_undefined_score_finishes_and_ranks_last(tiny, monkeypatch):
         return result
 
     first = accepted(tiny, "alice", seed=1)
-    pipeline.process(first.pk)
+    lifecycle.process(first.pk)
     monkeypatch.setattr(AmsMetric, "evaluate", nan_public)
     second = accepted(tiny, "bob", seed=2)
-    pipeline.process(second.pk)
+    lifecycle.process(second.pk)
     assert reloaded(second).status == Submission.FINISHED
     assert Score.objects.get(submission=second, subset=Score.PUBLIC).value is None
     rows = leaderboard.compute(tiny.main, Score.PUBLIC).rows
@@ -152,8 +152,8 @@ def test_an_undefined_score_finishes_and_ranks_last(tiny, monkeypatch):
 
 def test_a_task_delivered_twice_in_a_row_scores_once(tiny):
     submission = accepted(tiny)
-    pipeline.process(submission.pk)
-    pipeline.process(submission.pk)
+    lifecycle.process(submission.pk)
+    lifecycle.process(submission.pk)
     submission = reloaded(submission)
     assert submission.attempts == 1
     assert history(submission).count("finished") == 1
@@ -169,11 +169,11 @@ def test_a_duplicate_delivery_during_scoring_finishes_the_submission_once(tiny, 
     def evaluate_with_a_duplicate(self, *args, **kwargs):
         if not deliveries:
             deliveries.append("duplicate")
-            pipeline.process(submission.pk)  # the duplicate runs to its end meanwhile
+            lifecycle.process(submission.pk)  # the duplicate runs to its end meanwhile
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(AmsMetric, "evaluate", evaluate_with_a_duplicate)
-    pipeline.process(submission.pk)
+    lifecycle.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FINISHED
     assert history(submission).count("finished") == 1, history(submission)
@@ -184,17 +184,17 @@ def test_a_duplicate_delivery_during_scoring_finishes_the_submission_once(tiny, 
 def test_a_late_duplicate_cannot_drag_a_finished_submission_back(tiny, monkeypatch):
     """The first run is slow before scoring; a newer attempt finishes first."""
     submission = accepted(tiny)
-    real = pipeline.score
+    real = lifecycle.score
     calls = []
 
     def slow_first_run(sub):
         calls.append(sub.attempts)
         if len(calls) == 1:
-            pipeline.process(submission.pk)  # the newer attempt, to the end
+            lifecycle.process(submission.pk)  # the newer attempt, to the end
         return real(sub)
 
-    monkeypatch.setattr(pipeline, "score", slow_first_run)
-    pipeline.process(submission.pk)
+    monkeypatch.setattr(lifecycle, "score", slow_first_run)
+    lifecycle.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FINISHED
     assert history(submission)[-1] == "finished"
@@ -206,7 +206,7 @@ def kill_during_scoring(monkeypatch):
     def killed(submission):
         raise WorkerKilled
 
-    monkeypatch.setattr(pipeline, "score", killed)
+    monkeypatch.setattr(lifecycle, "score", killed)
 
 
 def test_a_killed_worker_is_requeued_by_the_sweep_and_then_finishes(tiny, monkeypatch):
@@ -214,13 +214,13 @@ def test_a_killed_worker_is_requeued_by_the_sweep_and_then_finishes(tiny, monkey
     with monkeypatch.context() as patch:
         kill_during_scoring(patch)
         with pytest.raises(WorkerKilled):
-            pipeline.process(submission.pk)
+            lifecycle.process(submission.pk)
     assert reloaded(submission).status == Submission.SCORING
-    assert pipeline.sweep_stuck() == {"requeued": 0, "failed": 0}, "not stuck yet"
+    assert lifecycle.sweep_stuck() == {"requeued": 0, "failed": 0}, "not stuck yet"
     stall(submission)
-    assert pipeline.sweep_stuck() == {"requeued": 1, "failed": 0}
+    assert lifecycle.sweep_stuck() == {"requeued": 1, "failed": 0}
     assert reloaded(submission).status == Submission.QUEUED
-    pipeline.process(submission.pk)
+    lifecycle.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FINISHED
     assert submission.attempts == 2
@@ -235,13 +235,13 @@ def test_a_requeued_submission_is_not_requeued_again_while_it_waits(tiny, monkey
     with monkeypatch.context() as patch:
         kill_during_scoring(patch)
         with pytest.raises(WorkerKilled):
-            pipeline.process(submission.pk)
+            lifecycle.process(submission.pk)
     stall(submission)
-    assert pipeline.sweep_stuck()["requeued"] == 1
+    assert lifecycle.sweep_stuck()["requeued"] == 1
     # the next sweeps, a minute apart, while the submission waits its turn in the queue
     for minutes in (1, 2):
         soon = timezone.now() + timedelta(minutes=minutes)
-        assert pipeline.sweep_stuck(now=soon) == {"requeued": 0, "failed": 0}
+        assert lifecycle.sweep_stuck(now=soon) == {"requeued": 0, "failed": 0}
     assert history(reloaded(submission)).count("queued") == 2
 
 
@@ -252,22 +252,22 @@ def test_a_worker_killed_every_time_fails_with_a_reason_after_the_last_attempt(
     kill_during_scoring(monkeypatch)
     for attempt in range(1, settings.FIVESIGMA_MAX_ATTEMPTS + 1):
         with pytest.raises(WorkerKilled):
-            pipeline.process(submission.pk)
+            lifecycle.process(submission.pk)
         assert reloaded(submission).attempts == attempt
         stall(submission)
         last = attempt == settings.FIVESIGMA_MAX_ATTEMPTS
-        assert pipeline.sweep_stuck() == {"requeued": 0 if last else 1, "failed": 1 if last else 0}
+        assert lifecycle.sweep_stuck() == {"requeued": 0 if last else 1, "failed": 1 if last else 0}
     submission = reloaded(submission)
     assert submission.status == Submission.FAILED
     assert f"after {settings.FIVESIGMA_MAX_ATTEMPTS} attempts" in submission.reason
     stall(submission)
-    assert pipeline.sweep_stuck() == {"requeued": 0, "failed": 0}
+    assert lifecycle.sweep_stuck() == {"requeued": 0, "failed": 0}
 
 
 def test_a_task_past_its_attempts_fails_instead_of_running(tiny, settings):
     submission = accepted(tiny)
     Submission.objects.filter(pk=submission.pk).update(attempts=settings.FIVESIGMA_MAX_ATTEMPTS)
-    pipeline.process(submission.pk)
+    lifecycle.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FAILED
     assert "attempts" in submission.reason
@@ -277,14 +277,14 @@ def test_a_task_past_its_attempts_fails_instead_of_running(tiny, settings):
 def test_a_submission_never_queued_is_queued_by_the_sweep(tiny):
     submission = accepted(tiny)
     Submission.objects.filter(pk=submission.pk).update(status=Submission.SUBMITTED)
-    assert pipeline.sweep_stuck(now=timezone.now() + timedelta(seconds=61))["requeued"] == 1
+    assert lifecycle.sweep_stuck(now=timezone.now() + timedelta(seconds=61))["requeued"] == 1
     assert reloaded(submission).status == Submission.QUEUED
 
 
 def test_rescoring_keeps_history_and_the_board_shows_current_scores(tiny):
     alice, bob = accepted(tiny, "alice", seed=1), accepted(tiny, "bob", seed=2)
     for submission in (alice, bob):
-        pipeline.process(submission.pk)
+        lifecycle.process(submission.pk)
     first_round = {
         s.submission_id: s.value for s in Score.objects.filter(subset=Score.PUBLIC, current=True)
     }
@@ -292,7 +292,7 @@ def test_rescoring_keeps_history_and_the_board_shows_current_scores(tiny):
     Score.objects.filter(submission=alice).update(value=1e6)
     assert leaderboard.compute(tiny.main, Score.PUBLIC).rows[0].team == "alice"
 
-    assert pipeline.rescore_phase(tiny.main) == 2
+    assert lifecycle.rescore_phase(tiny.main) == 2
     # while the tasks wait, the board still shows every team with its current scores
     assert {r.team for r in leaderboard.compute(tiny.main, Score.PUBLIC).rows if r.value} == {
         "alice",
@@ -300,7 +300,7 @@ def test_rescoring_keeps_history_and_the_board_shows_current_scores(tiny):
     }
     for submission in (alice, bob):
         assert reloaded(submission).status == Submission.QUEUED
-        pipeline.process(submission.pk)
+        lifecycle.process(submission.pk)
     for submission in (alice, bob):
         submission = reloaded(submission)
         assert submission.status == Submission.FINISHED

@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from fivesigma.challenges import pipeline, submitting
+from fivesigma.challenges.engine import intake, lifecycle
 from fivesigma.challenges.models import Challenge, DataFile, Score, Submission
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import load_tiny_challenge, noisy_submission
@@ -46,10 +46,10 @@ class Scene:
 
 def scored(phase, user, content: bytes, name: str) -> Submission:
     """A submission scored by the pipeline, uploaded on time (also to a phase that has ended)."""
-    submission = submitting.submit(phase, user, upload(name, content), enforce_rules=False)
+    submission = intake.submit(phase, user, upload(name, content), enforce_rules=False)
     on_time = min(submission.created, phase.end - timedelta(days=1))
     Submission.objects.filter(pk=submission.pk).update(created=on_time, is_late=False)
-    pipeline.process(submission.pk)
+    lifecycle.process(submission.pk)
     submission.refresh_from_db()
     assert submission.status == Submission.FINISHED, submission.reason
     return submission
@@ -57,7 +57,7 @@ def scored(phase, user, content: bytes, name: str) -> Submission:
 
 @pytest.fixture
 def scene(db, tmp_path, monkeypatch) -> Scene:
-    monkeypatch.setattr("fivesigma.challenges.views.organiser._worker_health", lambda: [])
+    monkeypatch.setattr("fivesigma.challenges.web.organiser_pages._worker_health", lambda: [])
     users = {
         "alice": make_user("alice"),
         "bob": make_user("bob"),

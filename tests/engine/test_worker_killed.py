@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 from django.utils import timezone
 
-from fivesigma.challenges import bundles, leaderboard, pipeline, submitting
+from fivesigma.challenges.engine import bundles, intake, leaderboard, lifecycle
 from fivesigma.challenges.models import Score, Submission
 from tests.challenges.factories import make_user, reference_ams, upload, write_ams_bundle
 from tests.conftest import REPO, _database_url, spawn_worker, wait_for
@@ -61,7 +61,7 @@ def test_worker_killed_mid_scoring_ends_finished_once(
     solution = write_ams_bundle(tmp_path / "bundle", n_events=5000)
     phase = bundles.load(tmp_path / "bundle").phases.get()
     content = noisy_submission(solution, seed=4)
-    submission = submitting.submit(phase, make_user("alice"), upload("alice.csv", content))
+    submission = intake.submit(phase, make_user("alice"), upload("alice.csv", content))
 
     try:
         wait_for(
@@ -82,7 +82,7 @@ def test_worker_killed_mid_scoring_ends_finished_once(
         # an hour later, the periodic sweep finds the submission making no progress
         an_hour_ago = timezone.now() - timedelta(seconds=3601)
         Submission.objects.filter(pk=submission.pk).update(started_at=an_hour_ago)
-        assert pipeline.sweep_stuck() == {"requeued": 1, "failed": 0}
+        assert lifecycle.sweep_stuck() == {"requeued": 1, "failed": 0}
         try:
             wait_for(
                 lambda: status_of(submission) in Submission.DONE,

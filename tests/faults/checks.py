@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fivesigma.challenges import leaderboard
+from fivesigma.challenges.engine import leaderboard
 from fivesigma.challenges.models import Phase, Score, Submission
 
 

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from django.db import connections
 
-from fivesigma.challenges import bundles, submitting
+from fivesigma.challenges.engine import bundles, intake
 from fivesigma.challenges.models import Submission
 from tests.challenges.factories import make_user, submission_csv, upload, write_ams_bundle
 from tests.conftest import wait_for
@@ -37,7 +37,7 @@ def test_database_outage_while_scoring_loses_nothing(throwaway_postgres, workers
         noise = np.random.default_rng(i).normal(0, 1.0, len(truth))
         content = submission_csv(solution, truth + noise)
         accepted.append(
-            submitting.submit(phase, make_user(f"team{i}"), upload(f"team{i}.csv", content))
+            intake.submit(phase, make_user(f"team{i}"), upload(f"team{i}.csv", content))
         )
     # enough bootstrap replicas that scoring lasts a few seconds
     workers.start("worker", FIVESIGMA_BOOTSTRAP_REPLICAS="200000")

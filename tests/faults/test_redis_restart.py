@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from django.utils import timezone
 
-from fivesigma.challenges import bundles, pipeline, submitting
+from fivesigma.challenges.engine import bundles, intake, lifecycle
 from fivesigma.challenges.models import Submission
 from tests.challenges.factories import make_user, submission_csv, upload, write_ams_bundle
 from tests.conftest import wait_for
@@ -39,7 +39,7 @@ def test_redis_restart_loses_no_submission(workers, broker, tmp_path):
         truth = (solution["Label"] == "s").to_numpy() * 1.0
         noise = np.random.default_rng(seed).normal(0, 1.0, len(truth))
         content = submission_csv(solution, truth + noise)
-        return submitting.submit(phase, make_user(name), upload(f"{name}.csv", content))
+        return intake.submit(phase, make_user(name), upload(f"{name}.csv", content))
 
     accepted = [send(f"team{i}", seed=i) for i in range(BEFORE_RESTART)]
     worker = workers.start("worker", FIVESIGMA_BOOTSTRAP_REPLICAS="40000")
@@ -57,7 +57,7 @@ def test_redis_restart_loses_no_submission(workers, broker, tmp_path):
     assert late.status == Submission.SUBMITTED
     broker.redis.start()
     # the next sweep, a minute later, queues the upload that found the broker down
-    assert pipeline.sweep_stuck(now=timezone.now() + timedelta(seconds=61)) == {
+    assert lifecycle.sweep_stuck(now=timezone.now() + timedelta(seconds=61)) == {
         "requeued": 1,
         "failed": 0,
     }
@@ -73,7 +73,7 @@ def test_redis_restart_loses_no_submission(workers, broker, tmp_path):
     assert queued >= 1
     # an hour later, the periodic sweep re-queues them, through the restarted Redis
     later = timezone.now() + timedelta(seconds=3601)
-    assert pipeline.sweep_stuck(now=later) == {"requeued": queued, "failed": 0}
+    assert lifecycle.sweep_stuck(now=later) == {"requeued": queued, "failed": 0}
     try:
         wait_for(lambda: all_done(accepted), timeout=150, what="every submission to be scored")
     except AssertionError:

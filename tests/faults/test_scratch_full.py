@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from fivesigma.challenges import bundles, submitting
+from fivesigma.challenges.engine import bundles, intake
 from fivesigma.challenges.models import Submission
 from tests.challenges.factories import make_user, upload
 from tests.challenges.tracks import model_zip, write_tracking_bundle
@@ -57,7 +57,7 @@ def test_a_full_scratch_disk_fails_the_run_with_a_reason_and_the_worker_goes_on(
     worker.wait_ready()
     fill(scratch, leave=8192)
 
-    first = submitting.submit(phase, make_user("erin"), upload("model.zip", archive))
+    first = intake.submit(phase, make_user("erin"), upload("model.zip", archive))
     try:
         wait_for(lambda: all_done([first]), timeout=120, what="the run on a full disk to end")
     except AssertionError:
@@ -71,7 +71,7 @@ def test_a_full_scratch_disk_fails_the_run_with_a_reason_and_the_worker_goes_on(
     assert worker.alive()
 
     (scratch / "filler").unlink()
-    second = submitting.submit(phase, make_user("finn"), upload("model.zip", archive))
+    second = intake.submit(phase, make_user("finn"), upload("model.zip", archive))
     try:
         wait_for(lambda: all_done([second]), timeout=120, what="the run after space came back")
     except AssertionError:

@@ -10,7 +10,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from fivesigma.challenges import bundles, leaderboard, pipeline, submitting
+from fivesigma.challenges.engine import bundles, intake, leaderboard, lifecycle
 from fivesigma.challenges.models import Score, Submission
 from tests.challenges.factories import make_user, upload
 from tests.challenges.tracks import STRAIGHT_TRACK_MODEL, model_zip, write_tracking_bundle
@@ -53,9 +53,7 @@ def test_worker_killed_mid_sandbox_run_is_run_again_and_scored_once(workers, tmp
     scratch.mkdir()
     archive = model_zip(tmp_path / "slow.zip", SLOW_MODEL)
     first = workers.start("worker-1", TMPDIR=str(scratch))
-    submission = submitting.submit(
-        phase, make_user("dana"), upload("slow.zip", archive.read_bytes())
-    )
+    submission = intake.submit(phase, make_user("dana"), upload("slow.zip", archive.read_bytes()))
 
     def sandbox_running():
         pids = sandbox_processes(first.pid)
@@ -75,7 +73,7 @@ def test_worker_killed_mid_sandbox_run_is_run_again_and_scored_once(workers, tmp
 
     second = workers.start("worker-2", TMPDIR=str(scratch))
     # an hour later, the periodic sweep finds the submission making no progress
-    assert pipeline.sweep_stuck(now=timezone.now() + timedelta(seconds=3601)) == {
+    assert lifecycle.sweep_stuck(now=timezone.now() + timedelta(seconds=3601)) == {
         "requeued": 1,
         "failed": 0,
     }

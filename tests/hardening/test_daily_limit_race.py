@@ -21,7 +21,7 @@ from django.db import connections
 from django.test import Client
 from django.urls import reverse
 
-from fivesigma.challenges import pipeline, teams
+from fivesigma.challenges.engine import lifecycle, teams
 from fivesigma.challenges.models import Challenge, Phase, Submission, SubmissionEvent
 from tests.challenges.factories import make_user
 from tests.engine.builders import load_tiny_challenge, noisy_submission
@@ -47,7 +47,7 @@ def database(request, transactional_db) -> str:
 def published(monkeypatch) -> list[int]:
     """Submissions handed to the task queue (recorded instead of sent: no broker needed)."""
     sent: list[int] = []
-    monkeypatch.setattr(pipeline, "publish", lambda task, submission: sent.append(submission.pk))
+    monkeypatch.setattr(lifecycle, "publish", lambda task, submission: sent.append(submission.pk))
     return sent
 
 
@@ -135,7 +135,7 @@ def test_an_upload_overtaken_while_its_file_is_checked_is_refused_and_leaves_not
     """The second check, under the lock: another member's upload is accepted while this one
     is being validated (after the first check passed); this one is refused and its stored
     file deleted."""
-    from fivesigma.challenges import submitting
+    from fivesigma.challenges.engine import intake
 
     tiny = load_tiny_challenge(tmp_path, n_events=120)
     Phase.objects.filter(pk=tiny.main.pk).update(daily_limit=1)
@@ -143,17 +143,17 @@ def test_an_upload_overtaken_while_its_file_is_checked_is_refused_and_leaves_not
     alice, bob = make_user("alice"), make_user("bob")
     teams.join(bob, teams.ensure_team(alice, phase.challenge).invite_code)
     content = noisy_submission(tiny.solution)
-    validate = submitting.validate_upload
+    validate = intake.validate_upload
     overtaking = []
 
     def overtaken(phase, upload):
         validate(phase, upload)
         if upload.name == "a.csv":
-            overtaking.append(submitting.submit(phase, bob, SimpleUploadedFile("b.csv", content)))
+            overtaking.append(intake.submit(phase, bob, SimpleUploadedFile("b.csv", content)))
 
-    monkeypatch.setattr(submitting, "validate_upload", overtaken)
-    with pytest.raises(submitting.SubmissionRefused, match=REFUSAL.replace(str(LIMIT), "1")):
-        submitting.submit(phase, alice, SimpleUploadedFile("a.csv", content))
+    monkeypatch.setattr(intake, "validate_upload", overtaken)
+    with pytest.raises(intake.SubmissionRefused, match=REFUSAL.replace(str(LIMIT), "1")):
+        intake.submit(phase, alice, SimpleUploadedFile("a.csv", content))
     assert list(Submission.objects.all()) == overtaking
     files = [p for p in (tmp_path / "media" / "submissions").rglob("*") if p.is_file()]
     assert [p.name for p in files] == ["b.csv"]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fivesigma.challenges import bundles
+from fivesigma.challenges.engine import bundles
 from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
 from fivesigma.scoring import registry
 from fivesigma.scoring.validation import SubmissionError

@@ -1,7 +1,7 @@
 """Fuzzing the upload path: whatever arrives is accepted, or refused with a short clear
 message; never a server error, never a row or a file left half-stored.
 
-``submitting.submit`` is called as the pages and the API call it; a sample of the same
+``intake.submit`` is called as the pages and the API call it; a sample of the same
 inputs also goes through the submit page. Each hypothesis example runs in a transaction that
 is rolled back, with the storage directory checked and emptied after it. The number of cases
 run is printed in the summary of the test run (tests/hardening/conftest.py).
@@ -25,7 +25,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from fivesigma.challenges import submitting
+from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import Submission, SubmissionEvent
 from tests.challenges.factories import make_user
 from tests.engine.builders import load_tiny_challenge, noisy_submission
@@ -65,8 +65,8 @@ def attempt(phase, user, content: bytes, name: str, media: Path, kind: str) -> s
     before = media_files(media)
     with rolled_back():
         try:
-            submission = submitting.submit(phase, user, SimpleUploadedFile(name, content))
-        except submitting.SubmissionRefused as refused:
+            submission = intake.submit(phase, user, SimpleUploadedFile(name, content))
+        except intake.SubmissionRefused as refused:
             message = str(refused)
             assert message.strip(), "a refusal without a reason"
             assert len(message) <= MESSAGE_LIMIT, f"a {len(message)}-character message"
@@ -275,8 +275,8 @@ def test_a_decompression_bomb_stops_at_the_metrics_cap(db, tmp_path, isolated_st
     tiny.main.save()
     user = make_user("bomber")
     for bomb in (bomb_gzip(32 << 20), bomb_zip(32 << 20)):
-        with pytest.raises(submitting.SubmissionRefused, match="once decompressed"):
-            submitting.submit(tiny.main, user, SimpleUploadedFile("bomb.csv", bomb))
+        with pytest.raises(intake.SubmissionRefused, match="once decompressed"):
+            intake.submit(tiny.main, user, SimpleUploadedFile("bomb.csv", bomb))
     assert media_files(isolated_storage) == set()
 
 
@@ -287,12 +287,10 @@ def test_upload_over_the_size_limit_is_refused(phase_and_user, isolated_storage,
     tiny, user = phase_and_user
     valid = noisy_submission(tiny.solution)
     settings.FIVESIGMA_MAX_UPLOAD_BYTES = len(valid) - 1
-    with pytest.raises(submitting.SubmissionRefused, match="the limit is"):
-        submitting.submit(tiny.main, user, SimpleUploadedFile("big.csv", valid))
+    with pytest.raises(intake.SubmissionRefused, match="the limit is"):
+        intake.submit(tiny.main, user, SimpleUploadedFile("big.csv", valid))
     settings.FIVESIGMA_MAX_UPLOAD_BYTES = len(valid)
-    assert submitting.submit(tiny.main, user, SimpleUploadedFile("ok.csv", valid)).size == len(
-        valid
-    )
+    assert intake.submit(tiny.main, user, SimpleUploadedFile("ok.csv", valid)).size == len(valid)
 
 
 def test_the_submit_page_refuses_an_oversized_upload_while_it_streams(
@@ -384,7 +382,7 @@ def test_any_file_name_is_stored_and_served_safely(phase_and_user, isolated_stor
     TALLY["file names"] += 1
     before = media_files(isolated_storage)
     with rolled_back():
-        submission = submitting.submit(tiny.main, user, upload)
+        submission = intake.submit(tiny.main, user, upload)
         stored = (isolated_storage / "media" / submission.file.name).resolve()
         assert stored.is_relative_to(isolated_storage / "media" / "submissions")
         assert stored.read_bytes() == content

@@ -19,7 +19,7 @@ from hypothesis import HealthCheck, settings
 from rest_framework.authtoken.models import Token
 from schemathesis.checks import not_a_server_error
 
-from fivesigma.challenges import submitting
+from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import DataFile
 from fivesigma.wsgi import application
 from tests.api.site import load_site_challenge, ranked_submission
@@ -48,7 +48,7 @@ def in_process_requests(settings):
 def world(db, tmp_path):
     """The tiny challenge, a participant's token, and the real values of every path parameter."""
     site = load_site_challenge(tmp_path)
-    mine = submitting.submit(
+    mine = intake.submit(
         site.phase, site.alice, upload("alice.csv", ranked_submission(site.solution))
     )
     public_file = DataFile.objects.filter(challenge=site.challenge, phase=None).first()

@@ -3,7 +3,7 @@
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-from fivesigma.challenges import bundles
+from fivesigma.challenges.engine import bundles
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fivesigma.challenges import standings
+from fivesigma.challenges.engine import standings
 from fivesigma.challenges.models import Phase, Standing
 
 KEPT_COLUMNS = ("team_id", "entries", "last_submission", "public_score_id", "private_score_id")

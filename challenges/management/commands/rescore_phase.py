@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from fivesigma.challenges import pipeline
+from fivesigma.challenges.engine import lifecycle
 from fivesigma.challenges.models import Phase
 
 
@@ -17,4 +17,4 @@ class Command(BaseCommand):
         found = Phase.objects.filter(challenge__slug=challenge, key=phase).first()
         if found is None:
             raise CommandError(f"No phase '{phase}' in challenge '{challenge}'.")
-        self.stdout.write(f"{pipeline.rescore_phase(found)} submissions queued.")
+        self.stdout.write(f"{lifecycle.rescore_phase(found)} submissions queued.")

@@ -5,7 +5,7 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
-from fivesigma.challenges import demo
+from fivesigma.challenges.engine import demo
 
 ORGANISER = "organiser"
 

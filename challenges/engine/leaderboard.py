@@ -20,7 +20,7 @@ from functools import cached_property
 
 import numpy as np
 
-from fivesigma.challenges import standings
+from fivesigma.challenges.engine import standings
 from fivesigma.challenges.models import Phase, Score, Standing, Team
 
 SIGNIFICANCE = 0.95

@@ -19,7 +19,7 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 
-from fivesigma.challenges import bundles, submitting
+from fivesigma.challenges.engine import bundles, intake
 from fivesigma.challenges.models import Challenge, Phase, Team
 
 log = logging.getLogger(__name__)
@@ -116,7 +116,7 @@ def benchmark_team(challenge: Challenge, name: str) -> Team:
 def _submit_benchmark(phase: Phase, team: Team, organiser, path: Path) -> None:
     upload = SimpleUploadedFile(path.name, path.read_bytes())
     with transaction.atomic():
-        submitting.submit(
+        intake.submit(
             phase,
             organiser,
             upload,

@@ -14,8 +14,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from fivesigma.challenges import bundles, pipeline
-from fivesigma.challenges.dashboard import (
+from fivesigma.challenges.engine import bundles, lifecycle
+from fivesigma.challenges.engine.operations import (
     RECENT_STARTS,
     ask_workers,
     failures_by_reason,
@@ -23,7 +23,7 @@ from fivesigma.challenges.dashboard import (
     submissions_per_day,
 )
 from fivesigma.challenges.models import Challenge, Submission
-from fivesigma.challenges.views.common import get_challenge, get_phase
+from fivesigma.challenges.web.common import get_challenge, get_phase
 
 
 def organised(user):
@@ -115,6 +115,6 @@ def rescore(request, slug: str, phase: str):
     challenge = get_challenge(request.user, slug)
     if not challenge.is_organiser(request.user):
         raise PermissionDenied("Only this challenge's organisers can re-score it.")
-    count = pipeline.rescore_phase(get_phase(challenge, phase))
+    count = lifecycle.rescore_phase(get_phase(challenge, phase))
     messages.success(request, f"{count} submissions queued for re-scoring.")
     return redirect("organiser-dashboard")

@@ -17,18 +17,18 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from fivesigma.challenges import files, leaderboard, submitting, teams, visibility
 from fivesigma.challenges.api import charts
 from fivesigma.challenges.api import serializers as s
-from fivesigma.challenges.api.permissions import (
+from fivesigma.challenges.api.throttles import (
     LoginThrottle,
     UploadThrottle,
     requested_subset,
     visible_file,
     visible_submission,
 )
+from fivesigma.challenges.engine import files, intake, leaderboard, teams, visibility
 from fivesigma.challenges.models import Challenge, DataFile, Membership, Score, Submission
-from fivesigma.challenges.views.common import get_challenge, get_phase
+from fivesigma.challenges.web.common import get_challenge, get_phase
 
 SUBSET = OpenApiParameter(
     "subset",
@@ -85,9 +85,7 @@ class PhaseDetail(APIView):
         phase = get_phase(challenge, key)
         context = {"request": request}
         if request.user.is_authenticated:
-            context["allowance"] = submitting.allowance(
-                phase, teams.team_of(request.user, challenge)
-            )
+            context["allowance"] = intake.allowance(phase, teams.team_of(request.user, challenge))
         return Response(s.PhaseDetailSerializer(phase, context=context).data)
 
 
@@ -158,7 +156,7 @@ class PhaseSubmissions(APIView):
 
     def dispatch(self, request, *args, **kwargs):
         # the size cap goes in before anything parses the body, as on the submit page
-        request.upload_handlers.insert(0, submitting.UploadCap(request))
+        request.upload_handlers.insert(0, intake.UploadCap(request))
         return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(responses=s.SubmissionSerializer(many=True))
@@ -185,16 +183,16 @@ class PhaseSubmissions(APIView):
         phase = get_phase(get_challenge(request.user, slug), key)
         upload = request.FILES.get("file")
         if getattr(request._request, "upload_too_large", False):
-            return Response({"detail": submitting.too_large()}, status=status.HTTP_400_BAD_REQUEST)
+            return Response({"detail": intake.too_large()}, status=status.HTTP_400_BAD_REQUEST)
         if upload is None:
             raise ValidationError(
                 {"file": "Send the submission as the multipart form field 'file'."}
             )
         try:
-            submission = submitting.submit(
+            submission = intake.submit(
                 phase, request.user, upload, str(request.data.get("description", ""))
             )
-        except submitting.SubmissionRefused as refused:
+        except intake.SubmissionRefused as refused:
             return Response({"detail": str(refused)}, status=status.HTTP_400_BAD_REQUEST)
         submission = (
             Submission.objects.select_related("phase__challenge", "team", "user")

@@ -22,7 +22,7 @@ import yaml
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from fivesigma.challenges import files, standings
+from fivesigma.challenges.engine import files, standings
 from fivesigma.challenges.models import Challenge, DataFile, Phase
 from fivesigma.runner.run import BUILT_IN_HARNESSES
 

@@ -9,9 +9,9 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 
-from fivesigma.challenges import leaderboard, visibility
+from fivesigma.challenges.engine import leaderboard, visibility
 from fivesigma.challenges.models import Score
-from fivesigma.challenges.views.common import get_challenge, get_phase
+from fivesigma.challenges.web.common import get_challenge, get_phase
 
 PAGE_SIZE = 100
 

@@ -27,7 +27,7 @@ from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.utils import timezone
 
-from fivesigma.challenges import files, pipeline, teams
+from fivesigma.challenges.engine import files, lifecycle, teams
 from fivesigma.challenges.models import Phase, Submission, Team
 
 
@@ -122,9 +122,9 @@ def validate_upload(phase: Phase, upload) -> None:
     upload.seek(0)
     try:
         table = metric.read_submission(upload, name=upload.name)
-        metric.check(pipeline.load_solution(phase), table)
-    except (SubmissionError, pipeline.ScoringFailure) as error:
-        raise SubmissionRefused(pipeline.readable(str(error))) from error
+        metric.check(lifecycle.load_solution(phase), table)
+    except (SubmissionError, lifecycle.ScoringFailure) as error:
+        raise SubmissionRefused(lifecycle.readable(str(error))) from error
     finally:
         upload.seek(0)
 
@@ -203,12 +203,12 @@ def submit(
                 check_allowance(phase, team, now)
             submission.file.name, submission.sha256, submission.size = stored, sha, size
             submission.save()
-            pipeline.transition(
+            lifecycle.transition(
                 submission,
                 Submission.SUBMITTED,
                 f"uploaded {submission.original_name} ({size} bytes)",
             )
-            pipeline.enqueue(submission)
+            lifecycle.enqueue(submission)
     except Exception:
         default_storage.delete(stored)  # refused under the lock, or not written: no orphan file
         raise

@@ -6,8 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from fivesigma.challenges import teams
-from fivesigma.challenges.views.common import get_challenge
+from fivesigma.challenges.engine import teams
+from fivesigma.challenges.web.common import get_challenge
 
 
 @login_required

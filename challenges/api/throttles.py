@@ -9,7 +9,7 @@ from __future__ import annotations
 from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.throttling import AnonRateThrottle, ScopedRateThrottle
 
-from fivesigma.challenges import visibility
+from fivesigma.challenges.engine import visibility
 from fivesigma.challenges.models import Phase, Score, Submission
 
 

@@ -10,16 +10,16 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from fivesigma.challenges import files, standings, submitting, teams, visibility
+from fivesigma.challenges.engine import files, intake, standings, teams, visibility
 from fivesigma.challenges.models import Score, Submission, SubmissionEvent
-from fivesigma.challenges.views.common import get_challenge, get_phase
+from fivesigma.challenges.web.common import get_challenge, get_phase
 
 
 @csrf_exempt  # checked just below, once the upload is capped
 def submit(request, slug: str, phase: str):
     """The upload form. The size cap goes in before anything reads the body (the CSRF check
     reads it), so an oversized file is refused while it streams in."""
-    request.upload_handlers.insert(0, submitting.UploadCap(request))
+    request.upload_handlers.insert(0, intake.UploadCap(request))
     return _submit(request, slug, phase)
 
 
@@ -33,15 +33,15 @@ def _submit(request, slug: str, phase: str):
     if request.method == "POST":
         upload = request.FILES.get("file")
         if getattr(request, "upload_too_large", False):
-            error = submitting.too_large()
+            error = intake.too_large()
         elif upload is None:
             error = "Choose a file to upload."
         else:
             try:
-                submission = submitting.submit(
+                submission = intake.submit(
                     phase, request.user, upload, request.POST.get("description", "")
                 )
-            except submitting.SubmissionRefused as refused:
+            except intake.SubmissionRefused as refused:
                 error = str(refused)
             else:
                 return redirect(submission)
@@ -53,7 +53,7 @@ def _submit(request, slug: str, phase: str):
             "phase": phase,
             "error": error,
             "team": team,
-            "allowance": submitting.allowance(phase, team),
+            "allowance": intake.allowance(phase, team),
             "metric": phase.get_metric(),
         },
         status=400 if error else 200,

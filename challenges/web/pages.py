@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from fivesigma.challenges import files, submitting, teams, visibility
+from fivesigma.challenges.engine import files, intake, teams, visibility
 from fivesigma.challenges.models import Challenge, DataFile
-from fivesigma.challenges.views.common import get_challenge
+from fivesigma.challenges.web.common import get_challenge
 
 PAGES = [
     ("overview", "Overview"),
@@ -85,7 +85,7 @@ def challenge_page(request, slug: str, page: str = "overview"):
         "phases": phases,
         "team": team,
         "is_organiser": challenge.is_organiser(request.user),
-        "allowances": {p.key: submitting.allowance(p, team) for p in phases} if team else {},
+        "allowances": {p.key: intake.allowance(p, team) for p in phases} if team else {},
     }
     if page == "data":
         context["files"] = [

@@ -21,7 +21,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 from django.utils import timezone
 
-from fivesigma.challenges import files, standings
+from fivesigma.challenges.engine import files, standings
 from fivesigma.challenges.models import DataFile, Phase, Score, Submission, SubmissionEvent
 
 log = logging.getLogger(__name__)
