@@ -9,4 +9,5 @@ class ChallengesConfig(AppConfig):
 
     def ready(self) -> None:
         import fivesigma.celery  # noqa: F401  (the Celery app the tasks are registered on)
-        from fivesigma.challenges.engine import standings  # noqa: F401  (connects its signal receiver)
+        from fivesigma.challenges import tasks  # noqa: F401  (registers them by name)
+        from fivesigma.challenges.engine import standings  # noqa: F401  (its signal receiver)

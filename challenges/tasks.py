@@ -1,17 +1,17 @@
-"""Celery tasks: thin wrappers around challenges.pipeline on their own queues."""
+"""Celery tasks: thin wrappers around the engine's worker steps, on their own queues."""
 
 from __future__ import annotations
 
 from celery import shared_task
 
-from fivesigma.challenges.engine import lifecycle
+from fivesigma.challenges.engine import lifecycle, worker
 
 # A task that finds the database unavailable is sent again after 2, 4, 8, ... 60 s (with
 # jitter), for about five minutes; past that, the sweep re-queues the submission.
 RESILIENT = {
     "acks_late": True,
     "reject_on_worker_lost": True,
-    "autoretry_for": lifecycle.DATABASE_UNAVAILABLE,
+    "autoretry_for": worker.DATABASE_UNAVAILABLE,
     "retry_backoff": 2,
     "retry_backoff_max": 60,
     "max_retries": 10,
@@ -21,13 +21,13 @@ RESILIENT = {
 @shared_task(**RESILIENT)
 def score_submission(submission_id: int) -> None:
     """Queue `scoring`: score an uploaded result file."""
-    lifecycle.process(submission_id)
+    worker.process(submission_id)
 
 
 @shared_task(**RESILIENT)
 def run_code_submission(submission_id: int) -> None:
     """Queue `sandbox`: run a code submission in the sandbox, then score its output."""
-    lifecycle.process(submission_id)
+    worker.process(submission_id)
 
 
 @shared_task

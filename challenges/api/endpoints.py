@@ -17,6 +17,7 @@ from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from fivesigma.challenges import transfers
 from fivesigma.challenges.api import charts
 from fivesigma.challenges.api import serializers as s
 from fivesigma.challenges.api.throttles import (
@@ -26,7 +27,7 @@ from fivesigma.challenges.api.throttles import (
     visible_file,
     visible_submission,
 )
-from fivesigma.challenges.engine import files, intake, leaderboard, teams, visibility
+from fivesigma.challenges.engine import intake, leaderboard, teams, visibility
 from fivesigma.challenges.models import Challenge, DataFile, Membership, Score, Submission
 from fivesigma.challenges.web.common import get_challenge, get_phase
 
@@ -156,7 +157,7 @@ class PhaseSubmissions(APIView):
 
     def dispatch(self, request, *args, **kwargs):
         # the size cap goes in before anything parses the body, as on the submit page
-        request.upload_handlers.insert(0, intake.UploadCap(request))
+        request.upload_handlers.insert(0, transfers.UploadCap(request))
         return super().dispatch(request, *args, **kwargs)
 
     @extend_schema(responses=s.SubmissionSerializer(many=True))
@@ -243,7 +244,7 @@ class FileDownload(APIView):
         data_file = visible_file(
             request, DataFile.objects.filter(pk=file_id, challenge=challenge).first()
         )
-        response = files.download_response(data_file.file, data_file.name.replace("/", "_"))
+        response = transfers.download_response(data_file.file, data_file.name.replace("/", "_"))
         response["X-Checksum-SHA256"] = data_file.sha256
         return response
 

@@ -15,7 +15,6 @@ from typing import BinaryIO
 from django.conf import settings
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.http import FileResponse
 
 CHUNK = 1024 * 1024
 
@@ -57,8 +56,3 @@ def local_path(field_file, sha256: str = "") -> Path:
                 shutil.copyfileobj(src, dst, CHUNK)
             partial.rename(target)
         return target
-
-
-def download_response(field_file, filename: str) -> FileResponse:
-    """Stream a stored file to the browser as an attachment, never loading it whole."""
-    return FileResponse(field_file.open("rb"), as_attachment=True, filename=filename)

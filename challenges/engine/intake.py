@@ -23,11 +23,12 @@ from pathlib import Path
 
 from django.conf import settings
 from django.core.files.storage import default_storage
-from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.db import transaction
 from django.utils import timezone
 
-from fivesigma.challenges.engine import files, lifecycle, teams
+from fivesigma.challenges.engine import files, lifecycle, standings, teams
+from fivesigma.challenges.engine.reasons import ScoringFailure, readable
+from fivesigma.challenges.engine.solutions import load_solution
 from fivesigma.challenges.models import Phase, Submission, Team
 
 
@@ -91,22 +92,6 @@ def too_large(size: int | None = None) -> str:
     return f"The file is {size / 1e6:.1f} MB; {limit}"
 
 
-class UploadCap(FileUploadHandler):
-    """The first upload handler of a submit request: stops keeping a file's bytes as soon as
-    they pass FIVESIGMA_MAX_UPLOAD_BYTES, so that an oversized upload never fills memory or
-    disk. The rest of the body is read and dropped, and ``request.upload_too_large`` is set
-    for the view to say why."""
-
-    def receive_data_chunk(self, raw_data, start):
-        if start + len(raw_data) > settings.FIVESIGMA_MAX_UPLOAD_BYTES:
-            self.request.upload_too_large = True
-            raise StopUpload(connection_reset=False)
-        return raw_data
-
-    def file_complete(self, file_size):
-        return None
-
-
 def validate_upload(phase: Phase, upload) -> None:
     """Check the file's format with the scoring package (result phases) or its zip layout (code)."""
     if upload.size > settings.FIVESIGMA_MAX_UPLOAD_BYTES:
@@ -122,9 +107,9 @@ def validate_upload(phase: Phase, upload) -> None:
     upload.seek(0)
     try:
         table = metric.read_submission(upload, name=upload.name)
-        metric.check(lifecycle.load_solution(phase), table)
-    except (SubmissionError, lifecycle.ScoringFailure) as error:
-        raise SubmissionRefused(lifecycle.readable(str(error))) from error
+        metric.check(load_solution(phase), table)
+    except (SubmissionError, ScoringFailure) as error:
+        raise SubmissionRefused(readable(str(error))) from error
     finally:
         upload.seek(0)
 
@@ -208,6 +193,7 @@ def submit(
                 Submission.SUBMITTED,
                 f"uploaded {submission.original_name} ({size} bytes)",
             )
+            standings.refresh(phase, team.pk)  # the team is listed from its first entry
             lifecycle.enqueue(submission)
     except Exception:
         default_storage.delete(stored)  # refused under the lock, or not written: no orphan file

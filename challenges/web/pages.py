@@ -12,7 +12,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 
-from fivesigma.challenges.engine import files, intake, teams, visibility
+from fivesigma.challenges import transfers
+from fivesigma.challenges.engine import intake, teams, visibility
 from fivesigma.challenges.models import Challenge, DataFile
 from fivesigma.challenges.web.common import get_challenge
 
@@ -103,4 +104,4 @@ def download_file(request, slug: str, file_id: int):
     data_file = DataFile.objects.filter(pk=file_id, challenge=challenge).first()
     if data_file is None or not visibility.can_download(request.user, data_file):
         raise Http404("No such file.")  # hidden files look exactly like missing ones
-    return files.download_response(data_file.file, data_file.name.replace("/", "_"))
+    return transfers.download_response(data_file.file, data_file.name.replace("/", "_"))

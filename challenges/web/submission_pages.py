@@ -10,7 +10,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
-from fivesigma.challenges.engine import files, intake, standings, teams, visibility
+from fivesigma.challenges import transfers
+from fivesigma.challenges.engine import intake, standings, teams, visibility
 from fivesigma.challenges.models import Score, Submission, SubmissionEvent
 from fivesigma.challenges.web.common import get_challenge, get_phase
 
@@ -19,7 +20,7 @@ from fivesigma.challenges.web.common import get_challenge, get_phase
 def submit(request, slug: str, phase: str):
     """The upload form. The size cap goes in before anything reads the body (the CSRF check
     reads it), so an oversized file is refused while it streams in."""
-    request.upload_handlers.insert(0, intake.UploadCap(request))
+    request.upload_handlers.insert(0, transfers.UploadCap(request))
     return _submit(request, slug, phase)
 
 
@@ -131,7 +132,7 @@ def submission_status(request, uid):
 
 def submission_file(request, uid):
     submission = _visible_submission(request, uid)
-    return files.download_response(submission.file, submission.original_name)
+    return transfers.download_response(submission.file, submission.original_name)
 
 
 @login_required

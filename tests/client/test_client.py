@@ -11,7 +11,7 @@ from rest_framework.authtoken.models import Token
 
 from fivesigma.challenges.client.__main__ import main
 from fivesigma.challenges.client.remote import MultipartBody
-from fivesigma.challenges.engine import lifecycle
+from fivesigma.challenges.engine import reasons, worker
 from fivesigma.challenges.models import DataFile, Score, Submission
 from tests.api.site import PASSWORD, ranked_submission
 from tests.engine.builders import add_entry, make_team
@@ -83,9 +83,9 @@ def test_submit_wait_prints_the_failure_reason(
     site, logged_in, tmp_path, eager_tasks, monkeypatch, capsys
 ):
     def broken(submission):
-        raise lifecycle.ScoringFailure("the solution file is being replaced; try again in an hour")
+        raise reasons.ScoringFailure("the solution file is being replaced; try again in an hour")
 
-    monkeypatch.setattr(lifecycle, "score", broken)
+    monkeypatch.setattr(worker, "score", broken)
     path = tmp_path / "mine.csv"
     path.write_bytes(ranked_submission(site.solution))
     assert main(["submit", "tiny-higgs", "main", str(path), "--wait"]) == 1

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from fivesigma.challenges.engine import bundles, intake, lifecycle
+from fivesigma.challenges.engine import bundles, intake, worker
 from fivesigma.challenges.models import Challenge, DataFile, Phase, Score, Submission
 from tests.challenges.factories import make_user, upload, write_ams_bundle
 from tests.engine.builders import noisy_submission
@@ -289,7 +289,7 @@ def scored_submission(phase: Phase, solution) -> Submission:
     submission = intake.submit(
         phase, make_user("alice"), upload("a.csv", noisy_submission(solution))
     )
-    lifecycle.process(submission.pk)
+    worker.process(submission.pk)
     return Submission.objects.get(pk=submission.pk)
 
 

@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone as django_time
 
-from fivesigma.challenges.engine import intake, leaderboard, lifecycle, teams
+from fivesigma.challenges.engine import intake, leaderboard, lifecycle, teams, worker
 from fivesigma.challenges.models import Phase, Submission
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import add_entry, bare_phase, make_team, noisy_submission
@@ -157,7 +157,7 @@ def test_late_submissions_are_scored_but_never_ranked(tiny):
     alice = make_user("alice")
     late = intake.submit(past, alice, good(tiny))
     assert late.is_late
-    lifecycle.process(late.pk)
+    worker.process(late.pk)
     late.refresh_from_db()
     assert late.status == Submission.FINISHED, late.reason
     assert late.scores.filter(current=True).count() == 2
@@ -184,7 +184,7 @@ def test_final_selection_limit(tiny, client):
     made = []
     for seed in range(4):
         submission = intake.submit(phase, alice, good(tiny, seed))
-        lifecycle.process(submission.pk)
+        worker.process(submission.pk)
         made.append(submission)
     failed = intake.submit(phase, alice, good(tiny, 7))
     lifecycle.fail(failed, "broken")

@@ -20,7 +20,7 @@ from django.urls import reverse
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fivesigma.challenges.engine import leaderboard
+from fivesigma.challenges.engine import leaderboard, worker
 from fivesigma.challenges.engine.leaderboard import Row
 from fivesigma.challenges.models import Score, Submission
 from fivesigma.scoring import registry
@@ -447,7 +447,7 @@ def test_shuffled_score_rows_give_the_same_board(db):
 
 
 def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatch):
-    from fivesigma.challenges.engine import intake, lifecycle
+    from fivesigma.challenges.engine import intake
     from tests.challenges.factories import make_user, upload
     from tests.engine.builders import noisy_submission
 
@@ -457,7 +457,7 @@ def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatc
             make_user(name),
             upload(f"{name}.csv", noisy_submission(tiny.solution, seed=seed)),
         )
-        lifecycle.process(submission.pk)
+        worker.process(submission.pk)
         return submission
 
     first = scored("alice", 1)
@@ -472,7 +472,7 @@ def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatc
     second = intake.submit(
         tiny.main, first.user, upload("again.csv", noisy_submission(tiny.solution, seed=9))
     )
-    lifecycle.process(second.pk)
+    worker.process(second.pk)
     before = leaderboard.board(tiny.main, Score.PRIVATE)
     assert before is not private
     client.force_login(first.user)

@@ -15,8 +15,8 @@ import pytest
 from django.db import connection
 from django.urls import reverse
 
-from fivesigma.challenges.engine import bundles, intake, leaderboard, lifecycle, standings
-from fivesigma.challenges.models import Score, Standing, Submission
+from fivesigma.challenges.engine import bundles, intake, leaderboard, lifecycle, standings, worker
+from fivesigma.challenges.models import Phase, Score, Standing, Submission
 from fivesigma.scoring.metrics.ams import AmsMetric
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import noisy_submission
@@ -56,30 +56,30 @@ def test_every_engine_step_keeps_standings_equal_to_a_rebuild(
 
     rough = send(tiny, alice, noise=2.0, seed=1)  # uploaded: listed, not yet scored
     assert_kept_equals_rebuilt(phase)
-    lifecycle.process(rough.pk)
+    worker.process(rough.pk)
     sharp = send(tiny, alice, noise=0.3, seed=2)
-    lifecycle.process(sharp.pk)
+    worker.process(sharp.pk)
     assert_kept_equals_rebuilt(phase)
     team = sharp.team_id
     assert best_public(phase, team) == sharp.scores.get(subset=Score.PUBLIC).value
 
     mine = send(tiny, bob, noise=0.5, seed=3)
-    lifecycle.process(mine.pk)
+    worker.process(mine.pk)
     monkeypatch.setattr(AmsMetric, "evaluate", _raise(ZeroDivisionError("no events")))
     broken = send(tiny, bob, noise=0.5, seed=4)
-    lifecycle.process(broken.pk)  # fails with a reason: listed, its scores never count
+    worker.process(broken.pk)  # fails with a reason: listed, its scores never count
     assert Submission.objects.get(pk=broken.pk).status == Submission.FAILED
     assert_kept_equals_rebuilt(phase)
 
     # a re-scoring that fails takes the submission's old scores off the board
     lifecycle.rescore_phase(phase)
-    lifecycle.process(sharp.pk)
+    worker.process(sharp.pk)
     assert Submission.objects.get(pk=sharp.pk).status == Submission.FAILED
     assert best_public(phase, team) == rough.scores.get(subset=Score.PUBLIC, current=True).value
     assert_kept_equals_rebuilt(phase)
     monkeypatch.undo()
     for submission in Submission.objects.filter(phase=phase, status=Submission.QUEUED):
-        lifecycle.process(submission.pk)
+        worker.process(submission.pk)
     assert_kept_equals_rebuilt(phase)
 
     # final selections move the private board
@@ -100,7 +100,7 @@ def test_a_bundle_reload_rederives_the_phase(tiny, tmp_path):
     """Fewer final selections in the reloaded bundle change which submission is a final."""
     user = make_user("carol")
     for seed, noise in enumerate((0.3, 0.6, 1.2)):
-        lifecycle.process(send(tiny, user, noise, seed).pk)
+        worker.process(send(tiny, user, noise, seed).pk)
     assert tiny.main.final_selections == 2
     spec = tiny.bundle / "challenge.yaml"
     spec.write_text(
@@ -114,7 +114,7 @@ def test_a_bundle_reload_rederives_the_phase(tiny, tmp_path):
 
 def test_a_phase_without_standings_is_derived_on_first_view(tiny):
     """Rows written before standings existed (or bulk-loaded) still make a board."""
-    lifecycle.process(send(tiny, make_user("dave"), 0.5, 0).pk)
+    worker.process(send(tiny, make_user("dave"), 0.5, 0).pk)
     expected = kept(tiny.main)
     Standing.objects.all().delete()
     assert [r.team for r in leaderboard.compute(tiny.main, Score.PUBLIC).rows] == ["dave"]
@@ -148,7 +148,7 @@ def test_two_scores_of_one_team_written_at_once_both_reach_its_standing(tmp_path
         try:
             start.wait()
             result = {"public": {"score": values[submission.pk]}, "private": {"score": 0.0}}
-            lifecycle.save_scores(Submission.objects.get(pk=submission.pk), "ams", result)
+            worker.save_scores(Submission.objects.get(pk=submission.pk), "ams", result)
         except Exception as error:  # reported below: a thread's exception is otherwise lost
             errors.append(error)
         finally:
@@ -207,7 +207,7 @@ def test_a_kept_board_catches_up_to_what_a_fresh_compute_shows(tiny, subset, mon
         assert shown_rows(leaderboard.board(phase, subset)) == shown_rows(
             real_compute(phase, subset)
         )
-        lifecycle.process(submission.pk)
+        worker.process(submission.pk)
         assert shown_rows(leaderboard.board(phase, subset)) == shown_rows(
             real_compute(phase, subset)
         )
@@ -219,10 +219,10 @@ def test_the_cached_page_and_api_table_follow_every_change(tiny, client):
     """The rendered table and the API page are cached per board version: a change shows at once."""
     page = reverse("leaderboard", args=[tiny.challenge.slug, "main"])
     api = f"/api/challenges/{tiny.challenge.slug}/phases/main/leaderboard/"
-    lifecycle.process(send(tiny, make_user("fay"), 1.0, 0).pk)
+    worker.process(send(tiny, make_user("fay"), 1.0, 0).pk)
     assert "fay" in client.get(page).content.decode()
     assert [r["team"] for r in client.get(api).json()["results"]] == ["fay"]
-    lifecycle.process(send(tiny, make_user("gus"), 0.1, 1).pk)
+    worker.process(send(tiny, make_user("gus"), 0.1, 1).pk)
     html = client.get(page).content.decode()
     assert "gus" in html and html.index("gus") < html.index("fay")
     assert [r["team"] for r in client.get(api).json()["results"]] == ["gus", "fay"]
@@ -234,7 +234,7 @@ def test_rebuild_standings_command_repairs_rows_written_by_hand(tiny):
     from django.core.management import call_command
 
     submission = send(tiny, make_user("hal"), 0.5, 0)
-    lifecycle.process(submission.pk)
+    worker.process(submission.pk)
     Standing.objects.filter(team_id=submission.team_id).update(public_score=None, entries=7)
     out = StringIO()
     call_command("rebuild_standings", "tiny-higgs", stdout=out)
@@ -246,3 +246,21 @@ def test_rebuild_standings_command_repairs_rows_written_by_hand(tiny):
         1,
         submission.scores.get(subset=Score.PUBLIC).pk,
     )
+
+
+def test_a_status_change_alone_leaves_standings_and_board_version_as_they_were(tiny):
+    """Only the steps that change a team's row refresh it (upload, scores saved, failure,
+    final selection); ``transition`` itself changes the status and the history, nothing more."""
+    submission = send(tiny, make_user("carol"), noise=0.5, seed=5)
+    phase = tiny.main
+    version = Phase.objects.get(pk=phase.pk).board_version
+    rows = list(Standing.objects.filter(phase=phase).values())
+    lifecycle.transition(submission, Submission.RUNNING, "by hand")
+    lifecycle.transition(submission, Submission.SCORING, "by hand")
+    assert Phase.objects.get(pk=phase.pk).board_version == version
+    assert list(Standing.objects.filter(phase=phase).values()) == rows
+    lifecycle.enqueue(submission, "again")  # queued for a worker: the row does not move either
+    assert Phase.objects.get(pk=phase.pk).board_version == version
+    worker.process(submission.pk)  # scores saved: the worker step refreshes, explicitly
+    assert Phase.objects.get(pk=phase.pk).board_version > version
+    assert_kept_equals_rebuilt(phase)

@@ -1,6 +1,6 @@
 """The status machine: every submission ends finished or failed with a reason, exactly once.
 
-Tasks are run by calling ``lifecycle.process`` as a worker would (the ``db`` fixture never
+Tasks are run by calling ``worker.process`` as a worker would (the ``db`` fixture never
 runs on-commit hooks, so nothing is queued behind the test's back). A worker killed in the
 middle of a task is simulated by an exception that is not an ``Exception`` (as SIGKILL, it
 escapes every handler and leaves the row as it was).
@@ -13,7 +13,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from fivesigma.challenges.engine import intake, leaderboard, lifecycle
+from fivesigma.challenges.engine import intake, leaderboard, lifecycle, solutions, worker
 from fivesigma.challenges.models import DataFile, Score, Submission
 from fivesigma.scoring.metrics.ams import AmsMetric
 from tests.challenges.factories import make_user, upload
@@ -51,7 +51,7 @@ def stall(submission: Submission) -> None:
 
 def test_happy_path_history(tiny):
     submission = accepted(tiny)
-    lifecycle.process(submission.pk)
+    worker.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FINISHED
     assert history(submission) == ["submitted", "queued", "running", "scoring", "finished"]
@@ -73,7 +73,7 @@ def break_check(monkeypatch):
 
 def break_second_score_row(monkeypatch):
     """The private Score row fails to be written after the public one was."""
-    real = lifecycle.headline_figures
+    real = worker.headline_figures
     calls = []
 
     def flaky(part, diagnostics):
@@ -82,7 +82,7 @@ def break_second_score_row(monkeypatch):
             raise RuntimeError("database went away")
         return real(part, diagnostics)
 
-    monkeypatch.setattr(lifecycle, "headline_figures", flaky)
+    monkeypatch.setattr(worker, "headline_figures", flaky)
 
 
 def lose_solution(monkeypatch):
@@ -110,9 +110,9 @@ def test_a_failing_step_ends_failed_with_its_reason_never_finished(
     tiny, monkeypatch, fault, reason
 ):
     submission = accepted(tiny)
-    lifecycle._read_solution.cache_clear()
+    solutions._read_solution.cache_clear()
     fault(monkeypatch)
-    lifecycle.process(submission.pk)
+    worker.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FAILED
     assert reason in submission.reason
@@ -124,7 +124,7 @@ def test_a_failing_step_ends_failed_with_its_reason_never_finished(
 def test_a_stored_file_that_vanished_fails_with_a_reason(tiny):
     submission = accepted(tiny)
     submission.file.storage.delete(submission.file.name)
-    lifecycle.process(submission.pk)
+    worker.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FAILED
     assert "FileNotFoundError" in submission.reason or "No such file" in submission.reason
@@ -139,10 +139,10 @@ def test_an_undefined_score_finishes_and_ranks_last(tiny, monkeypatch):
         return result
 
     first = accepted(tiny, "alice", seed=1)
-    lifecycle.process(first.pk)
+    worker.process(first.pk)
     monkeypatch.setattr(AmsMetric, "evaluate", nan_public)
     second = accepted(tiny, "bob", seed=2)
-    lifecycle.process(second.pk)
+    worker.process(second.pk)
     assert reloaded(second).status == Submission.FINISHED
     assert Score.objects.get(submission=second, subset=Score.PUBLIC).value is None
     rows = leaderboard.compute(tiny.main, Score.PUBLIC).rows
@@ -152,8 +152,8 @@ def test_an_undefined_score_finishes_and_ranks_last(tiny, monkeypatch):
 
 def test_a_task_delivered_twice_in_a_row_scores_once(tiny):
     submission = accepted(tiny)
-    lifecycle.process(submission.pk)
-    lifecycle.process(submission.pk)
+    worker.process(submission.pk)
+    worker.process(submission.pk)
     submission = reloaded(submission)
     assert submission.attempts == 1
     assert history(submission).count("finished") == 1
@@ -169,11 +169,11 @@ def test_a_duplicate_delivery_during_scoring_finishes_the_submission_once(tiny, 
     def evaluate_with_a_duplicate(self, *args, **kwargs):
         if not deliveries:
             deliveries.append("duplicate")
-            lifecycle.process(submission.pk)  # the duplicate runs to its end meanwhile
+            worker.process(submission.pk)  # the duplicate runs to its end meanwhile
         return real(self, *args, **kwargs)
 
     monkeypatch.setattr(AmsMetric, "evaluate", evaluate_with_a_duplicate)
-    lifecycle.process(submission.pk)
+    worker.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FINISHED
     assert history(submission).count("finished") == 1, history(submission)
@@ -184,17 +184,17 @@ def test_a_duplicate_delivery_during_scoring_finishes_the_submission_once(tiny, 
 def test_a_late_duplicate_cannot_drag_a_finished_submission_back(tiny, monkeypatch):
     """The first run is slow before scoring; a newer attempt finishes first."""
     submission = accepted(tiny)
-    real = lifecycle.score
+    real = worker.score
     calls = []
 
     def slow_first_run(sub):
         calls.append(sub.attempts)
         if len(calls) == 1:
-            lifecycle.process(submission.pk)  # the newer attempt, to the end
+            worker.process(submission.pk)  # the newer attempt, to the end
         return real(sub)
 
-    monkeypatch.setattr(lifecycle, "score", slow_first_run)
-    lifecycle.process(submission.pk)
+    monkeypatch.setattr(worker, "score", slow_first_run)
+    worker.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FINISHED
     assert history(submission)[-1] == "finished"
@@ -206,7 +206,7 @@ def kill_during_scoring(monkeypatch):
     def killed(submission):
         raise WorkerKilled
 
-    monkeypatch.setattr(lifecycle, "score", killed)
+    monkeypatch.setattr(worker, "score", killed)
 
 
 def test_a_killed_worker_is_requeued_by_the_sweep_and_then_finishes(tiny, monkeypatch):
@@ -214,13 +214,13 @@ def test_a_killed_worker_is_requeued_by_the_sweep_and_then_finishes(tiny, monkey
     with monkeypatch.context() as patch:
         kill_during_scoring(patch)
         with pytest.raises(WorkerKilled):
-            lifecycle.process(submission.pk)
+            worker.process(submission.pk)
     assert reloaded(submission).status == Submission.SCORING
     assert lifecycle.sweep_stuck() == {"requeued": 0, "failed": 0}, "not stuck yet"
     stall(submission)
     assert lifecycle.sweep_stuck() == {"requeued": 1, "failed": 0}
     assert reloaded(submission).status == Submission.QUEUED
-    lifecycle.process(submission.pk)
+    worker.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FINISHED
     assert submission.attempts == 2
@@ -235,7 +235,7 @@ def test_a_requeued_submission_is_not_requeued_again_while_it_waits(tiny, monkey
     with monkeypatch.context() as patch:
         kill_during_scoring(patch)
         with pytest.raises(WorkerKilled):
-            lifecycle.process(submission.pk)
+            worker.process(submission.pk)
     stall(submission)
     assert lifecycle.sweep_stuck()["requeued"] == 1
     # the next sweeps, a minute apart, while the submission waits its turn in the queue
@@ -252,7 +252,7 @@ def test_a_worker_killed_every_time_fails_with_a_reason_after_the_last_attempt(
     kill_during_scoring(monkeypatch)
     for attempt in range(1, settings.FIVESIGMA_MAX_ATTEMPTS + 1):
         with pytest.raises(WorkerKilled):
-            lifecycle.process(submission.pk)
+            worker.process(submission.pk)
         assert reloaded(submission).attempts == attempt
         stall(submission)
         last = attempt == settings.FIVESIGMA_MAX_ATTEMPTS
@@ -267,7 +267,7 @@ def test_a_worker_killed_every_time_fails_with_a_reason_after_the_last_attempt(
 def test_a_task_past_its_attempts_fails_instead_of_running(tiny, settings):
     submission = accepted(tiny)
     Submission.objects.filter(pk=submission.pk).update(attempts=settings.FIVESIGMA_MAX_ATTEMPTS)
-    lifecycle.process(submission.pk)
+    worker.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FAILED
     assert "attempts" in submission.reason
@@ -284,7 +284,7 @@ def test_a_submission_never_queued_is_queued_by_the_sweep(tiny):
 def test_rescoring_keeps_history_and_the_board_shows_current_scores(tiny):
     alice, bob = accepted(tiny, "alice", seed=1), accepted(tiny, "bob", seed=2)
     for submission in (alice, bob):
-        lifecycle.process(submission.pk)
+        worker.process(submission.pk)
     first_round = {
         s.submission_id: s.value for s in Score.objects.filter(subset=Score.PUBLIC, current=True)
     }
@@ -300,7 +300,7 @@ def test_rescoring_keeps_history_and_the_board_shows_current_scores(tiny):
     }
     for submission in (alice, bob):
         assert reloaded(submission).status == Submission.QUEUED
-        lifecycle.process(submission.pk)
+        worker.process(submission.pk)
     for submission in (alice, bob):
         submission = reloaded(submission)
         assert submission.status == Submission.FINISHED

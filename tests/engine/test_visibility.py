@@ -18,7 +18,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from fivesigma.challenges.engine import intake, lifecycle
+from fivesigma.challenges.engine import intake, worker
 from fivesigma.challenges.models import Challenge, DataFile, Score, Submission
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import load_tiny_challenge, noisy_submission
@@ -49,7 +49,7 @@ def scored(phase, user, content: bytes, name: str) -> Submission:
     submission = intake.submit(phase, user, upload(name, content), enforce_rules=False)
     on_time = min(submission.created, phase.end - timedelta(days=1))
     Submission.objects.filter(pk=submission.pk).update(created=on_time, is_late=False)
-    lifecycle.process(submission.pk)
+    worker.process(submission.pk)
     submission.refresh_from_db()
     assert submission.status == Submission.FINISHED, submission.reason
     return submission

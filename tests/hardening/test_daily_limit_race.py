@@ -47,7 +47,7 @@ def database(request, transactional_db) -> str:
 def published(monkeypatch) -> list[int]:
     """Submissions handed to the task queue (recorded instead of sent: no broker needed)."""
     sent: list[int] = []
-    monkeypatch.setattr(lifecycle, "publish", lambda task, submission: sent.append(submission.pk))
+    monkeypatch.setattr(lifecycle, "publish", lambda submission: sent.append(submission.pk))
     return sent
 
 

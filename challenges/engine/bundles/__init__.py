@@ -16,13 +16,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import yaml
 from django.core.files.storage import default_storage
 from django.db import transaction
 
 from fivesigma.challenges.engine import files, standings
+from fivesigma.challenges.engine.solutions import with_usage
 from fivesigma.challenges.models import Challenge, DataFile, Phase
 from fivesigma.runner.run import BUILT_IN_HARNESSES
 
@@ -381,53 +380,6 @@ class _Checker:
             with_usage(table, split)
         except (SubmissionError, ValueError, KeyError) as error:
             self.problem(where, f"{path.name}: {error}")
-
-
-def with_usage(solution: pd.DataFrame, split: dict) -> pd.DataFrame:
-    """Add the ``Usage`` column (Public/Private) that the scorers read, as the split says.
-
-    ``{by: usage}``: the solution has it already. ``{by: column, column: C, public: a, private: b}``:
-    rows whose C is a are public, b private, others dropped (e.g. KaggleSet b/v).
-    ``{by: event, column: event_id, public_fraction: f, seed: s}``: whole events drawn at random.
-    """
-    by = split.get("by", "usage")
-    if by == "usage":
-        if "Usage" not in solution.columns:
-            raise ValueError("has no Usage column; add one or declare a split in the phase")
-        return solution
-    column = split.get("column")
-    if not isinstance(column, str) or column not in solution.columns:
-        raise ValueError(
-            f"split column {column!r} is not in the solution (columns: {', '.join(solution.columns[:12])})"
-        )
-    if by == "column":
-        usage = solution[column].map(
-            {split.get("public"): "Public", split.get("private"): "Private"}
-        )
-        if usage.notna().sum() == 0:
-            raise ValueError(
-                f"no row of column '{column}' has value {split.get('public')!r} or {split.get('private')!r}"
-            )
-        return solution.assign(Usage=usage)[usage.notna()].reset_index(drop=True)
-    if by == "event":
-        event_ids = pd.to_numeric(solution[column], errors="coerce")
-        if event_ids.isna().any():
-            raise ValueError(
-                f"split column '{column}' must hold an event id (a number) on every row"
-            )
-        events = np.unique(event_ids.to_numpy())
-        seed, fraction = split.get("seed", 0), split.get("public_fraction", 0.3)
-        if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
-            raise ValueError(f"split seed must be a whole number >= 0, not {seed!r}")
-        if isinstance(fraction, bool) or not isinstance(fraction, int | float):
-            raise ValueError(f"split public_fraction must be a number, not {fraction!r}")
-        if not 0 < fraction < 1:
-            raise ValueError(f"split public_fraction must be between 0 and 1, not {fraction!r}")
-        rng = np.random.default_rng(seed)
-        n_public = int(round(fraction * len(events)))
-        public = set(rng.choice(events, size=n_public, replace=False).tolist())
-        return solution.assign(Usage=np.where(event_ids.isin(public), "Public", "Private"))
-    raise ValueError(f"split 'by: {by}' is unknown (usage, column or event)")
 
 
 def _store_file(
