@@ -57,6 +57,8 @@ API_ROUTES = [
         PHASE + "submissions/", endpoints.PhaseSubmissions.as_view(), name="api-phase-submissions"
     ),
     path("submissions/<uuid:uid>/", endpoints.SubmissionDetail.as_view(), name="api-submission"),
+    path("submissions/<uuid:uid>/final/", endpoints.FinalChoice.as_view(), name="api-final"),
+    path("challenges/<slug:slug>/team/", endpoints.TeamView.as_view(), name="api-team"),
     path("challenges/<slug:slug>/files/", endpoints.FileList.as_view(), name="api-files"),
     path(
         "challenges/<slug:slug>/files/<int:file_id>/download/",

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "fivesigma.challenges.answers.RefusalMiddleware",
 ]
 
 ROOT_URLCONF = "fivesigma.urls"
@@ -224,6 +225,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_RATES": {"upload": os.environ.get("FIVESIGMA_UPLOAD_RATE", "30/min")},
+    "EXCEPTION_HANDLER": "fivesigma.challenges.answers.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "fivesigma API",

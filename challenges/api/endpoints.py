@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serial
 from rest_framework import serializers as drf
 from rest_framework import status
 from rest_framework.authtoken.views import ObtainAuthToken
-from rest_framework.exceptions import NotAuthenticated, ValidationError
+from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
@@ -20,16 +20,9 @@ from rest_framework.views import APIView
 from fivesigma.challenges import transfers
 from fivesigma.challenges.api import charts
 from fivesigma.challenges.api import serializers as s
-from fivesigma.challenges.api.throttles import (
-    LoginThrottle,
-    UploadThrottle,
-    requested_subset,
-    visible_file,
-    visible_submission,
-)
-from fivesigma.challenges.engine import intake, leaderboard, teams, visibility
-from fivesigma.challenges.models import Challenge, DataFile, Membership, Score, Submission
-from fivesigma.challenges.web.common import get_challenge, get_phase
+from fivesigma.challenges.api.throttles import LoginThrottle, UploadThrottle
+from fivesigma.challenges.engine import finals, intake, leaderboard, teams, visibility
+from fivesigma.challenges.models import Membership, Score, Submission
 
 SUBSET = OpenApiParameter(
     "subset",
@@ -51,11 +44,7 @@ class ChallengeList(APIView):
 
     @extend_schema(responses=s.ChallengeSerializer(many=True))
     def get(self, request):
-        challenges = [
-            c
-            for c in Challenge.objects.prefetch_related("phases__challenge")
-            if c.is_public or c.is_organiser(request.user)
-        ]
+        challenges = visibility.visible_challenges(request.user)
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(challenges, request, view=self)
         data = s.ChallengeSerializer(page, many=True, context={"request": request}).data
@@ -65,14 +54,14 @@ class ChallengeList(APIView):
 class ChallengeDetail(APIView):
     @extend_schema(responses=s.ChallengeDetailSerializer)
     def get(self, request, slug: str):
-        challenge = get_challenge(request.user, slug)
+        challenge = visibility.challenge(request.user, slug)
         return Response(s.ChallengeDetailSerializer(challenge, context={"request": request}).data)
 
 
 class PhaseList(APIView):
     @extend_schema(responses=s.PhaseSerializer(many=True))
     def get(self, request, slug: str):
-        challenge = get_challenge(request.user, slug)
+        challenge = visibility.challenge(request.user, slug)
         phases = challenge.phases.select_related("challenge")
         return Response(s.PhaseSerializer(phases, many=True, context={"request": request}).data)
 
@@ -82,8 +71,8 @@ class PhaseDetail(APIView):
 
     @extend_schema(responses=s.PhaseDetailSerializer)
     def get(self, request, slug: str, key: str):
-        challenge = get_challenge(request.user, slug)
-        phase = get_phase(challenge, key)
+        challenge = visibility.challenge(request.user, slug)
+        phase = visibility.phase(challenge, key)
         context = {"request": request}
         if request.user.is_authenticated:
             context["allowance"] = intake.allowance(phase, teams.team_of(request.user, challenge))
@@ -110,8 +99,8 @@ class LeaderboardView(APIView):
         ),
     )
     def get(self, request, slug: str, key: str):
-        phase = get_phase(get_challenge(request.user, slug), key)
-        subset = requested_subset(request, phase)
+        phase = visibility.phase(visibility.challenge(request.user, slug), key)
+        subset = visibility.subset(request.user, phase, request.query_params.get("subset"))
         board = leaderboard.board(phase, subset)
         paginator = PageNumberPagination()
         rows = paginator.paginate_queryset(board.rows, request, view=self)
@@ -142,8 +131,8 @@ class LeaderboardChart(APIView):
 
     @extend_schema(parameters=[SUBSET], responses=OpenApiTypes.OBJECT)
     def get(self, request, slug: str, key: str):
-        phase = get_phase(get_challenge(request.user, slug), key)
-        subset = requested_subset(request, phase)
+        phase = visibility.phase(visibility.challenge(request.user, slug), key)
+        subset = visibility.subset(request.user, phase, request.query_params.get("subset"))
         return Response(charts.chart_data(leaderboard.board(phase, subset)))
 
 
@@ -162,7 +151,7 @@ class PhaseSubmissions(APIView):
 
     @extend_schema(responses=s.SubmissionSerializer(many=True))
     def get(self, request, slug: str, key: str):
-        phase = get_phase(get_challenge(request.user, slug), key)
+        phase = visibility.phase(visibility.challenge(request.user, slug), key)
         submissions = (
             visibility.visible_submissions(request.user, phase)
             .select_related("phase__challenge", "team", "user")
@@ -171,17 +160,13 @@ class PhaseSubmissions(APIView):
         )
         paginator = PageNumberPagination()
         page = paginator.paginate_queryset(submissions, request, view=self)
-        context = {
-            "request": request,
-            "show_private": visibility.can_see_private(request.user, phase),
-        }
         return paginator.get_paginated_response(
-            s.SubmissionSerializer(page, many=True, context=context).data
+            s.SubmissionSerializer(page, many=True, context={"request": request}).data
         )
 
     @extend_schema(request=s.SubmissionUploadSerializer, responses={201: s.SubmissionSerializer})
     def post(self, request, slug: str, key: str):
-        phase = get_phase(get_challenge(request.user, slug), key)
+        phase = visibility.phase(visibility.challenge(request.user, slug), key)
         upload = request.FILES.get("file")
         if getattr(request._request, "upload_too_large", False):
             return Response({"detail": intake.too_large()}, status=status.HTTP_400_BAD_REQUEST)
@@ -189,12 +174,9 @@ class PhaseSubmissions(APIView):
             raise ValidationError(
                 {"file": "Send the submission as the multipart form field 'file'."}
             )
-        try:
-            submission = intake.submit(
-                phase, request.user, upload, str(request.data.get("description", ""))
-            )
-        except intake.SubmissionRefused as refused:
-            return Response({"detail": str(refused)}, status=status.HTTP_400_BAD_REQUEST)
+        submission = intake.submit(
+            phase, request.user, upload, str(request.data.get("description", ""))
+        )
         submission = (
             Submission.objects.select_related("phase__challenge", "team", "user")
             .prefetch_related(current_scores())
@@ -209,8 +191,8 @@ class SubmissionDetail(APIView):
 
     @extend_schema(responses=s.SubmissionDetailSerializer)
     def get(self, request, uid):
-        submission = visible_submission(
-            request,
+        submission = visibility.submission(
+            request.user,
             Submission.objects.select_related("phase__challenge", "team", "user")
             .prefetch_related(current_scores(with_diagnostics=True), "events")
             .filter(uid=uid)
@@ -219,17 +201,69 @@ class SubmissionDetail(APIView):
         return Response(s.SubmissionDetailSerializer(submission, context={"request": request}).data)
 
 
+class FinalChoice(APIView):
+    """POST ``{"selected": true}`` to count a scored submission among its team's final
+    submissions for the private leaderboard, ``{"selected": false}`` to stop counting it
+    (400 with the rule when it is not allowed: the phase has ended, the team has chosen its
+    ``final_selections`` already, the submission is not scored)."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(request=s.FinalChoiceSerializer, responses=s.SubmissionSerializer)
+    def post(self, request, uid):
+        submission = visibility.submission(
+            request.user,
+            Submission.objects.select_related("phase__challenge", "team").filter(uid=uid).first(),
+        )
+        choice = s.FinalChoiceSerializer(data=request.data)
+        choice.is_valid(raise_exception=True)
+        finals.choose(submission, choice.validated_data["selected"], request.user)
+        fresh = (
+            Submission.objects.select_related("phase__challenge", "team", "user")
+            .prefetch_related(current_scores())
+            .get(pk=submission.pk)
+        )
+        return Response(s.SubmissionSerializer(fresh, context={"request": request}).data)
+
+
+class TeamView(APIView):
+    """GET: your team in the challenge (404 when you have none). POST ``action``: ``create``
+    with ``name``, ``join`` with ``code`` (the invitation code a member shares), or ``leave``
+    (only while the team has no submissions); 400 with the reason when a rule forbids it."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(responses=s.TeamSerializer)
+    def get(self, request, slug: str):
+        challenge = visibility.challenge(request.user, slug)
+        team = teams.team_of(request.user, challenge)
+        if team is None:
+            raise NotFound(f"You are not in a team in '{challenge.slug}' yet.")
+        return Response(s.TeamSerializer(team).data)
+
+    @extend_schema(request=s.TeamActionSerializer, responses=s.TeamSerializer)
+    def post(self, request, slug: str):
+        challenge = visibility.challenge(request.user, slug)
+        asked = s.TeamActionSerializer(data=request.data)
+        asked.is_valid(raise_exception=True)
+        action = asked.validated_data["action"]
+        if action == "create":
+            team = teams.create_team(request.user, challenge, asked.validated_data.get("name", ""))
+        elif action == "join":
+            team = teams.join(request.user, asked.validated_data.get("code", ""), challenge)
+        else:
+            teams.leave(request.user, challenge)
+            return Response({"detail": f"You left your team in '{challenge.slug}'."})
+        return Response(s.TeamSerializer(team).data)
+
+
 class FileList(APIView):
     """The challenge's downloadable files with their sizes (bytes) and SHA-256 checksums."""
 
     @extend_schema(responses=s.DataFileSerializer(many=True))
     def get(self, request, slug: str):
-        challenge = get_challenge(request.user, slug)
-        data_files = [
-            f
-            for f in challenge.files.filter(phase=None).select_related("challenge")
-            if visibility.can_download(request.user, f)
-        ]
+        challenge = visibility.challenge(request.user, slug)
+        data_files = visibility.downloadable_files(request.user, challenge)
         return Response(
             s.DataFileSerializer(data_files, many=True, context={"request": request}).data
         )
@@ -240,10 +274,8 @@ class FileDownload(APIView):
 
     @extend_schema(responses={(200, "application/octet-stream"): OpenApiTypes.BINARY})
     def get(self, request, slug: str, file_id: int):
-        challenge = get_challenge(request.user, slug)
-        data_file = visible_file(
-            request, DataFile.objects.filter(pk=file_id, challenge=challenge).first()
-        )
+        challenge = visibility.challenge(request.user, slug)
+        data_file = visibility.data_file(request.user, challenge, file_id)
         response = transfers.download_response(data_file.file, data_file.name.replace("/", "_"))
         response["X-Checksum-SHA256"] = data_file.sha256
         return response

@@ -228,18 +228,9 @@ class SubmissionSerializer(serializers.ModelSerializer):
         ]
 
     def get_scores(self, submission: Submission) -> list[dict]:
-        show_private = self.context.get("show_private")
-        if show_private is None:
-            show_private = visibility.can_see_private(
-                self.context["request"].user, submission.phase
-            )
-        scores = [
-            s
-            for s in submission.scores.all()
-            if s.current and (s.subset == Score.PUBLIC or show_private)
-        ]
-        scores.sort(key=lambda s: s.subset != Score.PUBLIC)
-        return self.score_serializer(scores, many=True).data
+        user = self.context["request"].user
+        shown = visibility.shown_scores(user, submission, submission.scores.all())
+        return self.score_serializer(shown, many=True).data
 
     def get_url(self, submission: Submission) -> str:
         return absolute(self.context.get("request"), "api-submission", submission.uid)
@@ -261,6 +252,36 @@ class SubmissionUploadSerializer(serializers.Serializer):
 
     file = serializers.FileField(help_text="result file (.csv, .csv.gz, .zip) or code .zip")
     description = serializers.CharField(required=False, allow_blank=True, max_length=500)
+
+
+class FinalChoiceSerializer(serializers.Serializer):
+    """Select or unselect a submission as one of its team's final submissions."""
+
+    selected = serializers.BooleanField(
+        help_text="true: count it for the private leaderboard; false: no longer"
+    )
+
+
+class MemberSerializer(serializers.Serializer):
+    username = serializers.CharField(source="user.username")
+    joined = serializers.DateTimeField()
+
+
+class TeamSerializer(serializers.Serializer):
+    """The caller's team in a challenge; the invitation code is for its members only."""
+
+    name = serializers.CharField()
+    invite_code = serializers.CharField(help_text="give it to people you want in the team")
+    members = MemberSerializer(source="memberships.all", many=True)
+    max_team_size = serializers.IntegerField(source="challenge.max_team_size")
+
+
+class TeamActionSerializer(serializers.Serializer):
+    """``create`` (with ``name``), ``join`` (with ``code``) or ``leave``."""
+
+    action = serializers.ChoiceField(choices=["create", "join", "leave"])
+    name = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    code = serializers.CharField(required=False, allow_blank=True, max_length=64)
 
 
 class MeSerializer(serializers.Serializer):

@@ -1,4 +1,4 @@
-"""``fivesigma`` / ``python -m fivesigma.challenges.client``: log in, download data, submit, read leaderboards."""
+"""``fivesigma`` / ``python -m fivesigma.challenges.client``: log in, download data, manage your team, submit, choose final submissions, read leaderboards."""
 
 from __future__ import annotations
 
@@ -38,6 +38,23 @@ def parser() -> argparse.ArgumentParser:
     submit.add_argument("--wait", action="store_true", help="wait for the score and print it")
     submit.add_argument("--timeout", type=float, default=3600.0, help="seconds to wait at most")
 
+    mine = sub.add_parser("submissions", help="list your team's submissions to a phase")
+    mine.add_argument("challenge")
+    mine.add_argument("phase")
+
+    final = sub.add_parser(
+        "final", help="choose a submission as one of your team's final submissions"
+    )
+    final.add_argument("uid", help="the submission's uid (from `fivesigma submissions`)")
+    final.add_argument("--unselect", action="store_true", help="stop counting it as final")
+
+    team = sub.add_parser("team", help="show, create, join or leave your team in a challenge")
+    team.add_argument("challenge")
+    action = team.add_mutually_exclusive_group()
+    action.add_argument("--create", metavar="NAME", help="create a team of this name")
+    action.add_argument("--join", metavar="CODE", help="join the team of this invitation code")
+    action.add_argument("--leave", action="store_true", help="leave your team (no submissions yet)")
+
     board = sub.add_parser("leaderboard", help="print a phase's leaderboard")
     board.add_argument("challenge")
     board.add_argument("phase")
@@ -67,6 +84,12 @@ def main(argv: list[str] | None = None) -> int:
                 args.wait,
                 args.timeout,
             )
+        if args.command == "submissions":
+            return commands.submissions(api, args.challenge, args.phase)
+        if args.command == "final":
+            return commands.final(api, args.uid, not args.unselect)
+        if args.command == "team":
+            return commands.team(api, args.challenge, args.create, args.join, args.leave)
         return commands.leaderboard(api, args.challenge, args.phase, args.private, args.top)
     except (ClientError, config.NotLoggedIn) as error:
         return commands.fail(str(error))

@@ -66,13 +66,34 @@ def download(api: Api, challenge: str, out: Path | None) -> int:
     return 0
 
 
+def phase_path(api: Api, challenge: str, phase: str) -> str:
+    """The API path of a phase; an unknown phase is named, with the phases there are."""
+    try:
+        api.get(f"challenges/{challenge}/phases/{phase}/")
+    except ClientError as error:
+        if error.status != 404:
+            raise
+        try:
+            phases = [p["key"] for p in api.get(f"challenges/{challenge}/phases/")]
+        except ClientError as missing:
+            if missing.status == 404:
+                raise ClientError(
+                    f"There is no challenge '{challenge}' (`fivesigma challenges` lists them)."
+                ) from None
+            raise
+        raise ClientError(
+            f"Challenge '{challenge}' has no phase '{phase}'; its phases are: {', '.join(phases)}."
+        ) from None
+    return f"challenges/{challenge}/phases/{phase}/"
+
+
 def submit(
     api: Api, challenge: str, phase: str, file: Path, description: str, wait: bool, timeout_s: float
 ) -> int:
     if not file.is_file():
         raise ClientError(f"{file}: no such file")
     response = api.upload(
-        f"challenges/{challenge}/phases/{phase}/submissions/", file, {"description": description}
+        phase_path(api, challenge, phase) + "submissions/", file, {"description": description}
     )
     submission = response.json()
     say(f"Submitted {file.name} as {submission['uid']} ({submission['status']}).")
@@ -109,7 +130,7 @@ def follow(api: Api, url: str, timeout_s: float) -> int:
 
 def leaderboard(api: Api, challenge: str, phase: str, private: bool, top: int) -> int:
     subset = "private" if private else "public"
-    board = api.get(f"challenges/{challenge}/phases/{phase}/leaderboard/", subset=subset)
+    board = api.get(phase_path(api, challenge, phase) + "leaderboard/", subset=subset)
     rows, page = list(board["results"]), board
     while len(rows) < top and page.get("next"):
         page = api.get(page["next"])
@@ -131,6 +152,57 @@ def leaderboard(api: Api, challenge: str, phase: str, private: bool, top: int) -
         say(f"... {board['count'] - len(rows)} more rows (use --top).")
     if any(row["tied_with_above"] for row in rows):
         say("≈: not significantly different from the row above (paired bootstrap).")
+    return 0
+
+
+def submissions(api: Api, challenge: str, phase: str) -> int:
+    """Your team's submissions to a phase, newest first, with their public scores."""
+    listed = list(api.pages(phase_path(api, challenge, phase) + "submissions/"))
+    if not listed:
+        say(f"No submissions to {challenge} / {phase} yet.")
+        return 0
+    say(f"{'uid':<36}  {'status':<9} {'final':<5} {'public':>12}  {'created':<20} file")
+    for row in listed:
+        public = next((s for s in row["scores"] if s["subset"] == "public"), None)
+        value = _number(public["value"]) if public else ""
+        say(
+            f"{row['uid']:<36}  {row['status']:<9} {'yes' if row['selected_final'] else '':<5} "
+            f"{value:>12}  {row['created'][:19]:<20} {row['original_name']}"
+        )
+    return 0
+
+
+def final(api: Api, uid: str, selected: bool) -> int:
+    """Select (or unselect) a submission as one of the team's final submissions."""
+    row = api.post_json(f"submissions/{uid}/final/", {"selected": selected})
+    state = "is now one of" if row["selected_final"] else "is no longer one of"
+    say(f"{row['original_name']} ({row['uid']}) {state} your team's final submissions.")
+    return 0
+
+
+def team(api: Api, challenge: str, create: str | None, join: str | None, leave: bool) -> int:
+    """Show your team in a challenge, or create, join or leave one."""
+    path = f"challenges/{challenge}/team/"
+    if leave:
+        say(api.post_json(path, {"action": "leave"})["detail"])
+        return 0
+    if create is not None:
+        shown = api.post_json(path, {"action": "create", "name": create})
+    elif join is not None:
+        shown = api.post_json(path, {"action": "join", "code": join})
+    else:
+        try:
+            shown = api.get(path)
+        except ClientError as error:
+            if error.status != 404:
+                raise
+            say(f"{error} Create one with --create NAME or join one with --join CODE.")
+            return 0
+    members = ", ".join(m["username"] for m in shown["members"])
+    say(
+        f"Team '{shown['name']}' in {challenge}: {members} ({len(shown['members'])} of {shown['max_team_size']})."
+    )
+    say(f"Invitation code (for new members): {shown['invite_code']}")
     return 0
 
 

@@ -15,7 +15,11 @@ TIMEOUT_S = 60
 
 
 class ClientError(Exception):
-    """A failed call, with the server's reason when it gave one."""
+    """A failed call, with the server's reason when it gave one (``status``: the HTTP status)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
 
 
 class Api:
@@ -44,7 +48,7 @@ class Api:
         except requests.Timeout:
             raise ClientError(f"{self.url} did not answer within {TIMEOUT_S} s.") from None
         if response.status_code >= 400:
-            raise ClientError(reason(response))
+            raise ClientError(reason(response), response.status_code)
         return response
 
     def get(self, path: str, **params):
@@ -52,6 +56,9 @@ class Api:
 
     def post(self, path: str, data: dict):
         return self.request("POST", path, data=data).json()
+
+    def post_json(self, path: str, data: dict):
+        return self.request("POST", path, json=data).json()
 
     def pages(self, path: str, **params) -> Iterator[dict]:
         """Every result of a paginated list, page after page."""

@@ -27,12 +27,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from fivesigma.challenges.engine import files, lifecycle, standings, teams
-from fivesigma.challenges.engine.reasons import ScoringFailure, readable
+from fivesigma.challenges.engine.reasons import Refused, ScoringFailure, readable
 from fivesigma.challenges.engine.solutions import load_solution
 from fivesigma.challenges.models import Phase, Submission, Team
 
 
-class SubmissionRefused(Exception):
+class SubmissionRefused(Refused):
     """The upload was not accepted; the message says why, for the participant."""
 
 

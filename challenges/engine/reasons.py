@@ -5,6 +5,14 @@ from __future__ import annotations
 import errno
 
 
+class Refused(Exception):
+    """An action the engine refuses; the message says why, for the person who asked (both
+    faces answer 400 with it, or show it on the page). ``field`` names what was wrong in
+    the request, when one thing was."""
+
+    field = "detail"
+
+
 class ScoringFailure(Exception):
     """A reason, for the participant, why their submission could not be scored."""
 

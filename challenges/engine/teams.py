@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
+from fivesigma.challenges.engine.reasons import Refused
 from fivesigma.challenges.models import Challenge, Membership, Team
 
 
-class TeamError(Exception):
+class TeamError(Refused):
     """A team action that is not allowed, with the reason for the participant."""
 
 
@@ -65,14 +66,15 @@ def _create(user, challenge: Challenge, name: str) -> Team:
     return team
 
 
-def join(user, invite_code: str) -> Team:
+def join(user, invite_code: str, challenge: Challenge | None = None) -> Team:
+    """Join the team whose invitation code is ``invite_code`` (of ``challenge``, when given)."""
     team = (
         Team.objects.filter(invite_code=invite_code.strip(), is_benchmark=False)
         .select_related("challenge")
         .first()
     )
-    if team is None:
-        raise TeamError("That invitation code does not match any team.")
+    if team is None or (challenge is not None and team.challenge_id != challenge.pk):
+        raise TeamError("That invitation code does not match any team of this challenge.")
     challenge = team.challenge
     current = team_of(user, challenge)
     if current == team:

@@ -7,8 +7,11 @@ from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_http_methods
 from rest_framework.authtoken.models import Token
+
+from fivesigma.challenges.web import redirects
 
 
 @require_http_methods(["GET", "POST"])
@@ -18,7 +21,7 @@ def signup(request):
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         messages.success(request, f"Welcome, {user.username}.")
-        return redirect(request.GET.get("next") or "home")
+        return redirect(redirects.next_or(request, reverse("home")))
     return render(request, "registration/signup.html", {"form": form})
 
 

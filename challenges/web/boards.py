@@ -6,34 +6,18 @@ import csv
 from dataclasses import replace
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 
 from fivesigma.challenges.engine import leaderboard, visibility
-from fivesigma.challenges.models import Score
-from fivesigma.challenges.web.common import get_challenge, get_phase
 
 PAGE_SIZE = 100
 
 
-def requested_subset(request, phase) -> str:
-    """Private only when asked for and allowed; 404 otherwise, so nothing leaks by guessing."""
-    subset = request.GET.get("subset", Score.PUBLIC)
-    if subset not in (Score.PUBLIC, Score.PRIVATE):
-        raise Http404("Unknown subset.")
-    if subset == Score.PRIVATE and not visibility.can_see_private(request.user, phase):
-        raise Http404("The private leaderboard is shown after the phase ends.")
-    return subset
-
-
 def leaderboard_page(request, slug: str, phase: str):
-    challenge = get_challenge(request.user, slug)
-    phase = get_phase(challenge, phase)
-    default = Score.PRIVATE if phase.has_ended() else Score.PUBLIC
-    if "subset" not in request.GET:
-        request.GET = request.GET.copy()
-        request.GET["subset"] = default
-    subset = requested_subset(request, phase)
+    challenge = visibility.challenge(request.user, slug)
+    phase = visibility.phase(challenge, phase)
+    subset = visibility.subset(request.user, phase, request.GET.get("subset"))
     board = leaderboard.board(phase, subset)
     page = Paginator(board.rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
@@ -67,9 +51,9 @@ def leaderboard_page(request, slug: str, phase: str):
 
 
 def leaderboard_csv(request, slug: str, phase: str):
-    challenge = get_challenge(request.user, slug)
-    phase = get_phase(challenge, phase)
-    subset = requested_subset(request, phase)
+    challenge = visibility.challenge(request.user, slug)
+    phase = visibility.phase(challenge, phase)
+    subset = visibility.subset(request.user, phase, request.GET.get("subset"))
     board = leaderboard.board(phase, subset)
     response = HttpResponse(content_type="text/csv")
     response["Content-Disposition"] = (

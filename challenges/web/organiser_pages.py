@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from fivesigma.challenges.engine import bundles, lifecycle
+from fivesigma.challenges.engine import bundles, lifecycle, visibility
 from fivesigma.challenges.engine.operations import (
     RECENT_STARTS,
     ask_workers,
@@ -23,7 +23,6 @@ from fivesigma.challenges.engine.operations import (
     submissions_per_day,
 )
 from fivesigma.challenges.models import Challenge, Submission
-from fivesigma.challenges.web.common import get_challenge, get_phase
 
 
 def organised(user):
@@ -112,9 +111,8 @@ def upload_bundle(request):
 @login_required
 @require_POST
 def rescore(request, slug: str, phase: str):
-    challenge = get_challenge(request.user, slug)
-    if not challenge.is_organiser(request.user):
-        raise PermissionDenied("Only this challenge's organisers can re-score it.")
-    count = lifecycle.rescore_phase(get_phase(challenge, phase))
+    challenge = visibility.challenge(request.user, slug)
+    visibility.organiser(request.user, challenge)
+    count = lifecycle.rescore_phase(visibility.phase(challenge, phase))
     messages.success(request, f"{count} submissions queued for re-scoring.")
     return redirect("organiser-dashboard")

@@ -14,8 +14,7 @@ from django.utils.safestring import mark_safe
 
 from fivesigma.challenges import transfers
 from fivesigma.challenges.engine import intake, teams, visibility
-from fivesigma.challenges.models import Challenge, DataFile
-from fivesigma.challenges.web.common import get_challenge
+from fivesigma.challenges.models import Challenge
 
 PAGES = [
     ("overview", "Overview"),
@@ -73,7 +72,7 @@ def home(request):
 
 
 def challenge_page(request, slug: str, page: str = "overview"):
-    challenge = get_challenge(request.user, slug)
+    challenge = visibility.challenge(request.user, slug)
     if page not in dict(PAGES):
         raise Http404("No such page.")
     phases = list(challenge.phases.all())
@@ -89,19 +88,13 @@ def challenge_page(request, slug: str, page: str = "overview"):
         "allowances": {p.key: intake.allowance(p, team) for p in phases} if team else {},
     }
     if page == "data":
-        context["files"] = [
-            f
-            for f in challenge.files.filter(phase=None)
-            if visibility.can_download(request.user, f)
-        ]
+        context["files"] = visibility.downloadable_files(request.user, challenge)
     if page == "evaluation":
         context["metrics"] = [describe_metric(p) for p in phases]
     return render(request, "challenges/challenge.html", context)
 
 
 def download_file(request, slug: str, file_id: int):
-    challenge = get_challenge(request.user, slug)
-    data_file = DataFile.objects.filter(pk=file_id, challenge=challenge).first()
-    if data_file is None or not visibility.can_download(request.user, data_file):
-        raise Http404("No such file.")  # hidden files look exactly like missing ones
+    challenge = visibility.challenge(request.user, slug)
+    data_file = visibility.data_file(request.user, challenge, file_id)
     return transfers.download_response(data_file.file, data_file.name.replace("/", "_"))

@@ -4,16 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.http import Http404, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from fivesigma.challenges import transfers
-from fivesigma.challenges.engine import intake, standings, teams, visibility
-from fivesigma.challenges.models import Score, Submission, SubmissionEvent
-from fivesigma.challenges.web.common import get_challenge, get_phase
+from fivesigma.challenges.engine import finals, intake, teams, visibility
+from fivesigma.challenges.models import Submission
+from fivesigma.challenges.web import redirects
 
 
 @csrf_exempt  # checked just below, once the upload is capped
@@ -27,8 +26,8 @@ def submit(request, slug: str, phase: str):
 @login_required
 @csrf_protect
 def _submit(request, slug: str, phase: str):
-    challenge = get_challenge(request.user, slug)
-    phase = get_phase(challenge, phase)
+    challenge = visibility.challenge(request.user, slug)
+    phase = visibility.phase(challenge, phase)
     team = teams.team_of(request.user, challenge)
     error = None
     if request.method == "POST":
@@ -63,7 +62,7 @@ def _submit(request, slug: str, phase: str):
 
 @login_required
 def my_submissions(request, slug: str):
-    challenge = get_challenge(request.user, slug)
+    challenge = visibility.challenge(request.user, slug)
     team = teams.team_of(request.user, challenge)
     rows = (
         Submission.objects.filter(team=team)
@@ -80,18 +79,12 @@ def my_submissions(request, slug: str):
 
 
 def _visible_submission(request, uid) -> Submission:
-    submission = get_object_or_404(
-        Submission.objects.select_related("phase__challenge", "team", "user"), uid=uid
+    found = (
+        Submission.objects.select_related("phase__challenge", "team", "user")
+        .filter(uid=uid)
+        .first()
     )
-    if not visibility.can_see_submission(request.user, submission):
-        raise Http404("No such submission.")
-    return submission
-
-
-def _visible_scores(request, submission: Submission):
-    show_private = visibility.can_see_private(request.user, submission.phase)
-    scores = submission.scores.filter(current=True).order_by("subset")
-    return [s for s in scores if s.subset == Score.PUBLIC or show_private]
+    return visibility.submission(request.user, found)
 
 
 def submission_page(request, uid):
@@ -103,7 +96,7 @@ def submission_page(request, uid):
             "submission": submission,
             "challenge": submission.phase.challenge,
             "phase": submission.phase,
-            "scores": _visible_scores(request, submission),
+            "scores": visibility.shown_scores(request.user, submission),
             "events": submission.events.all(),
             "metric": submission.phase.get_metric(),
         },
@@ -124,7 +117,7 @@ def submission_status(request, uid):
             ],
             "scores": {
                 s.subset: {"value": s.value, "ci_low": s.ci_low, "ci_high": s.ci_high}
-                for s in _visible_scores(request, submission)
+                for s in visibility.shown_scores(request.user, submission)
             },
         }
     )
@@ -138,36 +131,10 @@ def submission_file(request, uid):
 @login_required
 @require_POST
 def toggle_final(request, uid):
+    """Select or unselect a final submission (the rules are in ``finals``)."""
     submission = _visible_submission(request, uid)
-    phase = submission.phase
-    if phase.has_ended():
-        messages.error(request, "Final submissions cannot be changed after the phase has ended.")
-    elif submission.selected_final:
-        _select_final(submission, False, request.user)
-    elif submission.status != Submission.FINISHED:
-        messages.error(request, "Only scored submissions can be selected as final.")
-    elif (
-        Submission.objects.filter(team=submission.team, phase=phase, selected_final=True).count()
-        >= phase.final_selections
-    ):
-        messages.error(
-            request,
-            f"Your team has already selected {phase.final_selections} final submissions; unselect one first.",
-        )
-    else:
-        _select_final(submission, True, request.user)
-    return redirect(request.POST.get("next") or submission.get_absolute_url())
-
-
-def _select_final(submission: Submission, selected: bool, user) -> None:
-    """Select or unselect, and say so in the submission's history (which also tells the
-    kept leaderboards that the private ranking may have changed)."""
-    with transaction.atomic():
-        submission.selected_final = selected
-        submission.save(update_fields=["selected_final"])
-        SubmissionEvent.objects.create(
-            submission=submission,
-            status=submission.status,
-            message=f"{'selected as' if selected else 'no longer'} a final submission ({user.username})",
-        )
-        standings.refresh(submission.phase, submission.team_id)
+    try:
+        finals.choose(submission, not submission.selected_final, request.user)
+    except finals.FinalsRefused as refused:
+        messages.error(request, str(refused))
+    return redirect(redirects.next_or(request, submission.get_absolute_url()))

@@ -6,13 +6,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
-from fivesigma.challenges.engine import teams
-from fivesigma.challenges.web.common import get_challenge
+from fivesigma.challenges.engine import teams, visibility
 
 
 @login_required
 def team_page(request, slug: str):
-    challenge = get_challenge(request.user, slug)
+    challenge = visibility.challenge(request.user, slug)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -20,7 +19,7 @@ def team_page(request, slug: str):
                 teams.create_team(request.user, challenge, request.POST.get("name", ""))
                 messages.success(request, "Team created.")
             elif action == "join":
-                team = teams.join(request.user, request.POST.get("code", ""))
+                team = teams.join(request.user, request.POST.get("code", ""), challenge)
                 messages.success(request, f"You joined {team.name}.")
             elif action == "leave":
                 teams.leave(request.user, challenge)

@@ -89,7 +89,7 @@ def test_private_scores_hidden_from_participants_before_the_end(
         client.get(
             reverse("leaderboard", args=[challenge.slug, "main"]) + "?subset=private"
         ).status_code
-        == 404
+        == 403
     )
     status = client.get(reverse("submission-status", args=[submission.uid])).json()
     assert set(status["scores"]) == {"public"}

@@ -11,9 +11,10 @@ from rest_framework.authtoken.models import Token
 
 from fivesigma.challenges.client.__main__ import main
 from fivesigma.challenges.client.remote import MultipartBody
-from fivesigma.challenges.engine import reasons, worker
+from fivesigma.challenges.engine import intake, reasons, worker
 from fivesigma.challenges.models import DataFile, Score, Submission
 from tests.api.site import PASSWORD, ranked_submission
+from tests.challenges.factories import upload
 from tests.engine.builders import add_entry, make_team
 
 
@@ -136,3 +137,35 @@ def test_multipart_body_streams_the_file_in_chunks():
 def test_login_options_exclude_each_other():
     with pytest.raises(SystemExit):
         main(["login", "--url", "http://x", "--token", "a", "--username", "b"])
+
+
+def test_team_submissions_and_final_choice_from_the_command_line(site, logged_in, capsys):
+    assert main(["team", "tiny-higgs"]) == 0
+    assert "not in a team" in capsys.readouterr().out
+    assert main(["team", "tiny-higgs", "--create", "Tau Finders"]) == 0
+    out = capsys.readouterr().out
+    assert "Team 'Tau Finders'" in out and "Invitation code" in out
+    submission = intake.submit(
+        site.phase, site.alice, upload("mine.csv", ranked_submission(site.solution))
+    )
+    worker.process(submission.pk)
+    assert main(["submissions", "tiny-higgs", "main"]) == 0
+    listing = capsys.readouterr().out
+    assert str(submission.uid) in listing and "finished" in listing and "mine.csv" in listing
+    assert main(["final", str(submission.uid)]) == 0
+    assert "is now one of your team's final submissions" in capsys.readouterr().out
+    assert Submission.objects.get(pk=submission.pk).selected_final
+    assert main(["final", str(submission.uid), "--unselect"]) == 0
+    assert not Submission.objects.get(pk=submission.pk).selected_final
+    assert main(["team", "tiny-higgs", "--leave"]) == 1
+    assert "has submissions" in capsys.readouterr().err
+
+
+def test_an_unknown_phase_is_named_with_the_real_ones(site, logged_in, tmp_path, capsys):
+    path = tmp_path / "x.csv"
+    path.write_bytes(ranked_submission(site.solution))
+    assert main(["submit", "tiny-higgs", "mian", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "no phase 'mian'" in err and "main, past" in err
+    assert main(["leaderboard", "no-such-challenge", "main"]) == 1
+    assert "no challenge 'no-such-challenge'" in capsys.readouterr().err

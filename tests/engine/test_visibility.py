@@ -117,9 +117,19 @@ def read_cells(scene: Scene):
     return [
         ("leaderboard, running phase", board, everyone(), []),
         ("leaderboard, running phase, public", board + "?subset=public", everyone(), []),
-        ("leaderboard, running phase, private", board + "?subset=private", only(*ORGANISERS), []),
+        (
+            "leaderboard, running phase, private",
+            board + "?subset=private",
+            only(*ORGANISERS, otherwise=403),
+            [],
+        ),
         ("leaderboard csv, running, public", csv + "?subset=public", everyone(), []),
-        ("leaderboard csv, running, private", csv + "?subset=private", only(*ORGANISERS), []),
+        (
+            "leaderboard csv, running, private",
+            csv + "?subset=private",
+            only(*ORGANISERS, otherwise=403),
+            [],
+        ),
         (
             "api leaderboard, running, private",
             api_board + "?subset=private",
