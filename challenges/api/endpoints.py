@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
-
-from django.core.cache import cache
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -103,18 +100,12 @@ class LeaderboardView(APIView):
         subset = visibility.subset(request.user, phase, request.query_params.get("subset"))
         board = leaderboard.board(phase, subset)
         paginator = PageNumberPagination()
-        rows = paginator.paginate_queryset(board.rows, request, view=self)
-        # the serialized page of this board version, shared by every caller for a minute
-        key = (
-            f"api-leaderboard:{phase.pk}:{subset}:{board.version}:"
-            f"{phase.challenge.updated.timestamp()}:{paginator.page.number}"
+        paginator.paginate_queryset(board.rows, request, view=self)
+        number, size = paginator.page.number, paginator.page.paginator.per_page
+        results = board.derived(
+            ("api", number, size),
+            lambda: s.LeaderboardRowSerializer(board.page(number, size), many=True).data,
         )
-        results = cache.get(key)
-        if results is None:
-            rows = [replace(row) for row in rows]  # the board's rows are shared between requests
-            leaderboard.mark_ties(rows, board.higher_is_better)
-            results = s.LeaderboardRowSerializer(rows, many=True).data
-            cache.set(key, results, 60)
         response = paginator.get_paginated_response(results)
         response.data = {
             "phase": phase.key,

@@ -14,9 +14,10 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -51,19 +52,68 @@ class Row:
         return self.public_rank - self.rank
 
 
+class Entry(NamedTuple):
+    """One team's standing as a board reads it (``_standings``): the team, its listing and
+    the score shown; on the private board also its public value and upload time."""
+
+    team_id: int
+    team: str
+    is_benchmark: bool
+    entries: int
+    last_submission: datetime | None
+    score_id: int | None
+    submission_id: int | None
+    value: float | None
+    ci_low: float | None
+    ci_high: float | None
+    submitted: datetime | None
+    details: dict | None
+    public_value: float | None = None
+    public_submitted: datetime | None = None
+
+
 @dataclass
 class Leaderboard:
+    """The ranked rows of one phase and subset at one board version.
+
+    A board never changes once built (a newer version is a new board), so whatever is
+    derived from it (a page's rows with ties marked, a rendered table, a serialized API page)
+    is kept on it with ``derived``: the kept board is the one cache, keyed by board version.
+    """
+
     phase: Phase
     subset: str
     rows: list[Row]
     higher_is_better: bool
     version: int = 0  # the phase's board_version these rows include
-    entries: dict[int, tuple] = field(default_factory=dict, repr=False)  # team id -> standing
+    entries: dict[int, Entry] = field(default_factory=dict, repr=False)  # by team id
+    _derived: dict = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @cached_property
     def records(self) -> list[dict]:
         """The record line of the board's chart (computed once per kept board)."""
         return record_line(self.phase, self.subset, self.higher_is_better)
+
+    def derived(self, key, make):
+        """``make()`` computed once per board and ``key`` (a face's rendering of a page)."""
+        with self._lock:
+            if key in self._derived:
+                return self._derived[key]
+        value = make()
+        with self._lock:
+            return self._derived.setdefault(key, value)
+
+    def page(self, number: int, size: int) -> list[Row]:
+        """Rows ``(number - 1) * size`` to ``number * size`` with statistical ties marked
+        (copies: the board's own rows are shared between requests)."""
+
+        def marked() -> list[Row]:
+            rows = [replace(row) for row in self.rows[(number - 1) * size : number * size]]
+            mark_ties(rows, self.higher_is_better)
+            return rows
+
+        return self.derived(("rows", number, size), marked)
 
 
 def record_line(phase: Phase, subset: str, higher_is_better: bool) -> list[dict]:
@@ -166,8 +216,8 @@ def compute(phase: Phase, subset: str) -> Leaderboard:
     read of the phase's standings (``challenges.standings`` keeps them), then the sort."""
     standings.ensure(phase)
     version = Phase.objects.filter(pk=phase.pk).values_list("board_version", flat=True).get()
-    listed = _standings(phase, subset).filter(entries__gt=0)
-    return _assemble(phase, subset, version, {entry[0]: entry for entry in listed})
+    listed = _standings(phase, subset, entries__gt=0)
+    return _assemble(phase, subset, version, {entry.team_id: entry for entry in listed})
 
 
 def _catch_up(kept: Leaderboard, version: int) -> Leaderboard:
@@ -176,23 +226,24 @@ def _catch_up(kept: Leaderboard, version: int) -> Leaderboard:
     request)."""
     phase = kept.phase
     entries = dict(kept.entries)
-    for entry in _standings(phase, kept.subset).filter(version__gt=kept.version):
-        if entry[3] > 0:  # entries: a team listed once it has an on-time submission
-            entries[entry[0]] = entry
+    for entry in _standings(phase, kept.subset, version__gt=kept.version):
+        if entry.entries > 0:  # a team is listed once it has an on-time submission
+            entries[entry.team_id] = entry
         else:
-            entries.pop(entry[0], None)
+            entries.pop(entry.team_id, None)
     return _assemble(phase, kept.subset, version, entries)
 
 
 SCORE_COLUMNS = ("id", "submission_id", "value", "ci_low", "ci_high", "submitted", "details")
 
 
-def _standings(phase: Phase, subset: str):
-    """The standings columns a board shows, one flat tuple per team; the private board also
-    reads each team's public value and upload time, for the public rank."""
+def _standings(phase: Phase, subset: str, **conditions) -> list[Entry]:
+    """The standings a board shows (those matching ``conditions``), one ``Entry`` per team;
+    the private board also reads each team's public value and upload time, for the public
+    rank."""
     score = "private_score" if subset == Score.PRIVATE else "public_score"
     public = ("public_score__value", "public_score__submitted") if subset == Score.PRIVATE else ()
-    return Standing.objects.filter(phase=phase).values_list(
+    rows = Standing.objects.filter(phase=phase, **conditions).values_list(
         "team_id",
         "team__name",
         "team__is_benchmark",
@@ -201,34 +252,41 @@ def _standings(phase: Phase, subset: str):
         *(f"{score}__{c}" for c in SCORE_COLUMNS),
         *public,
     )
+    return [Entry(*values) for values in rows]
 
 
-def _assemble(phase: Phase, subset: str, version: int, entries: dict[int, tuple]) -> Leaderboard:
-    """Ranked rows from the standings tuples of ``_standings``."""
+def _assemble(phase: Phase, subset: str, version: int, entries: dict[int, Entry]) -> Leaderboard:
+    """Ranked rows from the teams' standing entries."""
     higher_is_better = phase.get_metric().higher_is_better
     rows, public = [], []
-    for team_id, name, benchmark, n, last, *shown in entries.values():
-        score_id, submission_id, value, ci_low, ci_high, submitted, details, *on_public = shown
+    for entry in entries.values():
         rows.append(
             Row(
-                team_id=team_id,
-                team=name,
-                is_benchmark=benchmark,
-                score_id=score_id,
-                submission_id=submission_id,
-                value=value,
-                ci_low=ci_low,
-                ci_high=ci_high,
-                submitted=submitted,
-                details=details or {},
-                entries=n,
-                last_submission=last,
+                team_id=entry.team_id,
+                team=entry.team,
+                is_benchmark=entry.is_benchmark,
+                score_id=entry.score_id,
+                submission_id=entry.submission_id,
+                value=entry.value,
+                ci_low=entry.ci_low,
+                ci_high=entry.ci_high,
+                submitted=entry.submitted,
+                details=entry.details or {},
+                entries=entry.entries,
+                last_submission=entry.last_submission,
             )
         )
-        if on_public:
-            public_value, public_submitted = on_public
+        if subset == Score.PRIVATE:
             public.append(
-                Row(team_id, name, benchmark, None, None, public_value, submitted=public_submitted)
+                Row(
+                    entry.team_id,
+                    entry.team,
+                    entry.is_benchmark,
+                    None,
+                    None,
+                    entry.public_value,
+                    submitted=entry.public_submitted,
+                )
             )
     if subset == Score.PRIVATE:
         # the rank each team has on the public board, as shown there (benchmarks unranked)

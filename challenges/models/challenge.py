@@ -9,6 +9,14 @@ from django.utils import timezone
 
 
 class Challenge(models.Model):
+    # The pages a bundle may define, in the order of the challenge's tabs: (key, tab title).
+    PAGES = (
+        ("overview", "Overview"),
+        ("data", "Data"),
+        ("evaluation", "Evaluation"),
+        ("rules", "Rules"),
+    )
+
     slug = models.SlugField(unique=True)
     title = models.CharField(max_length=200)
     summary = models.CharField(max_length=500, blank=True)

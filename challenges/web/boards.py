@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-from dataclasses import replace
 
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 
 from fivesigma.challenges.engine import leaderboard, visibility
 
@@ -21,12 +21,11 @@ def leaderboard_page(request, slug: str, phase: str):
     board = leaderboard.board(phase, subset)
     page = Paginator(board.rows, PAGE_SIZE).get_page(request.GET.get("page"))
 
-    def rows() -> list:
-        """The page's rows with ties marked: called by the template only when the rendered
-        table of this board version and page is not in the cache."""
-        copies = [replace(row) for row in page.object_list]  # the board's rows are shared
-        leaderboard.mark_ties(copies, board.higher_is_better)
-        return copies
+    def table() -> str:
+        """The rendered table of this page, kept on the board (one per board version)."""
+        rows = board.page(page.number, PAGE_SIZE)
+        context = {"rows": rows, "subset": subset, "phase": phase}
+        return render_to_string("challenges/_leaderboard_table.html", context)
 
     return render(
         request,
@@ -36,16 +35,10 @@ def leaderboard_page(request, slug: str, phase: str):
             "phase": phase,
             "board": board,
             "page_obj": page,
-            "rows": rows,
+            "table": board.derived(("table", page.number), table),
             "subset": subset,
             "metric": phase.get_metric(),
             "can_see_private": visibility.can_see_private(request.user, phase),
-            "pages": [
-                ("overview", "Overview"),
-                ("data", "Data"),
-                ("evaluation", "Evaluation"),
-                ("rules", "Rules"),
-            ],
         },
     )
 

@@ -16,13 +16,6 @@ from fivesigma.challenges import transfers
 from fivesigma.challenges.engine import intake, teams, visibility
 from fivesigma.challenges.models import Challenge
 
-PAGES = [
-    ("overview", "Overview"),
-    ("data", "Data"),
-    ("evaluation", "Evaluation"),
-    ("rules", "Rules"),
-]
-
 
 def render_formula(latex: str) -> str:
     """A metric's LaTeX formula as MathML, which browsers render natively (no script, no fonts)."""
@@ -73,14 +66,13 @@ def home(request):
 
 def challenge_page(request, slug: str, page: str = "overview"):
     challenge = visibility.challenge(request.user, slug)
-    if page not in dict(PAGES):
+    if page not in dict(Challenge.PAGES):
         raise Http404("No such page.")
     phases = list(challenge.phases.all())
     team = teams.team_of(request.user, challenge) if request.user.is_authenticated else None
     context = {
         "challenge": challenge,
         "page": page,
-        "pages": PAGES,
         "content": render_markdown(challenge.pages.get(page, "")),
         "phases": phases,
         "team": team,

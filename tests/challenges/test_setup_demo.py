@@ -11,7 +11,6 @@ the tracker for about 35 s of CPU. The ``slow`` test switches it back on and che
 
 from __future__ import annotations
 
-import dataclasses
 import io
 import shutil
 from pathlib import Path
@@ -25,6 +24,7 @@ from django.test import Client
 from django.urls import reverse
 
 from fivesigma.challenges.engine import demo, leaderboard
+from fivesigma.challenges.kinds import higgsml, trackml
 from fivesigma.challenges.models import Challenge, DataFile, Phase, Score, Submission, Team
 from tests.challenges.factories import make_user
 from tests.conftest import require
@@ -131,7 +131,7 @@ def check_data(data_dir: Path, client: Client) -> None:
             link = reverse("download-file", args=[slug, hidden.pk])
             assert client.get(link).status_code == 404  # participants never get the solution
     higgs = pd.read_csv(data_dir / "demo" / f"higgsml-{SIZE}" / "data" / "test.csv")
-    assert 0 < len(higgs) < demo.SIZES[SIZE].higgsml_events  # the tiny data, not another size's
+    assert len(higgs) < higgsml.EVENTS[SIZE] < higgsml.EVENTS["small"]  # the tiny data
 
 
 def check_baselines(baselines: dict, data_dir: Path, client: Client) -> dict[tuple, tuple]:
@@ -214,12 +214,11 @@ def test_setup_demo_with_code_baselines_scores_the_tracker_run_in_the_sandbox(
     eager_tasks, isolated_storage, monkeypatch
 ):
     require(shutil.which("bwrap") is not None, "bubblewrap (apt-get install bubblewrap)")
-    tiny_with_code = dataclasses.replace(demo.SIZES[SIZE], code_baselines=True)
-    monkeypatch.setitem(demo.SIZES, SIZE, tiny_with_code)
+    monkeypatch.setattr(demo, "NO_CODE_BASELINES", set())
     run_setup_demo("trackml")
     client = Client()
     client.force_login(make_user("pat"))
     ((submission_pk, _),) = check_baselines(CODE_BASELINES, isolated_storage, client).values()
     report = Submission.objects.get(pk=submission_pk).run_report
     assert report["confined"] is True
-    assert len(report["per_event_seconds"]) == tiny_with_code.trackml_test  # each event timed
+    assert len(report["per_event_seconds"]) == trackml.EVENTS[SIZE][1]  # each test event timed

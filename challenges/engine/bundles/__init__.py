@@ -22,11 +22,11 @@ from django.db import transaction
 
 from fivesigma.challenges.engine import files, standings
 from fivesigma.challenges.engine.solutions import with_usage
+from fivesigma.challenges.kinds import harnesses
 from fivesigma.challenges.models import Challenge, DataFile, Phase
-from fivesigma.runner.run import BUILT_IN_HARNESSES
 
 SUPPORTED_VERSIONS = {1}
-PAGE_KEYS = ("overview", "data", "evaluation", "rules")
+PAGE_KEYS = tuple(key for key, _ in Challenge.PAGES)
 MAX_BUNDLE_BYTES = 20 * 1024**3  # decompressed
 
 
@@ -230,10 +230,10 @@ def _parse_phase(check: _Checker, i: int, data) -> PhaseSpec | None:
             check.problem(
                 f"{where}.code.harness", "a code phase names its runner harness (e.g. trackml)"
             )
-        elif harness not in BUILT_IN_HARNESSES:
+        elif harness not in harnesses():
             check.problem(
                 f"{where}.code.harness",
-                f"'{str(harness)[:80]}' is not a built-in harness ({', '.join(BUILT_IN_HARNESSES)}); "
+                f"'{str(harness)[:80]}' is not a built-in harness ({', '.join(harnesses())}); "
                 "an organiser's own code runs only in the sandbox, as a program",
             )
     fields = {

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 
 from fivesigma.challenges.engine import demo
+from fivesigma.challenges.kinds import DEMO_SIZES, KINDS
 
 ORGANISER = "organiser"
 
@@ -16,15 +17,15 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument(
             "--size",
-            choices=sorted(demo.SIZES),
+            choices=DEMO_SIZES,
             default="full",
-            help="how much data to simulate (event counts in challenges.demo.SIZES): full for "
+            help="how much data to simulate (event counts in each kind of challenges/kinds): full for "
             "make run, small for a quick look, tiny for the automated test (seconds of data, "
             "and no baseline in the TrackML throughput phase: its sandbox run alone spends "
             "about 35 s of CPU compiling). Each size keeps its own data under "
             "DATA_DIR/demo/<name>-<size>.",
         )
-        parser.add_argument("--only", choices=sorted(demo.GENERATORS), action="append")
+        parser.add_argument("--only", choices=sorted(KINDS), action="append")
 
     def handle(self, size, only=None, **options):
         users = get_user_model()
@@ -37,7 +38,7 @@ class Command(BaseCommand):
                     f"Demo organiser account created (shown once): username '{ORGANISER}', password '{password}'"
                 )
             )
-        for name in only or sorted(demo.GENERATORS):
+        for name in only or sorted(KINDS):
             self.stdout.write(
                 f"Preparing the {name} demo ({size} data; generated once, then reused)..."
             )
