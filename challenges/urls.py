@@ -1,6 +1,6 @@
 """Every route of the site in one place: pages, the REST API (under /api/) and accounts."""
 
-from django.urls import include, path
+from django.urls import URLPattern, URLResolver, include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from fivesigma.challenges.api import endpoints
@@ -18,13 +18,13 @@ PAGE_ROUTES = [
     path("c/<slug:slug>/", pages.challenge_page, name="challenge"),
     path("c/<slug:slug>/p/<slug:page>/", pages.challenge_page, name="challenge-page"),
     path("c/<slug:slug>/files/<int:file_id>/", pages.download_file, name="download-file"),
-    path("c/<slug:slug>/leaderboard/<slug:phase>/", boards.leaderboard_page, name="leaderboard"),
+    path("c/<slug:slug>/leaderboard/<slug:key>/", boards.leaderboard_page, name="leaderboard"),
     path(
-        "c/<slug:slug>/leaderboard/<slug:phase>.csv",
+        "c/<slug:slug>/leaderboard/<slug:key>.csv",
         boards.leaderboard_csv,
         name="leaderboard-csv",
     ),
-    path("c/<slug:slug>/submit/<slug:phase>/", submission_pages.submit, name="submit"),
+    path("c/<slug:slug>/submit/<slug:key>/", submission_pages.submit, name="submit"),
     path("c/<slug:slug>/submissions/", submission_pages.my_submissions, name="my-submissions"),
     path("c/<slug:slug>/team/", team_page.team_page, name="team"),
     path("s/<uuid:uid>/", submission_pages.submission_page, name="submission"),
@@ -33,7 +33,7 @@ PAGE_ROUTES = [
     path("s/<uuid:uid>/final/", submission_pages.toggle_final, name="submission-final"),
     path("organise/", organiser_pages.dashboard, name="organiser-dashboard"),
     path("organise/bundle/", organiser_pages.upload_bundle, name="upload-bundle"),
-    path("organise/<slug:slug>/rescore/<slug:phase>/", organiser_pages.rescore, name="rescore"),
+    path("organise/<slug:slug>/rescore/<slug:key>/", organiser_pages.rescore, name="rescore"),
 ]
 
 PHASE = "challenges/<slug:slug>/phases/<slug:key>/"
@@ -67,7 +67,7 @@ API_ROUTES = [
     ),
 ]
 
-ACCOUNT_ROUTES = [
+ACCOUNT_ROUTES: list[URLPattern | URLResolver] = [
     path("signup/", accounts.signup, name="signup"),
     path("profile/", accounts.profile, name="profile"),
     path("", include("django.contrib.auth.urls")),

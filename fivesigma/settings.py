@@ -140,7 +140,7 @@ STATICFILES_DIRS = [
     BASE_DIR / "fivesigma" / "static",
     (
         "plotly",
-        Path(__import__("plotly").__file__).parent / "package_data",
+        Path(str(__import__("plotly").__file__)).parent / "package_data",
     ),  # plotly.min.js, served locally
 ]
 

@@ -93,7 +93,7 @@ def integer_column(
         values = series.to_numpy(dtype=np.int64)
     else:
         numbers, problems = _numbers(series, column)
-        if problems:
+        if numbers is None:
             return None, problems
         fractional = np.flatnonzero(numbers != np.round(numbers))
         if fractional.size:
@@ -115,7 +115,7 @@ def float_column(
 ) -> tuple[np.ndarray | None, list[str]]:
     """The column as finite float64 within [low, high], or the problems."""
     numbers, problems = _numbers(frame[column], column)
-    if problems:
+    if numbers is None:
         return None, problems
     infinite = np.flatnonzero(~np.isfinite(numbers))
     if infinite.size:
@@ -134,6 +134,7 @@ def float_column(
 
 
 def _numbers(series: pd.Series, column: str) -> tuple[np.ndarray | None, list[str]]:
+    """The column as float64, or None and the problems (empty cells, text)."""
     if pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
         numbers = series.to_numpy(dtype=np.float64)
         empty = np.flatnonzero(np.isnan(numbers))

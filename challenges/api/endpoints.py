@@ -101,6 +101,7 @@ class LeaderboardView(APIView):
         board = leaderboard.board(phase, subset)
         paginator = PageNumberPagination()
         paginator.paginate_queryset(board.rows, request, view=self)
+        assert paginator.page is not None  # a list always gives a page (or raises NotFound)
         number, size = paginator.page.number, paginator.page.paginator.per_page
         results = board.derived(
             ("api", number, size),

@@ -230,7 +230,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
     def get_scores(self, submission: Submission) -> list[dict]:
         user = self.context["request"].user
         shown = visibility.shown_scores(user, submission, submission.scores.all())
-        return self.score_serializer(shown, many=True).data
+        return list(self.score_serializer(shown, many=True).data)
 
     def get_url(self, submission: Submission) -> str:
         return absolute(self.context.get("request"), "api-submission", submission.uid)

@@ -56,11 +56,7 @@ def allowance(phase: Phase, team: Team | None, now: datetime | None = None) -> A
     """Submissions used by ``team`` today (UTC day, as Kaggle) and in total; failed ones do not count."""
     now = now or timezone.now()
     day_start = datetime.combine(now.astimezone(UTC).date(), time.min, tzinfo=UTC)
-    counted = (
-        Submission.objects.filter(phase=phase, team=team).exclude(status=Submission.FAILED)
-        if team
-        else None
-    )
+    counted = Submission.objects.filter(phase=phase, team=team).exclude(status=Submission.FAILED)
     return Allowance(
         used_today=counted.filter(created__gte=day_start).count() if team else 0,
         daily_limit=phase.daily_limit,

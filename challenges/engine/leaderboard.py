@@ -137,7 +137,7 @@ def record_line(phase: Phase, subset: str, higher_is_better: bool) -> list[dict]
     )
     steps, best = [], None
     for at, value, team_id in scores.iterator(chunk_size=10_000):
-        if team_id in benchmarks:
+        if team_id in benchmarks or value is None:
             continue
         if best is None or (value > best if higher_is_better else value < best):
             best = value
@@ -321,10 +321,16 @@ def mark_ties(rows: list[Row], higher_is_better: bool) -> None:
         if row.value is None:
             continue
         if above is not None:
-            a, b = replicas.get(above.score_id), replicas.get(row.score_id)
+            a = replicas.get(above.score_id) if above.score_id is not None else None
+            b = replicas.get(row.score_id) if row.score_id is not None else None
             if a is not None and b is not None and len(a) == len(b) and len(a) > 0:
                 wins = (a > b) if higher_is_better else (a < b)
                 row.tied_with_above = float(np.mean(wins) + 0.5 * np.mean(a == b)) < SIGNIFICANCE
-            elif None not in (row.ci_low, row.ci_high, above.ci_low, above.ci_high):
+            elif (
+                row.ci_low is not None
+                and row.ci_high is not None
+                and above.ci_low is not None
+                and above.ci_high is not None
+            ):
                 row.tied_with_above = row.ci_high >= above.ci_low and above.ci_high >= row.ci_low
         above = row

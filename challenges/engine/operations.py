@@ -78,7 +78,7 @@ def queue_figures(submissions, now: datetime, recent: timedelta = RECENT_STARTS)
         .values("phase__kind")
         .annotate(started=Count("pk"), mean_wait=Avg(QUEUE_WAIT), longest_wait=Max(QUEUE_WAIT))
     )
-    by_kind = {kind: {} for kind, _ in Phase.KINDS}
+    by_kind: dict[str, dict] = {kind: {} for kind, _ in Phase.KINDS}
     for row in [*in_flight, *started]:
         by_kind[row["phase__kind"]].update(row)
     figures = []

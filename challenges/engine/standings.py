@@ -60,8 +60,9 @@ class Derived(NamedTuple):
 def value_order(value: float | None, higher_is_better: bool) -> tuple[bool, float]:
     """The score part of every ranking key: defined values best first, undefined ones (None
     or NaN) last."""
-    undefined = value is None or value != value
-    return undefined, 0.0 if undefined else (-value if higher_is_better else value)
+    if value is None or value != value:
+        return True, 0.0
+    return False, -value if higher_is_better else value
 
 
 def best_first(higher_is_better: bool):
@@ -111,16 +112,18 @@ def _rows_by_team(phase: Phase, team_id: int | None = None) -> dict[int, TeamRow
     if team_id is not None:
         scores, uploads = scores.filter(team_id=team_id), uploads.filter(team_id=team_id)
     teams: dict[int, TeamRows] = defaultdict(lambda: TeamRows([], {}, []))
-    for team, subset, *score in scores.values_list(
+    for team, subset, score_id, submission_id, value, submitted in scores.values_list(
         "team_id", "subset", "id", "submission_id", "value", "submitted"
     ):
-        counted = Counted(*score)
+        counted = Counted(score_id, submission_id, value, submitted)
         if subset == Score.PUBLIC:
             teams[team].public.append(counted)
         else:
             teams[team].private[counted.submission_id] = counted
-    for team, *upload in uploads.values_list("team_id", "id", "created", "selected_final"):
-        teams[team].uploads.append(Upload(*upload))
+    for team, upload_id, created, selected in uploads.values_list(
+        "team_id", "id", "created", "selected_final"
+    ):
+        teams[team].uploads.append(Upload(upload_id, created, selected))
     return teams
 
 

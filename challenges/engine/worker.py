@@ -133,7 +133,7 @@ def score(submission: Submission) -> None:
 
     try:
         table = metric.read_submission(
-            files.local_path(result_file), name=Path(result_file.name).name
+            files.local_path(result_file), name=Path(str(result_file.name)).name
         )
         solution = load_solution(phase)
         metric.check(solution, table)

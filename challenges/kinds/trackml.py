@@ -8,17 +8,19 @@ from pathlib import Path
 
 from fivesigma.challenges.kinds.kind import Baseline, Kind
 
-# (training events, test events, pile-up or None for the default) per demo size
+# (training events, test events, mean pile-up collisions or None for the default) per size
 EVENTS = {"full": (10, 5, None), "small": (2, 3, 20.0), "tiny": (1, 3, 2.0)}
 
 
 def generate(data: Path, size: str) -> None:
     """Training and test events, zipped per part as the challenge page offers them."""
     from fivesigma.datasets import trackml
+    from fivesigma.datasets.trackml.simulate import DEFAULT_PILEUP
 
     n_train, n_test, pileup = EVENTS[size]
-    options = {} if pileup is None else {"pileup": pileup}
-    trackml.generate(data, seed=2018, n_train=n_train, n_test=n_test, **options)
+    trackml.generate(
+        data, seed=2018, n_train=n_train, n_test=n_test, pileup=pileup or DEFAULT_PILEUP
+    )
     for part in ("train", "test"):
         with zipfile.ZipFile(data / f"{part}.zip", "w", zipfile.ZIP_DEFLATED) as archive:
             for path in sorted((data / part).iterdir()):

@@ -14,9 +14,9 @@ from fivesigma.challenges.engine import leaderboard, visibility
 PAGE_SIZE = 100
 
 
-def leaderboard_page(request, slug: str, phase: str):
+def leaderboard_page(request, slug: str, key: str):
     challenge = visibility.challenge(request.user, slug)
-    phase = visibility.phase(challenge, phase)
+    phase = visibility.phase(challenge, key)
     subset = visibility.subset(request.user, phase, request.GET.get("subset"))
     board = leaderboard.board(phase, subset)
     page = Paginator(board.rows, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -43,9 +43,9 @@ def leaderboard_page(request, slug: str, phase: str):
     )
 
 
-def leaderboard_csv(request, slug: str, phase: str):
+def leaderboard_csv(request, slug: str, key: str):
     challenge = visibility.challenge(request.user, slug)
-    phase = visibility.phase(challenge, phase)
+    phase = visibility.phase(challenge, key)
     subset = visibility.subset(request.user, phase, request.GET.get("subset"))
     board = leaderboard.board(phase, subset)
     response = HttpResponse(content_type="text/csv")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -74,7 +75,7 @@ WORKER_HEALTH_TTL_S = 30
 
 
 def _worker_health() -> dict:
-    return cache.get_or_set("organiser:worker-health", ask_workers, WORKER_HEALTH_TTL_S)
+    return cast(dict, cache.get_or_set("organiser:worker-health", ask_workers, WORKER_HEALTH_TTL_S))
 
 
 @login_required
@@ -110,9 +111,9 @@ def upload_bundle(request):
 
 @login_required
 @require_POST
-def rescore(request, slug: str, phase: str):
+def rescore(request, slug: str, key: str):
     challenge = visibility.challenge(request.user, slug)
     visibility.organiser(request.user, challenge)
-    count = lifecycle.rescore_phase(visibility.phase(challenge, phase))
+    count = lifecycle.rescore_phase(visibility.phase(challenge, key))
     messages.success(request, f"{count} submissions queued for re-scoring.")
     return redirect("organiser-dashboard")

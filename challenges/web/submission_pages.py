@@ -16,18 +16,18 @@ from fivesigma.challenges.web import redirects
 
 
 @csrf_exempt  # checked just below, once the upload is capped
-def submit(request, slug: str, phase: str):
+def submit(request, slug: str, key: str):
     """The upload form. The size cap goes in before anything reads the body (the CSRF check
     reads it), so an oversized file is refused while it streams in."""
     request.upload_handlers.insert(0, transfers.UploadCap(request))
-    return _submit(request, slug, phase)
+    return _submit(request, slug, key)
 
 
 @login_required
 @csrf_protect
-def _submit(request, slug: str, phase: str):
+def _submit(request, slug: str, key: str):
     challenge = visibility.challenge(request.user, slug)
-    phase = visibility.phase(challenge, phase)
+    phase = visibility.phase(challenge, key)
     team = teams.team_of(request.user, challenge)
     error = None
     if request.method == "POST":

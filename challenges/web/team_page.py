@@ -19,8 +19,8 @@ def team_page(request, slug: str):
                 teams.create_team(request.user, challenge, request.POST.get("name", ""))
                 messages.success(request, "Team created.")
             elif action == "join":
-                team = teams.join(request.user, request.POST.get("code", ""), challenge)
-                messages.success(request, f"You joined {team.name}.")
+                joined = teams.join(request.user, request.POST.get("code", ""), challenge)
+                messages.success(request, f"You joined {joined.name}.")
             elif action == "leave":
                 teams.leave(request.user, challenge)
                 messages.success(request, "You left the team.")

@@ -97,7 +97,7 @@ class AmsMetric(Metric):
         ranks = np.zeros(len(solution), dtype=np.int64)
         ranks[scored] = submission["RankOrder"].to_numpy()[positions]
         b_reg = float(self.options["b_reg"])
-        result = {"diagnostics": {}}
+        result: dict = {"diagnostics": {}}
         for stream, subset in enumerate(SUBSETS):
             mask = masks[subset]
             scaled = class_normalised_weights(weights, signal, mask, totals)[mask]

@@ -76,7 +76,7 @@ class TabularMetric(Metric):
     def evaluate(self, solution, submission, *, n_bootstrap=1000, seed=0, **context) -> dict:
         masks, predictions = self._aligned(solution, submission)
         target = solution[self.options["target_column"]].to_numpy()
-        result = {"diagnostics": {}}
+        result: dict = {"diagnostics": {}}
         for stream, subset in enumerate(SUBSETS):
             mask = masks[subset]
             score, replicas = self.subset_score(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from fivesigma.scoring.bootstrap import mean_replicas
 from fivesigma.scoring.efficiency import (
+    EfficiencyHistogram,
     display_sample,
     efficiency_histograms,
     fill_histograms,
@@ -25,6 +27,17 @@ from fivesigma.scoring.trackml import SOLUTION_COLUMNS, event_slices, matched_ev
 from fivesigma.scoring.validation import SubmissionError, examples, integer_column
 
 SHOWN_EVENTS = 10
+
+
+@dataclass
+class SubsetEvents:
+    """What one subset's events give: their ids and accuracies (in event order), the
+    efficiency histograms filled from them, and the sample of one event for the 3D display."""
+
+    histograms: dict[str, EfficiencyHistogram]
+    events: list[int] = field(default_factory=list)
+    scores: list[float] = field(default_factory=list)
+    display: dict | None = None
 
 
 class TrackmlMetric(Metric):
@@ -46,10 +59,12 @@ class TrackmlMetric(Metric):
     solution_columns = SOLUTION_COLUMNS
 
     def validate_submission(self, frame: pd.DataFrame) -> tuple[pd.DataFrame, list[str]]:
-        columns, problems = {}, []
+        columns: dict[str, np.ndarray] = {}
+        problems: list[str] = []
         for name in self.submission_columns:
             values, found = integer_column(frame, name, minimum=0)
-            columns[name] = values
+            if values is not None:
+                columns[name] = values
             problems += found
         if problems:
             return frame, problems
@@ -99,7 +114,7 @@ class TrackmlMetric(Metric):
 
     def per_subset(
         self, solution: pd.DataFrame, submission: pd.DataFrame, seed: int
-    ) -> dict[str, dict]:
+    ) -> dict[str, SubsetEvents]:
         """Per subset: event ids, event accuracies, efficiency histograms, 3D display sample."""
         masks = subset_masks(solution)
         event_column = solution["event_id"].to_numpy()
@@ -112,48 +127,38 @@ class TrackmlMetric(Metric):
         columns = {
             name: solution[name].to_numpy() for name in SOLUTION_COLUMNS if name in solution.columns
         }
-        parts = {
-            subset: {
-                "events": [],
-                "scores": [],
-                "histograms": efficiency_histograms(),
-                "display": None,
-            }
-            for subset in SUBSETS
-        }
+        parts = {subset: SubsetEvents(histograms=efficiency_histograms()) for subset in SUBSETS}
         for event, rows, match in matched_events(solution, submission, sorted(subset_of_event)):
             part = parts[subset_of_event[event]]
-            part["events"].append(event)
-            part["scores"].append(match.score)
+            part.events.append(event)
+            part.scores.append(match.score)
             truth = {name: values[rows] for name, values in columns.items()}
             kinematics = particle_kinematics(match, truth)
-            fill_histograms(part["histograms"], kinematics)
-            if part["display"] is None:
-                part["display"] = display_sample(event, match, truth, kinematics, seed)
+            fill_histograms(part.histograms, kinematics)
+            if part.display is None:
+                part.display = display_sample(event, match, truth, kinematics, seed)
         return parts
 
     def evaluate(self, solution, submission, *, n_bootstrap=1000, seed=0, **context) -> dict:
         parts = self.per_subset(solution, submission, seed)
-        result = {"diagnostics": {}}
+        result: dict = {"diagnostics": {}}
         for stream, subset in enumerate(SUBSETS):
-            scores = np.asarray(parts[subset]["scores"], dtype=np.float64)
+            scores = np.asarray(parts[subset].scores, dtype=np.float64)
             mean = float(scores.mean()) if scores.size else math.nan
             result[subset] = self.subset_result(
-                mean, mean_replicas(scores, seed, n_bootstrap, stream) if scores.size else []
+                mean, mean_replicas(scores, seed, n_bootstrap, stream) if scores.size else scores
             )
             result["diagnostics"][subset] = self.diagnostics(parts[subset])
         return result
 
-    def diagnostics(self, part: dict) -> dict:
+    def diagnostics(self, part: SubsetEvents) -> dict:
         return {
             "per_event": [
                 {"event_id": int(e), "score": float(s)}
-                for e, s in zip(part["events"], part["scores"], strict=True)
+                for e, s in zip(part.events, part.scores, strict=True)
             ],
-            "efficiency": {
-                key: histogram.as_dict() for key, histogram in part["histograms"].items()
-            },
-            "display": part["display"],
+            "efficiency": {key: histogram.as_dict() for key, histogram in part.histograms.items()},
+            "display": part.display,
         }
 
 
@@ -187,7 +192,7 @@ class ThroughputMetric(TrackmlMetric):
                 [f"{error} (the limit is {MAX_SECONDS_PER_EVENT:g} s per event)"]
             ) from None
         accuracy = super().evaluate(solution, submission, n_bootstrap=n_bootstrap, seed=seed)
-        result = {"diagnostics": {}}
+        result: dict = {"diagnostics": {}}
         for subset in SUBSETS:
             part = accuracy[subset]
             score = (
