@@ -3,7 +3,7 @@
 Generates the default-size dataset (818,238 events: 250,000 training, 550,000 test) once,
 runs the mass window, the BDT and XGBoost through ``baselines.higgsml.run`` (training on
 80% of the training file, cut chosen on the other 20%), and scores each submission on the
-hidden public and private subsets with ``scoring.ams.score_submission``, each subset's
+hidden public and private subsets with ``scoring.kernels.ams.score_submission``, each subset's
 weights renormalised to the class totals of the dataset (those of the training file), as
 the official KaggleWeight is. Each method runs once: a run takes seconds to minutes, so a median over repeats
 would add nothing but time. Expected ordering, as published on the real data:
@@ -19,7 +19,7 @@ import pandas as pd
 
 from fivesigma.baselines.higgsml import run as run_baseline
 from fivesigma.datasets.higgsml import generate, read_events
-from fivesigma.scoring.ams import score_submission
+from fivesigma.scoring.kernels.ams import score_submission
 
 AREA = "baselines_higgsml"
 SEED = 0

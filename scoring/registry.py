@@ -9,9 +9,9 @@ True
 from __future__ import annotations
 
 from fivesigma.scoring.metric import Metric
-from fivesigma.scoring.metrics.ams import AmsMetric
+from fivesigma.scoring.metrics.significance import AmsMetric
 from fivesigma.scoring.metrics.tabular import AccuracyMetric, LogLossMetric, RocAucMetric
-from fivesigma.scoring.metrics.trackml import ThroughputMetric, TrackmlMetric
+from fivesigma.scoring.metrics.tracking import ThroughputMetric, TrackmlMetric
 
 METRICS: dict[str, type[Metric]] = {
     cls.key: cls

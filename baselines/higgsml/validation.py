@@ -20,7 +20,12 @@ import numpy as np
 
 from fivesigma.baselines.higgsml.events import Events
 from fivesigma.baselines.higgsml.methods import make_method
-from fivesigma.scoring.ams import AmsCurve, ams_curve, class_normalised_weights, selection_ams
+from fivesigma.scoring.kernels.ams import (
+    AmsCurve,
+    ams_curve,
+    class_normalised_weights,
+    selection_ams,
+)
 
 SMOOTHING = 0.01  # half-width of the AMS averaging window, as a fraction of the validation events
 
@@ -49,7 +54,7 @@ def best_threshold(
 ) -> float:
     """The cut on ``scores`` maximising the AMS of the events scoring above it.
 
-    The AMS is computed for every distinct score in one sort (``scoring.ams.ams_curve``)
+    The AMS is computed for every distinct score in one sort (``scoring.kernels.ams.ams_curve``)
     and averaged over the cuts whose number of selected events differs from its own by at
     most ``smoothing`` times the number of events, so that a spike made by a few heavy
     events does not decide the cut (``smoothing=0``: the plain maximum).

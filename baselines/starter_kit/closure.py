@@ -16,8 +16,8 @@ PIP_NAMES = {"sklearn": "scikit-learn", "yaml": "pyyaml"}  # import name -> dist
 
 
 def module_path(root: Path, module: str) -> Path | None:
-    """The source file of ``module`` (``fivesigma.scoring.ams``) in the repository at ``root``
-    (``scoring/ams.py``), or ``None`` if it is not one of the science packages' modules."""
+    """The source file of ``module`` (``fivesigma.scoring.kernels.ams``) in the repository at ``root``
+    (``scoring/kernels/ams.py``), or ``None`` if it is not one of the science packages' modules."""
     parts = module.split(".")
     if parts[0] != "fivesigma":
         return None

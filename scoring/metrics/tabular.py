@@ -13,7 +13,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from fivesigma.scoring.bootstrap import auc_replicas, mean_replicas, roc_auc
+from fivesigma.scoring.kernels.bootstrap import auc_replicas, mean_replicas, roc_auc
 from fivesigma.scoring.metric import Metric
 from fivesigma.scoring.subsets import SUBSETS, subset_masks
 from fivesigma.scoring.validation import float_column, match_ids, unique_ids

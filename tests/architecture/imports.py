@@ -1,6 +1,6 @@
 """The import graph of the fivesigma distribution, read from the sources (nothing is imported).
 
-Module names are the installed ones (``fivesigma.scoring.ams`` for ``scoring/ams.py``). Every
+Module names are the installed ones (``fivesigma.scoring.kernels.ams`` for ``scoring/ams.py``). Every
 ``import`` statement counts, at module level or inside a function: an import moved into a
 function still ties the two modules together.
 """

@@ -13,7 +13,7 @@ from fivesigma.baselines.higgsml.__main__ import main
 from fivesigma.baselines.higgsml.submission import rank_order
 from fivesigma.baselines.higgsml.validation import best_threshold, renormalise, smoothed_ams
 from fivesigma.datasets.higgsml import FEATURES, generate, read_events
-from fivesigma.scoring.ams import ams_curve
+from fivesigma.scoring.kernels.ams import ams_curve
 
 SIGNAL_TOTAL, BACKGROUND_TOTAL = 691.988607712, 410999.847322  # official training totals
 
@@ -200,7 +200,7 @@ def test_unknown_method_is_refused():
 
 
 def test_validation_split_scores_like_the_server(files, tmp_path):
-    from fivesigma.scoring.ams import score_submission
+    from fivesigma.scoring.kernels.ams import score_submission
 
     code = main(
         [

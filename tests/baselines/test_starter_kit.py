@@ -59,7 +59,7 @@ def test_higgsml_kit_holds_readme_code_and_requirements(higgsml_kit):
         "requirements.txt",
         "fivesigma/baselines/higgsml/__main__.py",
         "fivesigma/baselines/higgsml/methods.py",
-        "fivesigma/scoring/ams.py",
+        "fivesigma/scoring/kernels/ams.py",
         "fivesigma/scoring/__main__.py",
     ):
         assert (higgsml_kit / name).is_file(), name
@@ -85,7 +85,7 @@ def test_kit_modules_come_from_the_kit_not_the_installed_project(higgsml_kit):
         [
             sys.executable,
             "-c",
-            "import fivesigma.baselines.higgsml, fivesigma.scoring.ams; "
+            "import fivesigma.baselines.higgsml, fivesigma.scoring.kernels.ams; "
             "print(fivesigma.baselines.higgsml.__file__)",
         ],
     )

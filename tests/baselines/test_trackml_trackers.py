@@ -8,7 +8,7 @@ from fivesigma.baselines.trackml import reconstruct_event
 from fivesigma.baselines.trackml.dbscan import DbscanConfig, merge_clusters, reconstruct_dbscan
 from fivesigma.baselines.trackml.features import curvature_of, unrolled_features
 from fivesigma.datasets.trackml import simulate_event
-from fivesigma.scoring.trackml import score_event
+from fivesigma.scoring.kernels.trackml import score_event
 from tests.baselines.test_trackml_helices import helix_points, toy_accuracy, toy_event
 
 

@@ -110,7 +110,7 @@ def test_a_failed_rescoring_takes_the_old_scores_off_the_board(
     client, tiny_challenge, eager_tasks, monkeypatch
 ):
     from fivesigma.challenges.engine import lifecycle
-    from fivesigma.scoring.metrics.ams import AmsMetric
+    from fivesigma.scoring.metrics.significance import AmsMetric
 
     challenge, solution = tiny_challenge
     client.force_login(make_user("hana"))

@@ -24,7 +24,7 @@ from fivesigma.challenges.engine import leaderboard, worker
 from fivesigma.challenges.engine.leaderboard import Row
 from fivesigma.challenges.models import Score, Submission
 from fivesigma.scoring import registry
-from fivesigma.scoring.metrics.ams import AmsMetric
+from fivesigma.scoring.metrics.significance import AmsMetric
 from tests.engine.builders import T0, add_entry, bare_phase, make_team
 
 

@@ -17,7 +17,7 @@ from django.urls import reverse
 
 from fivesigma.challenges.engine import bundles, intake, leaderboard, lifecycle, standings, worker
 from fivesigma.challenges.models import Phase, Score, Standing, Submission
-from fivesigma.scoring.metrics.ams import AmsMetric
+from fivesigma.scoring.metrics.significance import AmsMetric
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import noisy_submission
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from fivesigma.challenges.engine import intake, leaderboard, lifecycle, solutions, worker
 from fivesigma.challenges.models import DataFile, Score, Submission
-from fivesigma.scoring.metrics.ams import AmsMetric
+from fivesigma.scoring.metrics.significance import AmsMetric
 from tests.challenges.factories import make_user, upload
 from tests.engine.builders import noisy_submission
 

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fivesigma.scoring.ams import ams, ams_curve, class_normalised_weights, score_submission
+from fivesigma.scoring.kernels.ams import ams, ams_curve, class_normalised_weights, score_submission
 from fivesigma.scoring.validation import SubmissionError
 from tests.scoring import twins
 

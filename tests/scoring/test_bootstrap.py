@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sklearn.metrics import roc_auc_score
 
-from fivesigma.scoring.bootstrap import (
+from fivesigma.scoring.kernels.bootstrap import (
     auc_replicas,
     interval,
     mean_replicas,

@@ -9,7 +9,7 @@ import pytest
 from sklearn.metrics import accuracy_score, log_loss, roc_auc_score
 
 from fivesigma.scoring import registry
-from fivesigma.scoring.bootstrap import poisson_counts, probability_beats
+from fivesigma.scoring.kernels.bootstrap import poisson_counts, probability_beats
 from fivesigma.scoring.validation import SubmissionError
 from tests.scoring import twins
 

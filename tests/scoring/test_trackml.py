@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fivesigma.scoring.dense_labels import dense_labels
-from fivesigma.scoring.trackml import (
+from fivesigma.scoring.kernels.dense_labels import dense_labels
+from fivesigma.scoring.kernels.trackml import (
     prepare_truth,
     score_event,
     score_event_pandas,

@@ -7,14 +7,14 @@ import math
 import numpy as np
 import pandas as pd
 
-from fivesigma.scoring.ams import (
+from fivesigma.scoring.kernels.ams import (
     B_REG,
     ams_curve,
     class_normalised_weights,
     is_signal,
     selection_ams,
 )
-from fivesigma.scoring.bootstrap import ams_replicas
+from fivesigma.scoring.kernels.bootstrap import ams_replicas
 from fivesigma.scoring.metric import Metric, downsample, rounded
 from fivesigma.scoring.subsets import SUBSETS, subset_masks
 from fivesigma.scoring.validation import (

@@ -8,13 +8,19 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from fivesigma.scoring.bootstrap import mean_replicas
 from fivesigma.scoring.efficiency import (
     EfficiencyHistogram,
     display_sample,
     efficiency_histograms,
     fill_histograms,
     particle_kinematics,
+)
+from fivesigma.scoring.kernels.bootstrap import mean_replicas
+from fivesigma.scoring.kernels.trackml import (
+    SOLUTION_COLUMNS,
+    event_slices,
+    matched_events,
+    truth_rows,
 )
 from fivesigma.scoring.metric import Metric
 from fivesigma.scoring.subsets import SUBSETS, subset_masks
@@ -23,7 +29,6 @@ from fivesigma.scoring.throughput import (
     check_seconds_per_event,
     throughput_score,
 )
-from fivesigma.scoring.trackml import SOLUTION_COLUMNS, event_slices, matched_events, truth_rows
 from fivesigma.scoring.validation import SubmissionError, examples, integer_column
 
 SHOWN_EVENTS = 10

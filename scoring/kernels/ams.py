@@ -17,7 +17,7 @@ import numba
 import numpy as np
 import pandas as pd
 
-from fivesigma.scoring.frozen import frozen
+from fivesigma.scoring.kernels.frozen import frozen
 from fivesigma.scoring.subsets import subset_masks
 from fivesigma.scoring.validation import match_ids
 

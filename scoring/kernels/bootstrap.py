@@ -20,8 +20,8 @@ import numba
 import numpy as np
 import pandas as pd
 
-from fivesigma.scoring.ams import ams
-from fivesigma.scoring.frozen import frozen
+from fivesigma.scoring.kernels.ams import ams
+from fivesigma.scoring.kernels.frozen import frozen
 
 MIX_1 = np.uint64(0xBF58476D1CE4E5B9)
 MIX_2 = np.uint64(0x94D049BB133111EB)

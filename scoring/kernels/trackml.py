@@ -25,9 +25,9 @@ import numba
 import numpy as np
 import pandas as pd
 
-from fivesigma.scoring.dense_labels import DIRECT_SLACK, ONE, dense_labels, value_range
-from fivesigma.scoring.frozen import frozen
-from fivesigma.scoring.scratch import scratch
+from fivesigma.scoring.kernels.dense_labels import DIRECT_SLACK, ONE, dense_labels, value_range
+from fivesigma.scoring.kernels.frozen import frozen
+from fivesigma.scoring.kernels.scratch import scratch
 from fivesigma.scoring.validation import SubmissionError, examples
 
 TRUTH_COLUMNS = ("hit_id", "particle_id", "tx", "ty", "tz", "tpx", "tpy", "tpz", "weight")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numba
 import numpy as np
 
-from fivesigma.scoring.scratch import scratch
+from fivesigma.scoring.kernels.scratch import scratch
 
 HASH_MULTIPLIER = np.uint64(0x9E3779B97F4A7C15)
 ONE = np.uint64(1)
