@@ -1,7 +1,9 @@
-"""TrackML-style simulation: event sizes, seconds per event, and a realism check.
+"""TrackML-style simulation: event sizes, seconds per event, and realism checks.
 
-The realism check runs the public helix-unrolling DBSCAN configuration of the 2018 challenge
-(120 curvature steps; it scored about 0.47 on the real data) on one simulated event.
+The realism checks: the pseudorapidity spectrum of 20 default events against the reference
+of ``datasets.trackml.spectra`` (measured shape, median |eta| of the released files), and
+the public helix-unrolling DBSCAN configuration of the 2018 challenge (120 curvature steps;
+it scored about 0.47 on the real data) on one simulated event.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from sklearn.preprocessing import scale
 
 from benchmarks.harness import Table, median_seconds
 from fivesigma.datasets import trackml
+from fivesigma.datasets.trackml import spectra
 from fivesigma.datasets.trackml.io import PARTS, event_prefix, write_event
 from fivesigma.scoring.kernels.trackml import score_event
 
 AREA = "datasets_trackml"
 TARGET_SECONDS = 1.0
 PILEUP_120K = 218.0  # mean pile-up giving about 120k hits per event
+SPECTRUM_EVENTS = 20
 
 
 def median_cpu_seconds(fn, repeat: int) -> float:
@@ -58,6 +62,35 @@ def helix_unrolling_dbscan(hits: pd.DataFrame, steps: int = 120) -> np.ndarray:
     return labels
 
 
+def spectrum_rows(table: Table, events: list[dict]) -> None:
+    """Median |eta| of the particles files and the worst per-bin deviation from the reference."""
+    more = [trackml.simulate_event(1000 + k, 0) for k in range(len(events), SPECTRUM_EVENTS)]
+    particles = pd.concat([e["particles"] for e in events + more], ignore_index=True)
+    median = np.median(spectra.abs_eta(particles.px, particles.py, particles.pz))
+    table.add(
+        AREA,
+        f"median abs(eta) of the particles files ({SPECTRUM_EVENTS} default events)",
+        f"{median:.3f}",
+        "1.5 +- 0.05 (released files)",
+        abs(median - spectra.MEDIAN_ABS_ETA) <= 0.05,
+    )
+    shares = spectra.generated_shares(particles)
+    deviation = np.abs(shares / spectra.reference_shares() - 1)
+    worst = int(np.argmax(deviation))
+    edges = spectra.abs_eta_edges()
+    primaries = (particles.particle_id.to_numpy() >> 24) & 0xFFF == 0
+    above = np.hypot(particles.px, particles.py) > spectra.PT_THRESHOLD
+    statistical = 1 / np.sqrt(shares.min() * (primaries & above).sum())
+    table.add(
+        AREA,
+        "abs(eta) spectrum, primaries above 100 MeV: worst deviation of 26 bins from the reference",
+        f"{deviation[worst]:.1%} (abs(eta) {edges[worst]:.1f}-{edges[worst + 1]:.1f}; "
+        f"statistical {statistical:.1%} per bin)",
+        "< 10%",
+        deviation[worst] < 0.10,
+    )
+
+
 def run(table: Table) -> None:
     trackml.simulate_event(1, 0, pileup=5)  # compile (or load the cached kernels)
     events = [trackml.simulate_event(1000 + k, 0) for k in range(5)]
@@ -81,6 +114,8 @@ def run(table: Table) -> None:
     )
     table.add(AREA, "noise fraction of hits", f"{noise:.3f}", "about 0.15", 0.13 <= noise <= 0.17)
     table.add(AREA, "cells per default event", f"{cells:,.0f}")
+
+    spectrum_rows(table, events)
 
     seed = iter(range(10_000))
     for label, pileup in (("default pile-up", trackml.DEFAULT_PILEUP), ("120k-hit", PILEUP_120K)):

@@ -3,7 +3,11 @@
 A bunch crossing holds one hard-scatter collision and ``pileup`` (Poisson mean) minimum-bias
 collisions, each with its vertex spread along the beam line. Charged particles follow a
 Tsallis pT spectrum (most below 1 GeV; the hard scatter adds a tail to tens of GeV) and a
-pseudorapidity distribution flat in |eta| < 3 with falling tails. Units: mm, GeV.
+broad rapidity distribution cut off beyond |y| of about 2.3; each particle's pseudorapidity
+follows from its rapidity, pT and mass, which gives the shallow dip of dN/deta at eta = 0
+of minimum-bias data. The resulting |eta| spectrum is checked against
+``datasets.trackml.spectra`` (measured shape, median |eta| 1.5 of the released files).
+Units: mm, GeV.
 """
 
 from __future__ import annotations
@@ -25,10 +29,14 @@ BEAM_SIGMA_Z = (
     5.5  # mm, luminous region of the TrackML samples (public DBSCAN z-shifts span +-10 mm)
 )
 BEAM_SIGMA_T = 0.015  # mm, transverse
-MINBIAS_MULTIPLICITY = 47.0  # mean charged particles per pile-up collision
+MINBIAS_MULTIPLICITY = 43.5  # mean charged particles per pile-up collision
 HARD_MULTIPLICITY = 120.0
-ETA_PLATEAU = 3.0
-ETA_TAIL_SIGMA = 0.8
+# dN/dy ~ exp(-y^2 / 2 RAPIDITY_WIDTH^2) (the slow fall of minimum-bias dN/deta within
+# |eta| < 2.5) times the fall-off of the TrackML files: 1 below RAPIDITY_PLATEAU, Gaussian
+# of sigma RAPIDITY_TAIL_SIGMA beyond (median |eta| 1.5)
+RAPIDITY_WIDTH = 4.0
+RAPIDITY_PLATEAU = 2.3
+RAPIDITY_TAIL_SIGMA = 0.4
 PT_MIN, PT_MAX = 0.03, 100.0  # GeV
 SPECIES_MASS = np.array([PION_MASS, 0.493677, 0.938272])  # GeV: pi, K, p
 SPECIES_FRACTION = np.array([0.82, 0.12, 0.06])
@@ -49,12 +57,28 @@ def sample_pt(rng, n, temperature, power):
     return np.interp(rng.random(n), cdf, pt)
 
 
-def sample_eta(rng, n, plateau=ETA_PLATEAU, tail_sigma=ETA_TAIL_SIGMA):
-    """Pseudorapidities flat in |eta| < plateau with Gaussian tails beyond."""
-    tail_mass = tail_sigma * np.sqrt(np.pi / 2)
-    x = rng.random(n) * (plateau + tail_mass)
-    abs_eta = np.where(x < plateau, x, plateau + np.abs(rng.normal(0.0, tail_sigma, n)))
-    return np.where(rng.random(n) < 0.5, -abs_eta, abs_eta)
+@functools.cache
+def _rapidity_table(width: float, plateau: float, tail_sigma: float):
+    """(cumulative probability, |y|) grid of dN/d|y| ~ exp(-y^2 / 2 width^2) * fall-off.
+
+    The fall-off is 1 for |y| < plateau and a Gaussian of sigma tail_sigma beyond it.
+    """
+    abs_y = np.linspace(0.0, plateau + 8 * tail_sigma, 4000)
+    beyond = np.maximum(abs_y - plateau, 0.0)
+    pdf = np.exp(-0.5 * (abs_y / width) ** 2 - 0.5 * (beyond / tail_sigma) ** 2)
+    cdf = np.r_[0.0, np.cumsum(0.5 * (pdf[1:] + pdf[:-1]) * np.diff(abs_y))]
+    return cdf / cdf[-1], abs_y
+
+
+def sample_rapidity(rng, n):
+    """Rapidities of ``n`` particles, symmetric about 0, from :func:`_rapidity_table`."""
+    cdf, abs_y = _rapidity_table(RAPIDITY_WIDTH, RAPIDITY_PLATEAU, RAPIDITY_TAIL_SIGMA)
+    return np.interp(rng.random(n), cdf, abs_y) * np.where(rng.random(n) < 0.5, -1.0, 1.0)
+
+
+def pseudorapidity(rapidity, pt, mass):
+    """eta of a particle of rapidity y, pT and mass (GeV): sinh(eta) = (mT / pT) sinh(y)."""
+    return np.arcsinh(np.sqrt(1.0 + (mass / pt) ** 2) * np.sinh(rapidity))
 
 
 def primary_particles(rng, pileup, beam_sigma_z=BEAM_SIGMA_Z):
@@ -76,8 +100,9 @@ def primary_particles(rng, pileup, beam_sigma_z=BEAM_SIGMA_Z):
         rng.normal(0, beam_sigma_z, len(counts)),
     ]
     hard = vertex == 0
+    mass = SPECIES_MASS[rng.choice(len(SPECIES_MASS), n, p=SPECIES_FRACTION)]
     pt = np.where(hard, sample_pt(rng, n, 0.6, 4.0), sample_pt(rng, n, 0.14, 7.0))
-    eta = sample_eta(rng, n)
+    eta = pseudorapidity(sample_rapidity(rng, n), pt, mass)
     phi = rng.uniform(-np.pi, np.pi, n)
     part = np.zeros((n, 10))
     part[:, 0:3] = v_xyz[vertex]
@@ -85,7 +110,7 @@ def primary_particles(rng, pileup, beam_sigma_z=BEAM_SIGMA_Z):
     part[:, 4] = pt * np.sin(phi)
     part[:, 5] = pt * np.sinh(eta)
     part[:, 6] = np.where(rng.random(n) < 0.5, 1.0, -1.0)
-    part[:, 7] = SPECIES_MASS[rng.choice(len(SPECIES_MASS), n, p=SPECIES_FRACTION)]
+    part[:, 7] = mass
     part[:, 8] = -1
     return part, vertex + 1, number
 

@@ -79,7 +79,7 @@ def rewrite(prefix, part, edit):
 def test_missing_column_is_named(written):
     path = rewrite(written, "hits", lambda f: f.drop(columns=["layer_id"]))
     with pytest.raises(
-        trackml.FormatError, match=r"event000001000-hits\.csv.*missing \['layer_id'\]"
+        trackml.FormatError, match=r"event000001000-hits\.csv: missing column 'layer_id' \("
     ):
         trackml.read_event(written, parts=("hits",))
     assert path.exists()
@@ -134,7 +134,13 @@ def test_missing_file_and_unknown_part(written, tmp_path):
 
 def test_unreadable_file(tmp_path):
     (tmp_path / "event000000001-hits.csv").write_bytes(b"")
-    with pytest.raises(trackml.FormatError, match="not a readable CSV"):
+    with pytest.raises(trackml.FormatError, match="hits.csv: empty file, no header line"):
+        trackml.read_event(tmp_path / "event000000001", parts=("hits",))
+    (tmp_path / "event000000001-hits.csv").write_bytes(b"\x1f\x8b\x08\x00 broken gzip")
+    with pytest.raises(trackml.FormatError, match="hits.csv: not a readable CSV"):
+        trackml.read_event(tmp_path / "event000000001", parts=("hits",))
+    (tmp_path / "event000000001-hits.csv").write_bytes(b"hit_id,x\n\xff\xfe,1\n")
+    with pytest.raises(trackml.FormatError, match="hits.csv: not a readable CSV"):
         trackml.read_event(tmp_path / "event000000001", parts=("hits",))
 
 
