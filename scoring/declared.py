@@ -42,7 +42,7 @@ class DeclaredLeaderboard:
         if not columns:
             raise ValueError("a program-scored phase declares at least one leaderboard column")
         self.columns = [Column(**column) for column in columns]
-        ranked = sorted((c for c in self.columns if c.rank is not None), key=lambda c: c.rank)
+        ranked = sorted((c for c in self.columns if c.rank is not None), key=lambda c: c.rank or 0)
         self.ranked = ranked or [self.columns[0]]  # no rank given: the first column ranks
 
     @property
@@ -82,9 +82,10 @@ class DeclaredLeaderboard:
         key: list[float] = []
         for column in self.ranked[1:]:
             value = figures.get(column.key)
-            undefined = value is None or value != value
-            key += [1.0 if undefined else 0.0]
-            key += [0.0 if undefined else (-value if column.higher_is_better else value)]
+            if value is None or value != value:
+                key += [1.0, 0.0]
+            else:
+                key += [0.0, -float(value) if column.higher_is_better else float(value)]
         return tuple(key)
 
     def result(self, public: dict[str, float | None], private: dict[str, float | None]) -> dict:
