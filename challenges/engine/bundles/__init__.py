@@ -103,11 +103,10 @@ def parse(root: Path, scratch: Path | None = None, max_bytes: int = MAX_BUNDLE_B
     Zips the bundle holds (Codabench programs and data) are unpacked into ``scratch`` (a
     temporary folder kept with the result when none is given), at most ``max_bytes`` in all.
     """
-    for manifest, model, build in FORMATS:
-        if (root / manifest).is_file():
-            break
-    else:
+    found = [entry for entry in FORMATS if (root / entry[0]).is_file()]
+    if not found:
         raise BundleError([f"{root.name}: no challenge.yaml (or Codabench competition.yaml)"])
+    manifest, model, build = found[0]
     data = read_yaml(root / manifest, manifest)
     if not isinstance(data, dict):
         raise BundleError([f"{manifest}: the top level must be a mapping of fields"])
@@ -136,7 +135,9 @@ def prepare_environments(spec: BundleSpec, root: Path) -> None:
             continue
         where = f"{spec.manifest}, phases[{i}] ({phase.key})"
         requirements = phase.requirements()
-        packages = [p for program in (phase.scoring, phase.ingestion) if program for p in program.packages()]
+        packages = [
+            p for program in (phase.scoring, phase.ingestion) if program for p in program.packages()
+        ]
         if not packages:
             spec.notes.append(f"{where}: its programs run in the worker's own environment")
             continue

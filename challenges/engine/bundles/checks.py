@@ -28,7 +28,9 @@ class Context:
     scratch: Path | None = None
     bytes_left: int = 0
     unpacked: dict[Path, Path] = field(default_factory=dict)
-    written_as: dict[Path, str] = field(default_factory=dict)  # a checked folder: its path in the bundle
+    written_as: dict[Path, str] = field(
+        default_factory=dict
+    )  # a checked folder: its path in the bundle
 
     def name(self, folder: Path) -> str:
         """How the bundle writes ``folder`` (which may have been unpacked from a zip)."""
@@ -106,7 +108,9 @@ def files_under(folder: Path, rel: str) -> list[tuple[Path, str]]:
         here = Path(directory)
         for name in sorted(folders + names):
             if (here / name).is_symlink():
-                fail(f"'{rel}' holds a link ({(here / name).relative_to(folder)}); links are not allowed")
+                fail(
+                    f"'{rel}' holds a link ({(here / name).relative_to(folder)}); links are not allowed"
+                )
         folders.sort()
         found += [(here / n, (here / n).relative_to(folder).as_posix()) for n in sorted(names)]
     found = [(p, name) for p, name in found if not _is_clutter(name)]

@@ -36,6 +36,7 @@ from fivesigma.challenges.engine.bundles.fields import (
     OptionalText,
     Text,
     WholeNumber,
+    in_utc,
 )
 from fivesigma.challenges.engine.bundles.problems import label, shown
 from fivesigma.challenges.engine.bundles.programs import read_program
@@ -72,7 +73,9 @@ def unsupported(reason: str, default: Any = None) -> Any:
 
 def maps(target: str, description: str, default: Any = ..., **constraints) -> Any:
     """A Codabench field and the fivesigma field it becomes."""
-    return Field(default, description=description, json_schema_extra={"maps_to": target}, **constraints)
+    return Field(
+        default, description=description, json_schema_extra={"maps_to": target}, **constraints
+    )
 
 
 class Open(BaseModel):
@@ -99,7 +102,10 @@ def _codabench_date(value) -> dt.datetime | None:
             checks.fail(f"{shown(value)} is not a date (use e.g. 2024-05-01 12:00:00)")
     else:
         checks.fail(f"{shown(value)} is not a date (use e.g. 2024-05-01 12:00:00)")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    try:
+        return in_utc(parsed)
+    except OverflowError:
+        checks.fail(f"{shown(value)} is not a date (use e.g. 2024-05-01 12:00:00)")
 
 
 CodabenchDate = Annotated[dt.datetime | None, BeforeValidator(_codabench_date), Doc("date")]
@@ -116,7 +122,8 @@ def _version_2(value) -> int:
 
 class Page(Open):
     title: Text = maps(
-        "a tab", "Overview, Data, Evaluation and Terms (or Rules) are those tabs; others follow the overview"
+        "a tab",
+        "Overview, Data, Evaluation and Terms (or Rules) are those tabs; others follow the overview",
     )
     file: BundleFile = maps("its text", "Markdown, or HTML (sanitised)")
 
@@ -143,7 +150,9 @@ class CodabenchPhase(Open):
     starting_kit: FileOrFolder | None = maps(
         "a starter_kit download", "a folder (stored zipped) or a zip", None
     )
-    public_data: FileOrFolder | None = maps("a public download", "a folder (stored zipped) or a zip", None)
+    public_data: FileOrFolder | None = maps(
+        "a public download", "a folder (stored zipped) or a zip", None
+    )
     accepts_only_result_submissions: Boolean = maps(
         "Phase.kind", "true: result files even when the task has an ingestion program", False
     )
@@ -205,7 +214,7 @@ class Board(Open):
     key: OptionalText = maps("-", "", "")
     columns: list[schema.Column] = maps("Phase.columns", "as in challenge.yaml", min_length=1)
     submission_rule: Any = unsupported(
-        "teams choose their final submissions (final_selections, default 2)"
+        "teams choose their final submissions: final_selections, default 2"
     )
     hidden: Boolean = maps("-", "true is refused for the first leaderboard", False)
 
@@ -215,7 +224,9 @@ class Competition(Open):
 
     version: Annotated[int, BeforeValidator(_version_2), Doc("2")] = maps("-", "must be 2")
     title: Text = maps(
-        "Challenge.title, Challenge.slug", "the slug (the challenge's URL) is made from it", max_length=200
+        "Challenge.title, Challenge.slug",
+        "the slug (the challenge's URL) is made from it",
+        max_length=200,
     )
     description: OptionalText = maps("Challenge.summary", f"cut to {SUMMARY_CHARS} characters", "")
     terms: BundleFile | None = maps("the Rules tab", "Markdown or HTML", None)
@@ -276,7 +287,10 @@ class Competition(Open):
     @classmethod
     def _first_board(cls, boards: list[Board]) -> list[Board]:
         if boards[0].hidden:
-            checks.fail("a hidden leaderboard is not supported: the phase's board is public", at="leaderboards[0].hidden")
+            checks.fail(
+                "a hidden leaderboard is not supported: the phase's board is public",
+                at="leaderboards[0].hidden",
+            )
         schema.ranked_columns(boards[0].columns)
         return boards
 
@@ -312,7 +326,9 @@ def from_competition(competition: Competition, context: checks.Context) -> Bundl
             continue
         if end is None:
             end = NO_END
-            notes.append(f"{where}.end: none given (the phase never ends); it ends {NO_END:%Y-%m-%d}")
+            notes.append(
+                f"{where}.end: none given (the phase never ends); it ends {NO_END:%Y-%m-%d}"
+            )
         if end <= phase.start:
             problems.append(
                 f"{where}.end: ends ({end:%Y-%m-%d %H:%M}) before it starts ({phase.start:%Y-%m-%d %H:%M})"
@@ -330,7 +346,9 @@ def from_competition(competition: Competition, context: checks.Context) -> Bundl
             notes.append(f"{MANIFEST}, solutions[{i}]: no path (a solution on a server); left out")
             continue
         name = _download(downloads, solution.path, root, False)
-        downloads[name].description = solution.description or solution.name or "an example submission"
+        downloads[name].description = (
+            solution.description or solution.name or "an example submission"
+        )
     if problems:
         raise BundleError(problems)
     for name, titles in users.items():
@@ -440,7 +458,9 @@ def _pages(competition: Competition, root: Path, notes: list[str]) -> dict[str, 
         text = checks.page(path, path.relative_to(root).as_posix())
         tab = PAGE_TABS.get(" ".join(title.lower().replace("&", "and").split()))
         if tab is None:
-            notes.append(f"{MANIFEST}, {where}: page '{title}' follows the overview (tabs: overview, data, evaluation, rules)")
+            notes.append(
+                f"{MANIFEST}, {where}: page '{title}' follows the overview (tabs: overview, data, evaluation, rules)"
+            )
             tab, text = "overview", f"## {title}\n\n{text}"
         parts.setdefault(tab, []).append(text)
     return {tab: "\n\n".join(texts) for tab, texts in parts.items()}
@@ -454,7 +474,9 @@ def _unsupported_notes(model: BaseModel, loc: tuple) -> list[str]:
         extra = info.json_schema_extra or {}
         if extra.get("unsupported") and name in model.model_fields_set and value is not None:
             if name != "key":  # refused or noted where it matters
-                notes.append(f"{MANIFEST}, {label(loc + (name,))}: not supported ({info.description}); ignored")
+                notes.append(
+                    f"{MANIFEST}, {label(loc + (name,))}: not supported ({info.description}); ignored"
+                )
         children = value if isinstance(value, list) else [value]
         for i, child in enumerate(children):
             if isinstance(child, BaseModel):
@@ -463,4 +485,3 @@ def _unsupported_notes(model: BaseModel, loc: tuple) -> list[str]:
     for name in model.model_extra or {}:
         notes.append(f"{MANIFEST}, {label(loc + (name,))}: not a field fivesigma knows; ignored")
     return notes
-

@@ -78,7 +78,12 @@ def _date(value) -> dt.datetime:
         checks.fail("is required (a date such as 2026-05-01T00:00:00Z)")
     else:
         checks.fail(f"{shown(value)} is not a date (use e.g. 2026-05-01T00:00:00Z)")
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
+    return in_utc(parsed)
+
+
+def in_utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` in UTC; one without an offset is taken to be UTC already."""
+    return moment.astimezone(dt.UTC) if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
 def _file(value, info: ValidationInfo) -> Path:
@@ -109,13 +114,6 @@ BundleFolder = Annotated[Path, BeforeValidator(_folder), Doc("folder in the bund
 FolderOrZip = Annotated[
     Path, BeforeValidator(_folder_or_zip), Doc("folder (or .zip of one) in the bundle")
 ]
-FileOrFolder = Annotated[Path, BeforeValidator(_file_or_folder), Doc("file or folder in the bundle")]
-
-
-def relative(path: Path, info_or_root) -> str:
-    """A checked path as the bundle writes it (relative to its root)."""
-    root = info_or_root.root if isinstance(info_or_root, checks.Context) else info_or_root
-    try:
-        return path.relative_to(root).as_posix()
-    except ValueError:  # unpacked from one of the bundle's zips
-        return path.name
+FileOrFolder = Annotated[
+    Path, BeforeValidator(_file_or_folder), Doc("file or folder in the bundle")
+]

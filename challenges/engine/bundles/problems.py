@@ -7,6 +7,7 @@ problem list grows with what a bundle holds (a YAML alias bomb once made one 6 G
 
 from __future__ import annotations
 
+import reprlib
 import typing
 
 from pydantic import BaseModel, ValidationError
@@ -32,17 +33,20 @@ def _one_line(problem: str) -> str:
     return problem if len(problem) <= PROBLEM_CHARS else problem[: PROBLEM_CHARS - 3] + "..."
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxdict = 2, 4, 4
+_SHORT.maxstring = _SHORT.maxother = SHOWN_CHARS
+
+
 def shown(value) -> str:
-    """``value`` as a problem quotes it: its repr, on one line, at most SHOWN_CHARS long."""
-    if isinstance(value, dict | list | tuple | set):
-        text = f"a {kind(value)} of {len(value)} entries"
-        return text if len(value) != 1 else text.replace("entries", "entry")
+    """``value`` as a problem quotes it: its repr, on one line, at most SHOWN_CHARS long
+    (a nested value is abbreviated as it is written, so its size costs nothing)."""
     try:
-        text = repr(value)
+        text = _SHORT.repr(value)
     except Exception:  # a value whose repr fails is shown by its type
         return kind(value)
     text = " ".join(text.split())
-    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 4] + "...'"
+    return text if len(text) <= SHOWN_CHARS else text[: SHOWN_CHARS - 3] + "..."
 
 
 def kind(value) -> str:
@@ -95,7 +99,7 @@ def _message(detail: dict, loc: tuple, model: type[BaseModel]) -> str:
     context = detail.get("ctx") or {}
     if kind_of_error == "bundle":
         return detail["msg"]
-    if kind_of_error == "missing":
+    if kind_of_error == "missing" or (value is None and kind_of_error.endswith("_type")):
         return "is required" + MISSING_HINTS.get(str(loc[-1]), "")
     if kind_of_error == "extra_forbidden":
         known = ", ".join(fields_at(model, loc[:-1]))
@@ -116,6 +120,8 @@ def _message(detail: dict, loc: tuple, model: type[BaseModel]) -> str:
         return f"{shown(value)} may hold only letters, digits, '-' and '_'"
     if kind_of_error == "greater_than_equal":
         return f"must be at least {context['ge']}, not {shown(value)}"
+    if kind_of_error == "greater_than" and context["gt"] == 0:
+        return f"must be a positive number, not {shown(value)}"
     if kind_of_error == "greater_than":
         return f"must be more than {context['gt']}, not {shown(value)}"
     if kind_of_error == "less_than_equal":

@@ -366,7 +366,8 @@ def ranked_columns(columns: list[Column]) -> tuple[list[dict], list[str]]:
     computed or hidden column is left out with a note, and refused if it would rank.
     """
     ordered = sorted(
-        enumerate(columns), key=lambda pair: (pair[1].index if pair[1].index is not None else pair[0], pair[0])
+        enumerate(columns),
+        key=lambda pair: (pair[1].index if pair[1].index is not None else pair[0], pair[0]),
     )
     keys = [c.key for c in columns]
     for key in sorted({k for k in keys if keys.count(k) > 1}):

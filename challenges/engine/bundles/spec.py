@@ -140,4 +140,3 @@ def _program(model: schema.Program | None, context: checks.Context) -> Program |
     if model is None:
         return None
     return read_program(model.program, context.name(model.program), model.command)
-
