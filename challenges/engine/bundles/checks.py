@@ -69,7 +69,8 @@ def inside(rel, context: Context | None, kind: str = "file") -> Path:
 
 
 def folder_or_zip(rel, context: Context | None) -> Path:
-    """A folder of the bundle, or a zip of one unpacked into the scratch folder (once)."""
+    """A folder of the bundle, or a zip unpacked into the scratch folder (once), as Codabench
+    unpacks it: the zip's top is the folder's."""
     path = inside(rel, context, "any")
     if context is None:
         return path
@@ -86,18 +87,9 @@ def folder_or_zip(rel, context: Context | None) -> Path:
             context.bytes_left -= unpack_archive(path, target, context.bytes_left, rel)
         except BundleError as error:
             fail("; ".join(error.problems))
-        context.unpacked[path] = _single_top_folder(target)
+        context.unpacked[path] = target
         context.written_as[context.unpacked[path]] = rel
     return context.unpacked[path]
-
-
-def _single_top_folder(target: Path) -> Path:
-    """Codabench zips a program's files at the top of the zip; a zip of one folder holding
-    them is read from that folder."""
-    entries = [p for p in target.iterdir() if p.name != "__MACOSX"]
-    if len(entries) == 1 and entries[0].is_dir():
-        return entries[0]
-    return target
 
 
 def files_under(folder: Path, rel: str) -> list[tuple[Path, str]]:

@@ -80,6 +80,7 @@ class Program(Strict):
     command: OptionalText = Field(
         "",
         max_length=2000,
+        validate_default=True,
         description="how it runs, e.g. `python score.py $input $output`; "
         "default: the `command` of the folder's metadata.yaml",
     )
