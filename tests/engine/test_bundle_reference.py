@@ -29,7 +29,7 @@ def test_the_check_command_fails_on_a_page_that_drifted(tmp_path):
 
 def test_every_field_of_the_schema_is_in_the_reference():
     table = reference.challenge_table()
-    for path, info in reference.rows(schema.Manifest):
+    for path, _info in reference.rows(schema.Manifest):
         assert f"| `{path}` |" in table
     assert "| `phases[].daily_limit` | whole number | `5` | ≥ 1 |" in table
     assert "| `title` | text | required | at most 200 characters |" in table
