@@ -4,40 +4,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('challenges', '0002_standing'),
+        ("challenges", "0002_standing"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='phase',
-            name='columns',
-            field=models.JSONField(blank=True, default=list, help_text='[{key, title, sorting: desc|asc, precision, rank}]: rank 1 ranks, 2 breaks ties, ...; [] for a metric'),
+            model_name="phase",
+            name="columns",
+            field=models.JSONField(
+                blank=True,
+                default=list,
+                help_text="[{key, title, sorting: desc|asc, precision, rank}]: rank 1 ranks, 2 breaks ties, ...; [] for a metric",
+            ),
         ),
         migrations.AddField(
-            model_name='phase',
-            name='ingestion_command',
-            field=models.TextField(blank=True, default=''),
+            model_name="phase",
+            name="ingestion_command",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='phase',
-            name='program_environment',
-            field=models.CharField(blank=True, default='', help_text='id of the programs\' environment (runner.environments); "" for the worker\'s own', max_length=64),
+            model_name="phase",
+            name="program_environment",
+            field=models.CharField(
+                blank=True,
+                default="",
+                help_text="id of the programs' environment (runner.environments); \"\" for the worker's own",
+                max_length=64,
+            ),
         ),
         migrations.AddField(
-            model_name='phase',
-            name='scoring_command',
-            field=models.TextField(blank=True, default='', help_text='"" for a metric'),
+            model_name="phase",
+            name="scoring_command",
+            field=models.TextField(blank=True, default="", help_text='"" for a metric'),
         ),
         migrations.AlterField(
-            model_name='datafile',
-            name='role',
-            field=models.CharField(choices=[('public', 'public download'), ('solution', 'hidden solution'), ('input', 'hidden input of a code phase'), ('starter_kit', 'starter kit'), ('reference', 'hidden reference data of a scoring program'), ('scoring_program', 'scoring program (zip)'), ('ingestion_program', 'ingestion program (zip)')], max_length=20),
+            model_name="datafile",
+            name="role",
+            field=models.CharField(
+                choices=[
+                    ("public", "public download"),
+                    ("solution", "hidden solution"),
+                    ("input", "hidden input of a code phase"),
+                    ("starter_kit", "starter kit"),
+                    ("reference", "hidden reference data of a scoring program"),
+                    ("scoring_program", "scoring program (zip)"),
+                    ("ingestion_program", "ingestion program (zip)"),
+                ],
+                max_length=20,
+            ),
         ),
         migrations.AlterField(
-            model_name='phase',
-            name='metric',
-            field=models.CharField(blank=True, help_text='key in scoring.registry; "" when a program scores', max_length=50),
+            model_name="phase",
+            name="metric",
+            field=models.CharField(
+                blank=True,
+                help_text='key in scoring.registry; "" when a program scores',
+                max_length=50,
+            ),
         ),
     ]
