@@ -18,6 +18,9 @@ from pydantic_core import PydanticCustomError
 
 from fivesigma.challenges.engine.bundles.reading import unpack_archive
 
+MAX_FILES = 10_000  # in one folder of data, each stored as a file of the phase
+MAX_NAME_CHARS = 300  # of a stored file's path (DataFile.name)
+
 
 @dataclass
 class Context:
@@ -108,6 +111,11 @@ def files_under(folder: Path, rel: str) -> list[tuple[Path, str]]:
     found = [(p, name) for p, name in found if not _is_clutter(name)]
     if not found:
         fail(f"directory '{rel}' is empty")
+    if len(found) > MAX_FILES:
+        fail(f"'{rel}' holds {len(found)} files; at most {MAX_FILES} (zip them)")
+    for _, name in found:
+        if len(name) > MAX_NAME_CHARS:
+            fail(f"'{rel}' holds a file whose path is longer than {MAX_NAME_CHARS} characters")
     return found
 
 

@@ -357,12 +357,17 @@ def from_competition(competition: Competition, context: checks.Context) -> Bundl
     if len(summary) > SUMMARY_CHARS:
         notes.append(f"{MANIFEST}, description: {len(summary)} characters, cut to {SUMMARY_CHARS}")
         summary = summary[: SUMMARY_CHARS - 3].rsplit(" ", 1)[0] + "..."
+    slug = slugify(competition.title)[:50].strip("-_") or "competition"
+    notes.append(
+        f"{MANIFEST}, title: the challenge's slug is '{slug}', made from the title; loading a "
+        "bundle with the same title again updates this challenge"
+    )
     used = {p.tasks[0] for p in competition.phases if len(p.tasks) == 1}
     for index in sorted(set(tasks) - used):
         notes.append(f"{MANIFEST}, tasks: task {index} is in no phase; left out")
     return BundleSpec(
         root=root,
-        slug=slugify(competition.title)[:50].strip("-_") or "competition",
+        slug=slug,
         title=competition.title,
         summary=summary,
         max_team_size=4,

@@ -117,6 +117,7 @@ def _store_file(
     description: str = "",
 ) -> None:
     """Create or update one DataFile, copying the bytes only when they changed."""
+    description = description[:500]
     sha = _sha256(source)
     existing = DataFile.objects.filter(
         challenge=challenge, phase=phase, role=role, name=name
