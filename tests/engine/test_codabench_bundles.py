@@ -167,7 +167,6 @@ def test_reloading_an_unchanged_codabench_bundle_copies_nothing_again(
     db, isolated_storage, tmp_path
 ):
     root = write_code_bundle(tmp_path / "code")
-    first = {f.pk: f.file.name for f in DataFile.objects.all()} if False else None
     bundles.load(root, environments=tmp_path / "envs")
     first = {(f.phase_id, f.role, f.name): (f.file.name, f.sha256) for f in DataFile.objects.all()}
     bundles.load(root, environments=tmp_path / "envs")
@@ -296,3 +295,31 @@ def test_a_zip_bomb_inside_a_bundle_is_stopped_at_the_cap(db, isolated_storage, 
     with pytest.raises(bundles.BundleError) as caught:
         bundles.load_bundle(root, max_bytes=16 << 20, environments=tmp_path / "envs")
     assert "big.zip: unpacks to 64 MiB, over the 16 MiB limit" in "\n".join(caught.value.problems)
+
+
+def test_the_upload_page_loads_a_codabench_zip_and_shows_its_notes(db, isolated_storage, tmp_path):
+    from django.test import Client
+    from django.urls import reverse
+
+    from tests.challenges.factories import make_user
+
+    archive = zip_bundle(write_legacy_bundle(tmp_path / "legacy"), tmp_path / "legacy.zip")
+    client = Client()
+    client.force_login(make_user("olga", is_staff=True))
+    with open(archive, "rb") as upload:
+        response = client.post(reverse("upload-bundle"), {"bundle": upload}, follow=True)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Loaded &#x27;Legacy scores&#x27;." in page
+    assert "competition.yaml, phases[0].max_submissions_per_day: not given" in page
+    assert Challenge.objects.get().organisers.filter(username="olga").exists()
+
+
+def test_load_challenge_prints_the_notes(db, isolated_storage, tmp_path):
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("load_challenge", str(write_legacy_bundle(tmp_path / "legacy")), stdout=out)
+    text = out.getvalue()
+    assert "note: competition.yaml, phases[0].end: none given" in text
+    assert "Loaded 'Legacy scores' [legacy-scores]: phases only-phase (scoring program)." in text
