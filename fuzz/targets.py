@@ -240,7 +240,9 @@ def bundle_zip(data: bytes) -> None:
         except BundleError as error:
             assert error.problems and all(str(p).strip() for p in error.problems)
             return
-        assert (root / "challenge.yaml").is_file() and spec.phases
+        assert spec.phases and any(
+            (root / m).is_file() for m in ("challenge.yaml", "competition.yaml")
+        )
 
 
 def bundle_files() -> list[Entry]:
@@ -255,10 +257,61 @@ def bundle_files() -> list[Entry]:
     ]
 
 
+CODABENCH_YAML = textwrap.dedent("""\
+    version: 2
+    title: Fuzz Codabench
+    terms: terms.md
+    docker_image: codalab/codalab-legacy:py39
+    pages:
+      - {title: Overview, file: overview.html}
+    phases:
+      - {name: Feedback, start: 2024-05-01 12:00, end: 2099-01-01, max_submissions_per_day: 3, tasks: [0]}
+    tasks:
+      - index: 0
+        scoring_program: scoring_program.zip
+        ingestion_program: ingestion
+        input_data: input
+        reference_data: reference
+    leaderboards:
+      - title: Results
+        key: main
+        columns:
+          - {title: Score, key: score, index: 0, sorting: desc}
+          - {title: Time, key: time, index: 1, sorting: asc, computation: max, computation_indexes: [0]}
+    """)
+
+
+def codabench_files() -> list[Entry]:
+    """A Codabench bundle: a zipped scoring program, an ingestion program folder, data."""
+    program = build_zip(
+        [
+            Entry("metadata", b"command: python $program/score.py $input $output\n"),
+            Entry("score.py", b"print(1)\n"),
+        ]
+    )
+    return [
+        Entry("competition.yaml", CODABENCH_YAML.encode()),
+        Entry("terms.md", b"Terms.\n"),
+        Entry("overview.html", b"<p onclick='x()'>Hi</p>"),
+        Entry("scoring_program.zip", program, deflated=False),
+        Entry("ingestion/metadata.yaml", b"command: python ingestion.py\n"),
+        Entry("ingestion/ingestion.py", b"print(2)\n"),
+        Entry("input/x.csv", b"a\n1\n"),
+        Entry("reference/public/truth.csv", b"a\n1\n"),
+    ]
+
+
 def bundle_seeds() -> list[bytes]:
+    """Bundles as entries and as zips; the last one is a valid challenge.yaml zip byte for byte."""
     files = bundle_files()
     in_folder = [Entry(f"fuzz-higgs/{e.name}", e.content) for e in files]
-    return [encode_entries(files), encode_entries(in_folder), encode_raw_zip(build_zip(files))]
+    return [
+        encode_entries(codabench_files()),
+        encode_raw_zip(build_zip(codabench_files())),
+        encode_entries(files),
+        encode_entries(in_folder),
+        encode_raw_zip(build_zip(files)),
+    ]
 
 
 TARGETS = {

@@ -1,8 +1,11 @@
 """Reading a CSV table from a path or an upload: plain, gzip or a zip holding one CSV.
 
 The compression is recognised from the magic bytes (the name suffix is only a fallback for
-empty files), the file is read once as a stream, and decompressed bytes are capped so that
-a small archive cannot expand into an unbounded one (a decompression bomb).
+empty files) and decompressed bytes are capped so that a small archive cannot expand into an
+unbounded one (a decompression bomb). A compressed file is first decompressed as a stream
+and counted, keeping nothing, and parsed only if it stays under the cap: a bomb is refused
+in constant memory (a 2 GiB gzip bomb took 2.2 GB of memory when pandas parsed it up to the
+cap), at the cost of decompressing a valid file twice.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ import pandas as pd
 from fivesigma.runner.unpack import DAMAGED_ZIP
 from fivesigma.scoring.validation import SubmissionError, examples
 
-DEFAULT_MAX_BYTES = 2 * 1024**3
+DEFAULT_MAX_BYTES = 1024**3  # decompressed; a metric option (max_bytes) may raise it
 MAX_HEADER_BYTES = 64 * 1024
 # The first CSV record: cells outside quotes, and quoted cells (which may hold line ends and
 # doubled quotes), up to the first line end outside quotes.
@@ -47,22 +50,30 @@ class _Capped(io.RawIOBase):
         return True
 
     def readinto(self, buffer) -> int:
-        try:
-            data = self._stream.read(min(len(buffer), self._left + 1))
-        except DAMAGED_ZIP as error:  # gzip's damage too (BadGzipFile, zlib, EOFError)
-            raise SubmissionError(
-                [f"the file is damaged and cannot be decompressed ({error})"], self._name
-            ) from None
+        data = _read(self._stream, min(len(buffer), self._left + 1), self._name)
         if len(data) > self._left:
-            raise SubmissionError(
-                [
-                    f"the file holds more than {self._limit / 1024**3:.3g} GiB of data once decompressed, the largest accepted"
-                ],
-                self._name,
-            )
+            raise _too_large(self._limit, self._name)
         self._left -= len(data)
         buffer[: len(data)] = data
         return len(data)
+
+
+def _read(stream: BinaryIO, size: int, name: str) -> bytes:
+    try:
+        return stream.read(size)
+    except DAMAGED_ZIP as error:  # gzip's damage too (BadGzipFile, zlib, EOFError)
+        raise SubmissionError(
+            [f"the file is damaged and cannot be decompressed ({error})"], name
+        ) from None
+
+
+def _too_large(limit: int, name: str) -> SubmissionError:
+    return SubmissionError(
+        [
+            f"the file holds more than {limit / 1024**3:.3g} GiB of data once decompressed, the largest accepted"
+        ],
+        name,
+    )
 
 
 def read_csv(
@@ -81,6 +92,12 @@ def read_csv(
     )
     name = Path(str(name)).name
     with _open(source) as raw:
+        raw = _rewindable(raw)
+        start = raw.tell()
+        with _decompressed(raw, name) as stream:
+            if stream is not raw:
+                _count(stream, max_bytes, name)
+        raw.seek(start)
         with _decompressed(raw, name) as stream:
             capped = io.BufferedReader(_Capped(stream, max_bytes, name), 1 << 20)
             head = capped.read(MAX_HEADER_BYTES + 1)
@@ -102,6 +119,25 @@ def read_csv(
                 raise SubmissionError(
                     [f"the file is not a readable CSV table: {_first_line(error)}"], name
                 ) from None
+
+
+def _count(stream: BinaryIO, max_bytes: int, name: str) -> None:
+    """Read ``stream`` to its end, keeping nothing; SubmissionError past ``max_bytes``."""
+    total = 0
+    while chunk := _read(stream, 1 << 20, name):
+        total += len(chunk)
+        if total > max_bytes:
+            raise _too_large(max_bytes, name)
+
+
+def _rewindable(raw: BinaryIO) -> BinaryIO:
+    """``raw``, or a temporary copy of it when it cannot seek (it is read twice)."""
+    if hasattr(raw, "seekable") and raw.seekable():
+        return raw
+    spool = tempfile.TemporaryFile()
+    shutil.copyfileobj(raw, spool)
+    spool.seek(0)
+    return spool
 
 
 def _check_header(head: bytes, name: str) -> None:

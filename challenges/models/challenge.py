@@ -66,7 +66,9 @@ class Phase(models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField()
     kind = models.CharField(max_length=10, choices=KINDS, default=RESULT)
-    metric = models.CharField(max_length=50, help_text="key in scoring.registry")
+    metric = models.CharField(
+        max_length=50, blank=True, help_text='key in scoring.registry; "" when a program scores'
+    )
     metric_options = models.JSONField(default=dict, blank=True)
     split = models.JSONField(
         default=dict, blank=True, help_text="how the solution splits into public/private"
@@ -80,6 +82,23 @@ class Phase(models.Model):
         max_length=50, blank=True, help_text="runner harness for code phases"
     )
     score_late = models.BooleanField(default=False)
+    # An organiser's programs (docs/bundles.md, "Programs"): their commands as the bundle
+    # wrote them ($input, $output, ... for the worker to substitute), the leaderboard columns
+    # the scoring program writes, and the environment the programs run in.
+    scoring_command = models.TextField(blank=True, default="", help_text='"" for a metric')
+    ingestion_command = models.TextField(blank=True, default="")
+    columns = models.JSONField(
+        default=list,
+        blank=True,
+        help_text="[{key, title, sorting: desc|asc, precision, rank}]: rank 1 ranks, 2 breaks "
+        "ties, ...; [] for a metric",
+    )
+    program_environment = models.CharField(
+        max_length=64,
+        blank=True,
+        default="",
+        help_text="id of the programs' environment (runner.environments); \"\" for the worker's own",
+    )
     board_version = models.PositiveBigIntegerField(
         default=0, help_text="raised with every change of a team's standing (challenges.standings)"
     )
@@ -118,17 +137,24 @@ class Phase(models.Model):
 
 
 class DataFile(models.Model):
-    """A file of a challenge kept in storage: public downloads, hidden solutions, code-phase inputs."""
+    """A file of a challenge kept in storage: public downloads, hidden solutions, code-phase
+    inputs, scoring programs' reference data, and the organiser's programs."""
 
     PUBLIC = "public"
     SOLUTION = "solution"
     INPUT = "input"
     STARTER_KIT = "starter_kit"
+    REFERENCE = "reference"
+    SCORING_PROGRAM = "scoring_program"
+    INGESTION_PROGRAM = "ingestion_program"
     ROLES = [
         (PUBLIC, "public download"),
         (SOLUTION, "hidden solution"),
         (INPUT, "hidden input of a code phase"),
         (STARTER_KIT, "starter kit"),
+        (REFERENCE, "hidden reference data of a scoring program"),
+        (SCORING_PROGRAM, "scoring program (zip)"),
+        (INGESTION_PROGRAM, "ingestion program (zip)"),
     ]
 
     challenge = models.ForeignKey(Challenge, on_delete=models.CASCADE, related_name="files")

@@ -80,6 +80,12 @@ def _worker_health() -> dict:
 
 @login_required
 def upload_bundle(request):
+    """A bundle zip (challenge.yaml, or a Codabench competition.yaml) loaded through the site.
+
+    Unpacking is capped at MAX_UPLOADED_BUNDLE_BYTES (a zip bomb stops there, inside the
+    request); larger bundles load with ``manage.py load_challenge``. The load's notes (fields
+    not supported, the programs' environment) are shown on the challenge's page.
+    """
     if not (
         request.user.is_staff
         or request.user.has_perm("challenges.add_challenge")
@@ -95,12 +101,19 @@ def upload_bundle(request):
                 for chunk in upload.chunks():
                     out.write(chunk)
             try:
-                challenge = bundles.load(path, organiser=request.user, require_organiser=True)
+                loaded = bundles.load_bundle(
+                    path,
+                    organiser=request.user,
+                    require_organiser=True,
+                    max_bytes=bundles.MAX_UPLOADED_BUNDLE_BYTES,
+                )
             except bundles.BundleError as error:
                 problems = error.problems
             else:
-                messages.success(request, f"Loaded '{challenge.title}'.")
-                return redirect(challenge)
+                messages.success(request, f"Loaded '{loaded.challenge.title}'.")
+                for note in loaded.notes:
+                    messages.info(request, note)
+                return redirect(loaded.challenge)
     return render(
         request,
         "challenges/upload_bundle.html",

@@ -7,7 +7,10 @@ from fivesigma.challenges.engine import bundles
 
 
 class Command(BaseCommand):
-    help = "Check and load a challenge bundle (a directory or zip with challenge.yaml); reloading updates it."
+    help = (
+        "Check and load a challenge bundle (a directory or zip with challenge.yaml, or a "
+        "Codabench competition.yaml); reloading updates it."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("path")
@@ -20,10 +23,15 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError(f"No user named '{organiser}'.")
         try:
-            challenge = bundles.load(path, organiser=user)
+            loaded = bundles.load_bundle(path, organiser=user)
         except bundles.BundleError as error:
             raise CommandError(str(error)) from error
-        phases = ", ".join(f"{p.key} ({p.metric})" for p in challenge.phases.all())
+        challenge = loaded.challenge
+        phases = ", ".join(
+            f"{p.key} ({p.metric or 'scoring program'})" for p in challenge.phases.all()
+        )
+        for note in loaded.notes:
+            self.stdout.write(f"note: {note}")
         self.stdout.write(
             self.style.SUCCESS(f"Loaded '{challenge.title}' [{challenge.slug}]: phases {phases}.")
         )
