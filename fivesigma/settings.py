@@ -172,8 +172,13 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o755
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024**2
 # Running participant code outside bubblewrap: for local development only, never in production.
 FIVESIGMA_ALLOW_UNCONFINED_CODE = env_bool("FIVESIGMA_ALLOW_UNCONFINED_CODE", False)
-# A submission still running this long after it started is re-queued, then failed.
+# A submission waiting in the queue, or running, this long (or twice its phase's time limit,
+# if longer) is re-queued, then failed.
 FIVESIGMA_STUCK_AFTER_S = int(os.environ.get("FIVESIGMA_STUCK_AFTER_S", 3600))
+# A running submission's worker stamps a heartbeat this often (seconds); a run silent for
+# FIVESIGMA_HEARTBEAT_TIMEOUT_S has lost its worker and is re-queued by the next sweep.
+FIVESIGMA_HEARTBEAT_S = float(os.environ.get("FIVESIGMA_HEARTBEAT_S", 10))
+FIVESIGMA_HEARTBEAT_TIMEOUT_S = float(os.environ.get("FIVESIGMA_HEARTBEAT_TIMEOUT_S", 60))
 FIVESIGMA_MAX_ATTEMPTS = int(os.environ.get("FIVESIGMA_MAX_ATTEMPTS", 3))
 FIVESIGMA_BOOTSTRAP_REPLICAS = int(os.environ.get("FIVESIGMA_BOOTSTRAP_REPLICAS", 1000))
 
