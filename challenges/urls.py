@@ -68,6 +68,7 @@ API_ROUTES = [
 ]
 
 ACCOUNT_ROUTES = [
+    path("login/", accounts.LoginView.as_view(), name="login"),
     path("signup/", accounts.signup, name="signup"),
     path("profile/", accounts.profile, name="profile"),
     path("", include("django.contrib.auth.urls")),
