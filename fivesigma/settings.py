@@ -184,8 +184,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024**2
 # at the web service's start and every 10 minutes by beat).
 FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp" / "uploads")
 Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
-# A spooled upload untouched this long (seconds) belongs to no request any more.
-FIVESIGMA_UPLOAD_SPOOL_MAX_AGE_S = int(os.environ.get("FIVESIGMA_UPLOAD_SPOOL_MAX_AGE_S", 3600))
+# A spooled upload untouched this long (seconds) belongs to no request any more (a request
+# lasts at most gunicorn's --timeout, 120 s, and an arriving upload is written to all the time).
+FIVESIGMA_UPLOAD_SPOOL_MAX_AGE_S = int(os.environ.get("FIVESIGMA_UPLOAD_SPOOL_MAX_AGE_S", 600))
 # Code-phase inputs are read inside the sandbox by an unprivileged user.
 FILE_UPLOAD_PERMISSIONS = 0o644
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o755
