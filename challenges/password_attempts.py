@@ -28,8 +28,9 @@ REFUSED = (
 
 
 def client_address(request) -> str:
-    """The client's address as the API's throttles see it (trusted proxies only)."""
-    return BaseThrottle().get_ident(request)
+    """The client's address as the API's throttles see it (trusted proxies only); empty
+    when the request has none (a WSGI caller that sets no REMOTE_ADDR)."""
+    return BaseThrottle().get_ident(request) or ""
 
 
 class PasswordAttempts:
