@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from fivesigma.challenges.engine import lifecycle, worker
+from fivesigma.challenges.engine import lifecycle, upload_spool, worker
 
 # A task that finds the database unavailable is sent again after 2, 4, 8, ... 60 s (with
 # jitter), for about five minutes; past that, the sweep re-queues the submission.
@@ -34,3 +34,9 @@ def run_code_submission(submission_id: int) -> None:
 def sweep_stuck_submissions() -> dict:
     """Every minute: re-queue or fail submissions that stopped making progress."""
     return lifecycle.sweep_stuck()
+
+
+@shared_task
+def sweep_upload_spool() -> dict:
+    """Every 10 minutes: delete uploads abandoned by a killed web process."""
+    return upload_spool.sweep()

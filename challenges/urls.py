@@ -1,7 +1,7 @@
 """Every route of the site in one place: pages, the REST API (under /api/) and accounts."""
 
 from django.urls import URLPattern, URLResolver, include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from fivesigma.challenges.api import endpoints
 from fivesigma.challenges.web import (
@@ -40,7 +40,8 @@ PHASE = "challenges/<slug:slug>/phases/<slug:key>/"
 
 API_ROUTES = [
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # the split view serves Swagger UI's start-up script as a file: no inline script (CSP)
+    path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("token/", endpoints.ObtainToken.as_view(), name="api-token"),
     path("me/", endpoints.Me.as_view(), name="api-me"),
     path("challenges/", endpoints.ChallengeList.as_view(), name="api-challenges"),
@@ -68,6 +69,7 @@ API_ROUTES = [
 ]
 
 ACCOUNT_ROUTES: list[URLPattern | URLResolver] = [
+    path("login/", accounts.LoginView.as_view(), name="login"),
     path("signup/", accounts.signup, name="signup"),
     path("profile/", accounts.profile, name="profile"),
     path("", include("django.contrib.auth.urls")),

@@ -68,6 +68,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "fivesigma.security.ContentSecurityPolicyMiddleware",
     "fivesigma.challenges.answers.RefusalMiddleware",
 ]
 
@@ -124,6 +125,18 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Failed password attempts (login page, admin, API token) allowed per account and per client
+# address within FIVESIGMA_LOGIN_WINDOW_S; past either, attempts are refused until the
+# window has passed (challenges/password_attempts.py). Counted in the cache: set
+# CACHE_URL in production, so that every web process shares the counts.
+FIVESIGMA_LOGIN_FAILURES_PER_ACCOUNT = int(
+    os.environ.get("FIVESIGMA_LOGIN_FAILURES_PER_ACCOUNT", 10)
+)
+FIVESIGMA_LOGIN_FAILURES_PER_ADDRESS = int(
+    os.environ.get("FIVESIGMA_LOGIN_FAILURES_PER_ADDRESS", 50)
+)
+FIVESIGMA_LOGIN_WINDOW_S = int(os.environ.get("FIVESIGMA_LOGIN_WINDOW_S", 900))
+AUTHENTICATION_BACKENDS = ["fivesigma.challenges.password_attempts.ThrottledModelBackend"]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -166,14 +179,27 @@ if os.environ.get("FIVESIGMA_STORAGE") == "s3":
 # Largest accepted upload (bytes). Uploads past it are refused while streaming.
 FIVESIGMA_MAX_UPLOAD_BYTES = int(os.environ.get("FIVESIGMA_MAX_UPLOAD_BYTES", 512 * 1024**2))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024**2
+# Uploads larger than that are spooled here, not in the system's temporary directory, so
+# that what a killed web process leaves behind is found and swept (engine/upload_spool.py:
+# at the web service's start and every 10 minutes by beat).
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp" / "uploads")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(parents=True, exist_ok=True)
+# A spooled upload untouched this long (seconds) belongs to no request any more (a request
+# lasts at most gunicorn's --timeout, 120 s, and an arriving upload is written to all the time).
+FIVESIGMA_UPLOAD_SPOOL_MAX_AGE_S = int(os.environ.get("FIVESIGMA_UPLOAD_SPOOL_MAX_AGE_S", 600))
 # Code-phase inputs are read inside the sandbox by an unprivileged user.
 FILE_UPLOAD_PERMISSIONS = 0o644
 FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o755
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024**2
 # Running participant code outside bubblewrap: for local development only, never in production.
 FIVESIGMA_ALLOW_UNCONFINED_CODE = env_bool("FIVESIGMA_ALLOW_UNCONFINED_CODE", False)
-# A submission still running this long after it started is re-queued, then failed.
+# A submission waiting in the queue, or running, this long (or twice its phase's time limit,
+# if longer) is re-queued, then failed.
 FIVESIGMA_STUCK_AFTER_S = int(os.environ.get("FIVESIGMA_STUCK_AFTER_S", 3600))
+# A running submission's worker stamps a heartbeat this often (seconds); a run silent for
+# FIVESIGMA_HEARTBEAT_TIMEOUT_S has lost its worker and is re-queued by the next sweep.
+FIVESIGMA_HEARTBEAT_S = float(os.environ.get("FIVESIGMA_HEARTBEAT_S", 10))
+FIVESIGMA_HEARTBEAT_TIMEOUT_S = float(os.environ.get("FIVESIGMA_HEARTBEAT_TIMEOUT_S", 60))
 FIVESIGMA_MAX_ATTEMPTS = int(os.environ.get("FIVESIGMA_MAX_ATTEMPTS", 3))
 FIVESIGMA_BOOTSTRAP_REPLICAS = int(os.environ.get("FIVESIGMA_BOOTSTRAP_REPLICAS", 1000))
 
@@ -206,11 +232,16 @@ CELERY_TASK_ROUTES = {
     "fivesigma.challenges.tasks.score_submission": {"queue": "scoring"},
     "fivesigma.challenges.tasks.run_code_submission": {"queue": "sandbox"},
     "fivesigma.challenges.tasks.sweep_stuck_submissions": {"queue": "scoring"},
+    "fivesigma.challenges.tasks.sweep_upload_spool": {"queue": "scoring"},
 }
 CELERY_BEAT_SCHEDULE = {
     "sweep-stuck-submissions": {
         "task": "fivesigma.challenges.tasks.sweep_stuck_submissions",
         "schedule": 60.0,
+    },
+    "sweep-upload-spool": {
+        "task": "fivesigma.challenges.tasks.sweep_upload_spool",
+        "schedule": 600.0,
     },
 }
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
@@ -225,6 +256,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 100,
     "DEFAULT_THROTTLE_RATES": {"upload": os.environ.get("FIVESIGMA_UPLOAD_RATE", "30/min")},
+    # The client's address is the connection's unless this many proxies of our own stand in
+    # front (each appends to X-Forwarded-For): 0 in development, 1 behind one nginx.
+    "NUM_PROXIES": int(os.environ.get("FIVESIGMA_TRUSTED_PROXIES", 0)),
     "EXCEPTION_HANDLER": "fivesigma.challenges.answers.api_exception_handler",
 }
 SPECTACULAR_SETTINGS = {
@@ -242,13 +276,31 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "fivesigma <noreply@lo
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"client_errors_on_one_line": {"()": "fivesigma.security.ClientErrorsOnOneLine"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["client_errors_on_one_line"]}
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
 }
 
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# The Content-Security-Policy of every page (fivesigma/security.py); a view serving
+# organisers' HTML replaces it with security.UNTRUSTED_HTML_POLICY.
+FIVESIGMA_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'", "'unsafe-inline'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"],
+    "connect-src": ["'self'"],
+    "frame-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
+}
 SESSION_COOKIE_HTTPONLY = True
 if PRODUCTION:
     SESSION_COOKIE_SECURE = True

@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
 from fivesigma.challenges.engine import files, standings
-from fivesigma.challenges.engine.lifecycle import fail, is_current_attempt, transition
+from fivesigma.challenges.engine.lifecycle import Heartbeat, fail, is_current_attempt, transition
 from fivesigma.challenges.engine.reasons import ScoringFailure, failure_reason
 from fivesigma.challenges.engine.solutions import input_directory, load_solution
 from fivesigma.challenges.models import Phase, Score, Submission
@@ -59,13 +59,14 @@ def process(submission_id: int) -> None:
             attempts=submission.attempts,
         )
     try:
-        if submission.phase.kind == Phase.CODE and not submission.output:
-            run_code(submission)  # a re-scored code submission keeps its stored output and timing
-        with transaction.atomic():
-            if not is_current_attempt(submission):
-                return
-            transition(submission, Submission.SCORING)
-        score(submission)
+        with Heartbeat(submission):
+            if submission.phase.kind == Phase.CODE and not submission.output:
+                run_code(submission)  # a re-scored code submission keeps its output and timing
+            with transaction.atomic():
+                if not is_current_attempt(submission):
+                    return
+                transition(submission, Submission.SCORING)
+            score(submission)
     except ScoringFailure as failure:
         fail(submission, str(failure))
     except DATABASE_UNAVAILABLE:

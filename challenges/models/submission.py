@@ -57,6 +57,11 @@ class Submission(models.Model):
     queued_at = models.DateTimeField(null=True, blank=True)
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="last sign of life of the run: stamped by the worker while it runs or scores",
+    )
 
     class Meta:
         ordering = ["-created"]

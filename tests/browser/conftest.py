@@ -92,3 +92,12 @@ def log_in(page, url: str, user) -> None:
             }
         ]
     )
+
+
+def wait_for_charts(page) -> None:
+    """Until every chart placeholder of the page has been drawn by Plotly (or replaced by a
+    note). Waits through Playwright's own isolated script, not ``wait_for_function``: the
+    site's Content-Security-Policy forbids evaluating strings in the page."""
+    from playwright.sync_api import expect
+
+    expect(page.locator("[data-chart].plot:not(.js-plotly-plot)")).to_have_count(0)

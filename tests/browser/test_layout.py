@@ -8,7 +8,7 @@ import pytest
 from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import Phase
 from tests.api.site import load_site_challenge, ranked_submission
-from tests.browser.conftest import SHOTS, log_in
+from tests.browser.conftest import SHOTS, log_in, wait_for_charts
 from tests.browser.trackml_toy import diagnostics
 from tests.challenges.factories import upload
 from tests.engine.builders import add_entry, make_team
@@ -63,9 +63,7 @@ def test_main_pages_fit_narrow_and_wide_windows(browser, site, live_server, tmp_
         log_in(page, live_server.url, site.alice)
         for name, path in pages.items():
             page.goto(path)
-            page.wait_for_function(
-                "document.querySelectorAll('[data-chart].plot:not(.js-plotly-plot)').length === 0"
-            )
+            wait_for_charts(page)
             page.wait_for_timeout(300)  # responsive charts settle to the window
             page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
             overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")

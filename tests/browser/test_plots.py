@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from fivesigma.challenges.models import Phase
-from tests.browser.conftest import log_in
+from tests.browser.conftest import log_in, wait_for_charts
 from tests.browser.trackml_toy import diagnostics
 from tests.engine.builders import add_entry, make_team
 
@@ -20,9 +20,7 @@ def _change_phase(phase: Phase, **fields) -> None:
 def _charts(page, source: str) -> dict[str, str]:
     """Chart name -> 'plot' when Plotly drew it, else the note left in its place."""
     page.locator(f".diagnostics[data-source={source}] [data-chart]").first.wait_for()
-    page.wait_for_function(
-        "document.querySelectorAll('[data-chart].plot:not(.js-plotly-plot)').length === 0"
-    )
+    wait_for_charts(page)
     drawn = {}
     for chart in page.locator(f".diagnostics[data-source={source}] [data-chart]").all():
         name = chart.get_attribute("data-chart")

@@ -23,13 +23,16 @@ def free_port() -> int:
 
 
 class Worker:
-    """A Celery worker process on both queues, in its own session so that it can be killed whole."""
+    """A Celery worker process (by default WORKER_COMMAND: both queues, one task at a time), in
+    its own session so that it can be killed whole."""
 
-    def __init__(self, directory: Path, name: str, env: dict[str, str]):
+    def __init__(
+        self, directory: Path, name: str, env: dict[str, str], command: list[str] = WORKER_COMMAND
+    ):
         self.log_path = directory / f"{name}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - written by the worker until stopped
         self.popen = subprocess.Popen(
-            [*WORKER_COMMAND, "--hostname", f"{name}-{secrets.token_hex(4)}@%h"],
+            [*command, "--hostname", f"{name}-{secrets.token_hex(4)}@%h"],
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO), **env},
             stdout=self._log,
