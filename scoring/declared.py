@@ -46,6 +46,10 @@ class DeclaredLeaderboard:
         self.ranked = ranked or [self.columns[0]]  # no rank given: the first column ranks
 
     @property
+    def breaks_ties(self) -> bool:
+        return len(self.ranked) > 1
+
+    @property
     def ranking(self) -> Column:
         return self.ranked[0]
 

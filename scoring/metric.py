@@ -50,6 +50,14 @@ class Metric:
                 f"option confidence must lie strictly between 0 and 1, got {self.options['confidence']!r}"
             )
 
+    # A built-in metric ranks by its one value; a declared leaderboard may break ties by more
+    # columns (scoring/declared.py).
+    breaks_ties: ClassVar[bool] = False
+
+    def tie_breaks(self, figures: dict) -> tuple[float, ...]:
+        """The ordering key, after the score itself, of a score's other ``figures``."""
+        return ()
+
     def __repr__(self) -> str:
         changed = {
             k: v

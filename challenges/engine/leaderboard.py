@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cached_property
@@ -70,6 +71,7 @@ class Entry(NamedTuple):
     details: dict | None
     public_value: float | None = None
     public_submitted: datetime | None = None
+    public_details: dict | None = None
 
 
 @dataclass
@@ -146,19 +148,29 @@ def record_line(phase: Phase, subset: str, higher_is_better: bool) -> list[dict]
     return [{"at": at, "score": value, "team": names[t]} for at, value, t in steps]
 
 
-def sort_key(higher_is_better: bool):
-    """Order: defined scores best-first, then undefined (None or NaN); ties to the earlier submission."""
+def sort_key(higher_is_better: bool, tie_breaks: Callable[[dict], tuple] | None = None):
+    """Order: defined scores best-first, then undefined (None or NaN); ties to the next ranked
+    columns (``tie_breaks`` of a row's details, for declared leaderboards), then to the
+    earlier submission."""
 
     def key(row: Row):
         submitted = row.submitted.timestamp() if row.submitted else float("inf")
-        return (*standings.value_order(row.value, higher_is_better), submitted, row.team_id)
+        columns = tie_breaks(row.details) if tie_breaks else ()
+        return (
+            *standings.value_order(row.value, higher_is_better),
+            *columns,
+            submitted,
+            row.team_id,
+        )
 
     return key
 
 
-def rank(rows: list[Row], higher_is_better: bool) -> list[Row]:
+def rank(
+    rows: list[Row], higher_is_better: bool, tie_breaks: Callable[[dict], tuple] | None = None
+) -> list[Row]:
     """Sort rows and give ranks 1..n to the non-benchmark ones."""
-    rows.sort(key=sort_key(higher_is_better))
+    rows.sort(key=sort_key(higher_is_better, tie_breaks))
     n = 0
     for row in rows:
         if not row.is_benchmark:
@@ -242,7 +254,11 @@ def _standings(phase: Phase, subset: str, **conditions) -> list[Entry]:
     the private board also reads each team's public value and upload time, for the public
     rank."""
     score = "private_score" if subset == Score.PRIVATE else "public_score"
-    public = ("public_score__value", "public_score__submitted") if subset == Score.PRIVATE else ()
+    public = (
+        ("public_score__value", "public_score__submitted", "public_score__details")
+        if subset == Score.PRIVATE
+        else ()
+    )
     rows = Standing.objects.filter(phase=phase, **conditions).values_list(
         "team_id",
         "team__name",
@@ -257,7 +273,9 @@ def _standings(phase: Phase, subset: str, **conditions) -> list[Entry]:
 
 def _assemble(phase: Phase, subset: str, version: int, entries: dict[int, Entry]) -> Leaderboard:
     """Ranked rows from the teams' standing entries."""
-    higher_is_better = phase.get_metric().higher_is_better
+    metric = phase.get_metric()
+    higher_is_better = metric.higher_is_better
+    tie_breaks = metric.tie_breaks if metric.breaks_ties else None
     rows, public = [], []
     for entry in entries.values():
         rows.append(
@@ -286,14 +304,15 @@ def _assemble(phase: Phase, subset: str, version: int, entries: dict[int, Entry]
                     None,
                     entry.public_value,
                     submitted=entry.public_submitted,
+                    details=entry.public_details or {},
                 )
             )
     if subset == Score.PRIVATE:
         # the rank each team has on the public board, as shown there (benchmarks unranked)
-        public_ranks = {r.team_id: r.rank for r in rank(public, higher_is_better)}
+        public_ranks = {r.team_id: r.rank for r in rank(public, higher_is_better, tie_breaks)}
         for row in rows:
             row.public_rank = public_ranks.get(row.team_id)
-    rank(rows, higher_is_better)
+    rank(rows, higher_is_better, tie_breaks)
     return Leaderboard(
         phase=phase,
         subset=subset,

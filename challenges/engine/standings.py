@@ -40,6 +40,7 @@ class Counted(NamedTuple):
     submission_id: int
     value: float | None
     submitted: datetime
+    tie_break: tuple[float, ...] = ()  # the order of its other columns, when they break ties
 
 
 class Upload(NamedTuple):
@@ -69,7 +70,12 @@ def best_first(higher_is_better: bool):
     """Sort key putting a team's best score first; ties to the earlier upload."""
 
     def key(score: Counted):
-        return (*value_order(score.value, higher_is_better), score.submitted, score.id)
+        return (
+            *value_order(score.value, higher_is_better),
+            *score.tie_break,
+            score.submitted,
+            score.id,
+        )
 
     return key
 
@@ -104,18 +110,21 @@ class TeamRows(NamedTuple):
     uploads: list[Upload]
 
 
-def _rows_by_team(phase: Phase, team_id: int | None = None) -> dict[int, TeamRows]:
+def _rows_by_team(phase: Phase, metric, team_id: int | None = None) -> dict[int, TeamRows]:
     """Counted scores (current, on time) and on-time uploads of ``phase``, by team; of one
-    team when ``team_id`` is given."""
+    team when ``team_id`` is given. When ``metric`` breaks ties by more columns, each score's
+    details are read for them too."""
     scores = Score.objects.filter(phase=phase, current=True, late=False)
     uploads = Submission.objects.filter(phase=phase, is_late=False)
     if team_id is not None:
         scores, uploads = scores.filter(team_id=team_id), uploads.filter(team_id=team_id)
     teams: dict[int, TeamRows] = defaultdict(lambda: TeamRows([], {}, []))
-    for team, subset, score_id, submission_id, value, submitted in scores.values_list(
-        "team_id", "subset", "id", "submission_id", "value", "submitted"
+    columns = ["team_id", "subset", "id", "submission_id", "value", "submitted"]
+    for team, subset, score_id, submission_id, value, submitted, *details in scores.values_list(
+        *columns, *(["details"] if metric.breaks_ties else [])
     ):
-        counted = Counted(score_id, submission_id, value, submitted)
+        tie_break = metric.tie_breaks(details[0] or {}) if details else ()
+        counted = Counted(score_id, submission_id, value, submitted, tie_break)
         if subset == Score.PUBLIC:
             teams[team].public.append(counted)
         else:
@@ -137,7 +146,7 @@ def refresh(phase: Phase, team_id: int) -> None:
     with transaction.atomic():
         version = next_version(phase)
         derived = _derive(
-            *_rows_by_team(phase, team_id)[team_id],
+            *_rows_by_team(phase, metric, team_id)[team_id],
             metric.higher_is_better,
             phase.final_selections,
         )
@@ -153,7 +162,7 @@ def rebuild(phase: Phase) -> int:
     metric = phase.get_metric()
     with transaction.atomic():
         version = next_version(phase)
-        teams = _rows_by_team(phase)
+        teams = _rows_by_team(phase, metric)
         for team_id in Standing.objects.filter(phase=phase).values_list("team_id", flat=True):
             teams.setdefault(team_id, TeamRows([], {}, []))  # no row left: derived empty
         rows = [

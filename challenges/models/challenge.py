@@ -124,10 +124,21 @@ class Phase(models.Model):
         return self.is_open(now) or (self.has_ended(now) and self.score_late)
 
     @property
+    def is_program_scored(self) -> bool:
+        """Scored by the organisers' program in the sandbox, not by a built-in metric."""
+        return bool(self.scoring_command)
+
+    @property
     def queue(self) -> str:
-        return "sandbox" if self.kind == self.CODE else "scoring"
+        """Code and organisers' programs run in the sandbox; built-in metrics score anywhere."""
+        return "sandbox" if self.kind == self.CODE or self.is_program_scored else "scoring"
 
     def get_metric(self):
+        """The built-in metric, or for a program-scored phase the leaderboard its columns declare."""
+        if self.is_program_scored:
+            from fivesigma.scoring.declared import DeclaredLeaderboard
+
+            return DeclaredLeaderboard(self.columns)
         from fivesigma.scoring import registry
 
         return registry.get(self.metric, **self.metric_options)
