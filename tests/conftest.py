@@ -89,7 +89,7 @@ def throwaway_postgres(transactional_db) -> str:
         connections["default"].close()
         connections.settings["default"], connections["default"] = original_params, original
         ContentType.objects.clear_cache()
-        postgres.admin_execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+        postgres.drop_database(name)
 
 
 def _database_url() -> str:

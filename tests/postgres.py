@@ -31,6 +31,34 @@ def admin_execute(*statements: str) -> None:
             admin.execute(statement)
 
 
+def drop_database(name: str, timeout_s: float = 30.0) -> None:
+    """Drop database ``name``, ending this role's sessions on it first.
+
+    ``DROP DATABASE ... WITH (FORCE)`` needs the right to end every session, which a role with
+    only CREATEDB lacks when an autovacuum worker happens to be on the database; a plain DROP
+    asks autovacuum to leave, so it is retried until the last session has gone.
+    """
+    import time
+
+    import psycopg
+
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            admin_execute(
+                f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS false',
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                f"WHERE datname = '{name}' AND usename = current_user "
+                "AND pid <> pg_backend_pid()",
+                f'DROP DATABASE IF EXISTS "{name}"',
+            )
+            return
+        except psycopg.errors.ObjectInUse:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
 def database_url(name: str) -> str:
     """The admin URL with its database name replaced by ``name``."""
     base, _, _ = ADMIN_POSTGRES_URL.rpartition("/")

@@ -95,7 +95,12 @@ def validate_upload(phase: Phase, upload) -> None:
     if upload.size == 0:
         raise SubmissionRefused("The file is empty.")
     if phase.kind == Phase.CODE:
-        validate_code_zip(upload)
+        validate_zip(upload, "The code submission cannot be run")
+        return
+    if phase.is_program_scored:
+        # the organisers' program judges the format; a zip is unpacked for it, so it must unpack
+        if upload.name.lower().endswith(".zip") or _starts_with(upload, b"PK\x03\x04"):
+            validate_zip(upload, "The submission cannot be unpacked")
         return
     from fivesigma.scoring.validation import SubmissionError
 
@@ -110,8 +115,16 @@ def validate_upload(phase: Phase, upload) -> None:
         upload.seek(0)
 
 
-def validate_code_zip(upload) -> None:
-    """Unpack the zip as the sandbox will (same checks and caps), into a directory thrown away."""
+def _starts_with(upload, magic: bytes) -> bool:
+    upload.seek(0)
+    head = upload.read(len(magic))
+    upload.seek(0)
+    return head == magic
+
+
+def validate_zip(upload, refusal: str) -> None:
+    """Unpack the zip as the sandbox will (same checks and caps), into a directory thrown
+    away; ``refusal`` starts the reason when it cannot be."""
     from fivesigma.runner import Limits
     from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
 
@@ -130,7 +143,7 @@ def validate_code_zip(upload) -> None:
                 max_bytes=limits.max_submission_mb * 1024 * 1024,
             )
         except SubmissionRejected as rejected:
-            raise SubmissionRefused(f"The code submission cannot be run: {rejected}.") from rejected
+            raise SubmissionRefused(f"{refusal}: {rejected}.") from rejected
 
 
 def display_name(name: str) -> str:

@@ -35,7 +35,7 @@ def describe_metric(phase) -> dict:
     return {
         "phase": phase,
         "metric": metric,
-        "formula": render_formula(metric.formula_latex),
+        "formula": render_formula(metric.formula_latex) if metric.formula_latex else "",
         "description": render_markdown(metric.description),
         "best": f"{metric.best:g}" if math.isfinite(metric.best) else "unbounded",
         "worst": f"{metric.worst:g}" if math.isfinite(metric.worst) else "unbounded",

@@ -39,7 +39,7 @@ def ams(s, b, b_reg: float = B_REG):
     return values.reshape(s.shape)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _ams_values(s, b, b_reg):
     """The AMS formula element by element (one pass, no temporaries)."""
     out = np.empty(s.size)
@@ -158,7 +158,7 @@ def ams_curve(labels, weights, scores, b_reg: float = B_REG) -> AmsCurve:
     return AmsCurve(ordered[kept], kept + 1, s, b, ams(s, b, b_reg))
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _running_sums(order, signal, weights):
     """Cumulative signal and background weight along ``order``."""
     n = order.size
@@ -177,7 +177,7 @@ def _running_sums(order, signal, weights):
     return s_sum, b_sum
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _rank_order(ranks):
     """Positions by decreasing rank when ``ranks`` is a permutation of 1..n, and whether it is."""
     n = ranks.size

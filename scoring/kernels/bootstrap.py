@@ -56,7 +56,7 @@ def poisson_counts(seed: int, replica: int, n: int, stream: int = 0) -> np.ndarr
     return (uniform[:, None] >= POISSON_THRESHOLDS[None, :]).sum(axis=1).astype(np.uint8)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _mix(z):
     z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
     z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
@@ -66,7 +66,7 @@ def _mix(z):
 _T0, _T1, _T2, _T3, _T4, _T5, _T6, _T7 = (np.uint64(t) for t in POISSON_THRESHOLDS)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _poisson_count(u):
     """Poisson(1) count for a 16-bit uniform ``u``: the number of thresholds it reaches."""
     return (
@@ -81,19 +81,19 @@ def _poisson_count(u):
     )
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _replica_key(seed, stream, replica):
     return _mix((seed * SEED_STEP + stream) * SEED_STEP + np.uint64(replica) + GOLDEN)
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _row_count(key, row):
     """Poisson(1) count of one ``row`` in the replica of ``key`` (as in :func:`poisson_counts`)."""
     hashed = _mix(key + np.uint64(row >> 2) * GOLDEN)
     return _poisson_count((hashed >> np.uint64(16 * (row & 3))) & np.uint64(0xFFFF))
 
 
-@numba.njit(cache=True, fastmath=True)
+@numba.njit(cache=True, nogil=True, fastmath=True)
 def _replica_sums(columns, seed, stream, n_replicas):
     """out[r, k] = sum_i count(seed, r, i) * columns[k, i], block by block over the rows."""
     width, n = columns.shape
@@ -202,7 +202,7 @@ def ams_replicas(
     return ams(s, b, b_reg)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _replica_auc(positive, tie_start, rows, seed, stream, n_replicas):
     """ROC AUC per replica over rows sorted by increasing score; ties share half credit."""
     out = np.empty(n_replicas)

@@ -22,7 +22,7 @@ DIRECT_SLACK = 1024  # a direct table may be this much longer than the number of
 MIN_BITS = 10  # the smallest hash table has 2**10 slots
 
 
-@numba.njit(cache=True, inline="always")
+@numba.njit(cache=True, nogil=True, inline="always")
 def _slot(value, bits):
     """Home slot of ``value`` in a table of 2**bits slots.
 
@@ -32,7 +32,7 @@ def _slot(value, bits):
     return (np.uint64(value) * HASH_MULTIPLIER) >> np.uint64(64 - bits)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _label_table(ids, bits):
     """Hash table of 2**bits slots holding the labels 0..len(ids)-1 of the distinct ``ids``."""
     mask = np.uint64((1 << bits) - 1)
@@ -45,7 +45,7 @@ def _label_table(ids, bits):
     return table
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def value_range(values):
     """Smallest and largest of ``values`` ((0, -1) when empty), in a loop that vectorises
     (numba's own min and max do not)."""
@@ -58,7 +58,7 @@ def value_range(values):
     return low, high
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _label_into(values, table, dense, counts, ids):
     """Dense labels 0..k-1 of int64 ``values`` in order of first appearance into ``dense``,
     the number of values with each label into ``counts[:k]`` and the value of each label
@@ -117,7 +117,7 @@ def _label_into(values, table, dense, counts, ids):
     return distinct
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _hash_bits(n):
     """Hash table size (log2) for n values: at least one slot per value, at least 2**MIN_BITS."""
     bits = MIN_BITS

@@ -34,7 +34,7 @@ TRUTH_COLUMNS = ("hit_id", "particle_id", "tx", "ty", "tz", "tpx", "tpy", "tpz",
 SOLUTION_COLUMNS = ("event_id", *TRUTH_COLUMNS)  # the hidden truth of all test events in one file
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _tracks_of_truth_rows(truth_hit, submitted_hit, track_id):
     """Submitted track of each truth row, for truth hit ids that run first, first+1, ...
 
@@ -63,7 +63,7 @@ LOW_32 = np.int64(0xFFFFFFFF)  # mask of the low half of a packed int64 (votes, 
 TWO = np.uint64(2)
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _good_track_weight(
     track,
     first_track,
@@ -235,7 +235,7 @@ def _match(truth: TruthEvent, submitted_hit_id, track_id, event, found) -> tuple
     return good_weight / total, track
 
 
-@numba.njit(cache=True)
+@numba.njit(cache=True, nogil=True)
 def _order_and_track_range(truth_hit, submitted_hit, track_id):
     """Whether the submitted hits are the truth's hits in the truth's row order, and the
     smallest and largest track id (0, -1 without tracks); loops written to vectorise."""

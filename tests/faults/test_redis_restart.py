@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
+from django.db.models import F
 from django.utils import timezone
 
 from fivesigma.challenges.engine import bundles, intake, lifecycle
@@ -56,8 +57,10 @@ def test_redis_restart_loses_no_submission(workers, broker, tmp_path):
     late.refresh_from_db()
     assert late.status == Submission.SUBMITTED
     broker.redis.start()
-    # the next sweep, a minute later, queues the upload that found the broker down
-    assert lifecycle.sweep_stuck(now=timezone.now() + timedelta(seconds=61)) == {
+    # the next sweep, once the late upload is a minute old, queues it (the running task keeps
+    # beating, so a sweep that pretended a minute had passed would count it as dead too)
+    Submission.objects.filter(pk=late.pk).update(created=F("created") - timedelta(seconds=61))
+    assert lifecycle.sweep_stuck() == {
         "requeued": 1,
         "failed": 0,
     }
