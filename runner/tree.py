@@ -137,7 +137,8 @@ class ProcfsTree(_Tree):
         return self._sample().cpu_seconds
 
     def peak_memory_mb(self) -> float:
-        if self.root_pid is not None:
+        """The largest tree total sampled (frozen once a limit is broken: the reason quotes it)."""
+        if self.root_pid is not None and self.violation is None:
             self._sample()
         return self._peak_bytes / MB
 

@@ -121,26 +121,6 @@ class Model:
     assert "there is no network in the sandbox" in report.reason
 
 
-def test_fork_bomb_hits_the_process_limit(run_code):
-    report = run_code(
-        submission(
-            """
-class Model:
-    def __init__(self, model_dir):
-        pass
-    def predict_one_event(self, event_id, hits, cells):
-        while True:
-            os.fork()
-"""
-        )
-    )
-    assert report.status == "failed"
-    assert (
-        "BlockingIOError" in report.reason
-        and f"at most {FAST.max_processes} processes" in report.reason
-    )
-
-
 @pytest.mark.parametrize("allocation", ["bytearray(8 * 1024**3)", "np.ones(2 * 1024**3)"])
 def test_memory_far_past_the_limit(run_code, allocation):
     report = run_code(
