@@ -95,6 +95,7 @@ class CgroupTree(_Tree):
         Looks again only every interval_s, unless ``force``."""
         if self._due(force):
             try:
+                self.group.memory_bytes()  # a sample, for kernels without memory.peak
                 if self.group.oom_kills() > 0:
                     self.violation = Violation("memory", self.peak_memory_mb())
                 elif self.group.cpu_seconds() > self.limits.cpu_seconds:
