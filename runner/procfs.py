@@ -38,15 +38,6 @@ def descendants(root_pid: int) -> list[int]:
     return found
 
 
-def only_descendant(root_pid: int) -> int:
-    """The end of the chain of single children below root_pid (bwrap -> bwrap init -> harness)."""
-    children = children_of()
-    pid = root_pid
-    while len(children.get(pid, ())) == 1:
-        pid = children[pid][0]
-    return pid
-
-
 @dataclass
 class TreeUsage:
     """One look at a process tree.

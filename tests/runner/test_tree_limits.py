@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import os
 import re
+import subprocess
+import sys
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 from fivesigma.runner import SandboxUnavailable, Worker, run_submission, tree
-from fivesigma.runner.cgroups import PREFIX, find_hierarchy
+from fivesigma.runner.cgroups import PREFIX, _inside, find_hierarchy
+from fivesigma.runner.procfs import tree_usage
 
 from .conftest import FAST, make_zip, needs_bwrap, submission
 
@@ -164,3 +168,53 @@ def test_a_cgroup_demanded_where_none_can_be_made_is_the_platforms_problem(
         run_submission(code, phase["input"], tmp_path / "out", worker=Worker(accounting="cgroup"))
     with pytest.raises(ValueError, match="Worker.accounting must be one of auto, cgroup, procfs"):
         Worker(accounting="systemd")
+
+
+TREE_PROCESS = """
+import os, resource, sys, time
+import numpy as np
+def burn(seconds):
+    end = time.process_time() + seconds
+    while time.process_time() < end:
+        pass
+pid = os.fork()
+if pid == 0:
+    burn(0.3)
+    os._exit(0)
+os.waitpid(pid, 0)  # its CPU time now counts among this process's reaped children
+burn(0.2)
+held = np.ones(200 * 1024 * 1024 // 8)
+own, children = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime, flush=True)
+sys.stdin.read()
+"""
+
+
+def test_tree_usage_from_proc_counts_reaped_children_and_resident_memory():
+    """The /proc fallback against the kernel's own rusage of the process and its children."""
+    process = subprocess.Popen(
+        [sys.executable, "-c", TREE_PROCESS],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        expected = float(process.stdout.readline())
+        usage = tree_usage(process.pid)
+    finally:
+        process.stdin.close()
+        process.wait()
+    assert 0.5 <= expected and usage.cpu_seconds == pytest.approx(expected, abs=0.03)
+    assert usage.memory_bytes > 200 * MB and usage.peak_process_bytes > 200 * MB
+    assert usage.tasks >= 1
+
+
+def test_a_group_path_inside_a_namespaced_mount():
+    """A container mounts its own cgroup as the hierarchy's root: paths are made relative."""
+    assert _inside("/sys/fs/cgroup", "/", "/system.slice/w.service") == Path(
+        "/sys/fs/cgroup/system.slice/w.service"
+    )
+    assert _inside("/sys/fs/cgroup", "/kubepods/pod1", "/kubepods/pod1/worker") == Path(
+        "/sys/fs/cgroup/worker"
+    )
+    assert _inside("/sys/fs/cgroup", "/kubepods/pod1", "/kubepods/pod1") == Path("/sys/fs/cgroup")
