@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import fcntl
 import os
-import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,9 +23,15 @@ from pathlib import Path
 POLL_S = 0.05
 
 
+SHARED_DIRECTORIES = ("/run/lock", "/dev/shm", "/tmp")
+
+
 def default_directory() -> Path:
-    """The lock directory every process of this user shares when none is configured."""
-    return Path(tempfile.gettempdir()) / f"fivesigma-cpu-slots-{os.getuid()}"
+    """The lock directory every process of this user on the machine shares when none is
+    configured: under /run/lock (or /dev/shm, /tmp), never $TMPDIR, which differs between
+    processes (and /tmp may be private to a systemd service)."""
+    usable = [d for d in SHARED_DIRECTORIES if os.path.isdir(d) and os.access(d, os.W_OK | os.X_OK)]
+    return Path((usable or SHARED_DIRECTORIES[-1:])[0]) / f"fivesigma-cpu-slots-{os.getuid()}"
 
 
 class NoFreeCpu(TimeoutError):

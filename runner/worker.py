@@ -14,7 +14,7 @@ class Worker:
 
     cpu_slots_dir: the lock files that give each timed run a CPU of its own, across every
         process of the machine (``cpuslots``); all workers of a machine must share it.
-        None: a directory under the system's temporary directory, per user.
+        None: /run/lock/fivesigma-cpu-slots-<uid> (or under /dev/shm, /tmp).
     calibration_dir: where this machine's calibration is kept (``calibration``); None: no
         calibration, so reports carry raw on-CPU seconds and no normalised figure.
     recalibrate_every: runs between two calibrations.
