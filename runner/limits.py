@@ -14,12 +14,17 @@ class Limits:
 
     time_limit_s: wall-clock seconds for the whole run (set-up, warm-up and every event),
         enforced from outside by killing the sandbox.
-    memory_limit_mb: address space (RLIMIT_AS) of each sandboxed process, MiB.
-    cpu_time_s: CPU seconds (RLIMIT_CPU) of each sandboxed process; None means the wall limit.
-    max_processes: processes and threads of the sandbox user (RLIMIT_NPROC).
+    memory_limit_mb: memory of all the submission's processes together (MiB): resident
+        memory, files in /tmp and page cache in a cgroup, the sum of proportional set sizes
+        otherwise (see ``tree``); also the address space (RLIMIT_AS) of each process.
+    cpu_time_s: CPU seconds of all the submission's processes together, and of each one
+        (RLIMIT_CPU); None means the wall limit.
+    max_processes: processes and threads of the submission together (cgroup pids.max; without
+        a cgroup, RLIMIT_NPROC, which counts every process of the sandbox user).
     max_open_files: open file descriptors per process (RLIMIT_NOFILE).
     max_output_mb: size of the writable scratch directory and of any one file written, MiB.
-    cpu: the CPU the sandboxed process is pinned to; None means the last CPU the worker may use.
+    cpu: the CPU to run on; None means any CPU of the worker not held by another timed run
+        (see ``cpuslots``). A given CPU is waited for until free.
     max_submission_files, max_submission_mb: caps on the unpacked zip (zip bombs).
     """
 
@@ -49,12 +54,19 @@ class Limits:
             1, math.ceil(self.cpu_time_s if self.cpu_time_s is not None else self.time_limit_s)
         )
 
-    def rlimits(self) -> dict[str, int]:
-        """The per-process limits the harness applies to itself before importing the submission."""
-        return {
+    def rlimits(self, tree_limits_processes: bool = False) -> dict[str, int]:
+        """The per-process limits the harness applies to itself before importing the submission.
+
+        RLIMIT_NPROC is left out when the tree's cgroup limits processes: it counts every
+        process of the sandbox user, so concurrent runs would share it.
+        """
+        limits = {
             "address_space_bytes": int(self.memory_limit_mb * MB),
             "cpu_seconds": self.cpu_seconds,
             "processes": int(self.max_processes),
             "open_files": int(self.max_open_files),
             "file_bytes": int(self.max_output_mb * MB),
         }
+        if tree_limits_processes:
+            del limits["processes"]
+        return limits

@@ -6,6 +6,7 @@ import errno
 import signal
 
 from fivesigma.runner.limits import Limits
+from fivesigma.runner.tree import Violation
 
 STAGES = {
     "harness": "the harness could not start",
@@ -77,3 +78,22 @@ def death_reason(returncode: int | None, limits: Limits, doing: str) -> str:
 
 def wall_time_reason(limits: Limits, doing: str) -> str:
     return f"exceeded the wall-time limit of {limits.time_limit_s:g} s {doing}"
+
+
+def tree_limit_reason(violation: Violation, limits: Limits, doing: str) -> str:
+    """The reason for a process tree that went over a limit holding for all its processes."""
+    if violation.what == "memory":
+        return (
+            f"was killed {doing}: its processes together used more than the memory limit of "
+            f"{limits.memory_limit_mb} MB, which holds for all the submission's processes "
+            f"together (peak {violation.peak_mb:.0f} MB)"
+        )
+    if violation.what == "cpu":
+        return (
+            f"exceeded the CPU-time limit of {limits.cpu_seconds} s {doing} "
+            "(the CPU time of all the submission's processes together)"
+        )
+    return (
+        f"was killed {doing}: more than {limits.max_processes} processes and threads at once "
+        "(the limit holds for all the submission's processes together)"
+    )

@@ -3,21 +3,39 @@
 from __future__ import annotations
 
 import importlib
+import subprocess
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
+from fivesigma.runner.calibration import CalibrationStore
+from fivesigma.runner.cgroups import CgroupUnavailable
+from fivesigma.runner.cpuslots import CpuSlots
 from fivesigma.runner.limits import MB, Limits
-from fivesigma.runner.reasons import death_reason, error_reason, wall_time_reason
+from fivesigma.runner.reasons import (
+    death_reason,
+    error_reason,
+    tree_limit_reason,
+    wall_time_reason,
+)
 from fivesigma.runner.report import RunReport
 from fivesigma.runner.sandbox import Bubblewrap, Mounts, SandboxUnavailable, Unconfined, confinement
-from fivesigma.runner.session import HarnessDied, HarnessError, HarnessProcess, WallTimeExceeded
+from fivesigma.runner.session import (
+    HarnessDied,
+    HarnessError,
+    HarnessProcess,
+    TreeLimitExceeded,
+    WallTimeExceeded,
+)
+from fivesigma.runner.tree import open_tree
 from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
+from fivesigma.runner.worker import Worker
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 DEFAULT_LIMITS = Limits()  # frozen, so one shared default is safe
+DEFAULT_WORKER = Worker()
 BUILT_IN_HARNESSES = ("trackml", "higgsml")
 
 
@@ -43,7 +61,7 @@ def load_harness(name: str) -> Harness:
         raise ValueError(
             f"unknown harness {name!r}: the built-in harnesses are {', '.join(BUILT_IN_HARNESSES)}"
         )
-    return Harness(importlib.import_module(f"runner.harness.{name}"), f"harness.{name}")
+    return Harness(importlib.import_module(f"fivesigma.runner.harness.{name}"), f"harness.{name}")
 
 
 def run_submission(
@@ -54,12 +72,16 @@ def run_submission(
     harness: str = "trackml",
     limits: Limits = DEFAULT_LIMITS,
     allow_unconfined: bool = False,
+    worker: Worker = DEFAULT_WORKER,
 ) -> RunReport:
     """Run one code submission on a phase's input data; write ``output_dir/submission.csv`` when ok.
 
-    Raises SandboxUnavailable when bubblewrap is missing (unless ``allow_unconfined``, meant
-    for local development only) and ValueError when the input directory or the harness is
-    unusable; everything the submission does wrong ends as a failed RunReport with a reason.
+    The run waits for a CPU no other timed run holds (``worker.cpu_slots_dir``), uses the
+    worker's calibration (``worker.calibration_dir``) and limits and accounts the whole
+    process tree (``worker.accounting``). Raises SandboxUnavailable when bubblewrap is
+    missing (unless ``allow_unconfined``, meant for local development only) or the worker
+    cannot time runs as configured, and ValueError when the input directory or the harness
+    is unusable; everything the submission does wrong ends as a failed RunReport with a reason.
     """
     return run_confined(
         confinement(allow_unconfined),
@@ -68,6 +90,7 @@ def run_submission(
         output_dir,
         harness=harness,
         limits=limits,
+        worker=worker,
     )
 
 
@@ -79,6 +102,7 @@ def run_confined(
     *,
     harness: str = "trackml",
     limits: Limits = DEFAULT_LIMITS,
+    worker: Worker = DEFAULT_WORKER,
 ) -> RunReport:
     """run_submission with an explicit confinement."""
     spec = load_harness(harness)
@@ -98,21 +122,42 @@ def run_confined(
         except SubmissionRejected as exc:
             report.status, report.reason = "failed", str(exc)
             return report
-        mounts = Mounts(HARNESS_DIR, model_dir, input_dir)
-        with HarnessProcess(sandbox, mounts, work, limits, spec.inside_name) as process:
+        slots = CpuSlots(worker.cpu_slots_dir)
+        with slots.acquire(limits.cpu, worker.slot_timeout_s) as cpu:
+            report.cpu = cpu
+            if worker.calibration_dir is not None:
+                report.calibration = _calibration(worker, cpu)
             try:
-                results = _drive(process, spec.module, tasks, input_dir, limits, report)
-            except SubmissionFailed as exc:
-                report.status, report.reason = "failed", str(exc)
-            finally:
-                process.kill()
-                process.log.close()
-                report.peak_memory_mb = round(process.peak_memory_mb, 1)
-                report.log_tail = process.log.text()
+                tree = open_tree(worker.accounting, limits, cpu)
+            except CgroupUnavailable as exc:
+                raise SandboxUnavailable(str(exc)) from None
+            with tree:
+                report.accounting = tree.name
+                mounts = Mounts(HARNESS_DIR, model_dir)
+                process = HarnessProcess(sandbox, mounts, work, limits, spec.inside_name, cpu, tree)
+                with process:
+                    try:
+                        results = _drive(process, spec.module, tasks, input_dir, limits, report)
+                    except SubmissionFailed as exc:
+                        report.status, report.reason = "failed", str(exc)
+                    finally:
+                        process.kill()
+                        process.log.close()
+                        report.peak_memory_mb = round(process.peak_memory_mb, 1)
+                        report.log_tail = process.log.text()
     if report.ok:
         Path(output_dir).mkdir(parents=True, exist_ok=True)
         report.n_events = spec.module.write_submission(results, Path(output_dir) / "submission.csv")
     return report
+
+
+def _calibration(worker: Worker, cpu: int) -> dict:
+    """The worker's calibration for a run on ``cpu`` (measured now if stale), as a dict."""
+    store = CalibrationStore(worker.calibration_dir, worker.recalibrate_every)
+    try:
+        return store.for_run(cpu).to_dict()
+    except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:
+        raise SandboxUnavailable(f"the calibration of this worker failed: {exc}") from None
 
 
 def _drive(
@@ -127,6 +172,12 @@ def _drive(
     deadline = process.started + limits.time_limit_s
     doing = "while importing submission.py and building Model(model_dir)"
     results, seconds, cpu = {}, {}, {}
+
+    def broken_limit() -> str | None:
+        """The reason when the tree went over a limit (that explains any other failure)."""
+        violation = process.tree.check(force=True)
+        return None if violation is None else tree_limit_reason(violation, limits, doing)
+
     try:
         process.wait_started(deadline)
     except (HarnessDied, WallTimeExceeded):
@@ -138,7 +189,8 @@ def _drive(
         plan = [("warmup", tasks[0])] if module.PER_EVENT_TIMING else []
         for label, task in plan + [(task, task) for task in tasks]:
             doing = f"on {task}" + (" (warm-up)" if label == "warmup" else "")
-            process.load(task, deadline)
+            files = {n: p.read_bytes() for n, p in module.task_files(task, input_dir).items()}
+            process.load(task, files, deadline)
             seconds[label], cpu[label], header, payload = process.go(deadline)
             try:
                 results[task] = module.check_result(
@@ -148,17 +200,21 @@ def _drive(
                 raise SubmissionFailed(f"the output for {task} is invalid: {exc}") from None
         doing = "while exiting"
         process.finish()
+    except TreeLimitExceeded as exc:
+        raise SubmissionFailed(tree_limit_reason(exc.violation, limits, doing)) from None
     except HarnessError as exc:
-        raise SubmissionFailed(error_reason(exc.header, limits)) from None
+        raise SubmissionFailed(broken_limit() or error_reason(exc.header, limits)) from None
     except HarnessDied as exc:
-        raise SubmissionFailed(death_reason(exc.returncode, limits, doing)) from None
+        reason = broken_limit() or death_reason(exc.returncode, limits, doing)
+        raise SubmissionFailed(reason) from None
     except WallTimeExceeded:
         raise SubmissionFailed(wall_time_reason(limits, doing)) from None
     if "warmup" in seconds:
         report.stage_seconds["warmup"] = seconds.pop("warmup")
-        cpu.pop("warmup")
+        report.stage_cpu_seconds["warmup"] = cpu.pop("warmup")
     if module.PER_EVENT_TIMING:
         report.set_event_timings(seconds, cpu)
     else:
         report.stage_seconds.update(seconds)
+        report.stage_cpu_seconds.update(cpu)
     return results

@@ -1,9 +1,10 @@
 """How the harness process is confined: bubblewrap, or (for local development only) nothing.
 
 Inside bubblewrap the process sees a read-only system (/usr and a few files of /etc), a
-read-only Python environment, the harness modules, the unpacked submission and the phase's
-input data (all read-only), a fresh size-limited tmpfs at /tmp (the only writable place),
-a private /proc and a minimal /dev. It has new network (no interfaces but loopback), PID,
+read-only Python environment, the harness modules and the unpacked submission (all
+read-only), a fresh size-limited tmpfs at /tmp (the only writable place), a private /proc
+and a minimal /dev. The phase's input data is not mounted: each task's files come through
+the harness's pipe. It has new network (no interfaces but loopback), PID,
 IPC, UTS and cgroup namespaces and runs as the unprivileged user nobody (65534) with no
 capabilities and no_new_privs, unable to create user namespaces (``seccomp``). Its environment is built from scratch (``clean_environment``).
 """
@@ -52,7 +53,6 @@ class Mounts:
 
     harness_dir: Path
     model_dir: Path
-    input_dir: Path
 
 
 @dataclass
@@ -112,7 +112,7 @@ class Bubblewrap:
 
     def launch(self, mounts: Mounts, work: Path, tmp_bytes: int, harness_args: list[str]) -> Launch:
         """The bwrap command; ``work`` is a private host directory for generated files;
-        harness_args are the arguments of harness.serve other than --input and --model."""
+        harness_args are the arguments of harness.serve other than --model."""
         args = [self.bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
         args += [
             "--unshare-cgroup-try",
@@ -151,7 +151,6 @@ class Bubblewrap:
         python, env_extra = _python_environment(args, work)
         args += ["--ro-bind", str(mounts.harness_dir), "/sandbox/lib/harness"]
         args += ["--ro-bind", str(mounts.model_dir), "/sandbox/submission"]
-        args += ["--ro-bind", str(mounts.input_dir), "/sandbox/input"]
         fds: tuple[int, ...] = ()
         if self.privileged and (seccomp := filter_fd()) is not None:
             args += ["--add-seccomp-fd", str(seccomp)]
@@ -161,7 +160,7 @@ class Bubblewrap:
             args += [self.setpriv, "--reuid", drop[0], "--regid", drop[1], "--clear-groups"]
             args += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
         argv = args + [python, "-B", "-s", "-m", "harness.serve", *harness_args]
-        argv += ["--input", "/sandbox/input", "--model", "/sandbox/submission"]
+        argv += ["--model", "/sandbox/submission"]
         return Launch(argv, clean_environment("/sandbox/lib", env_extra), None, fds)
 
 
@@ -239,7 +238,7 @@ class Unconfined:
         scratch = work / "scratch"
         scratch.mkdir()
         argv = [sys.executable, "-B", "-s", "-m", "harness.serve", *harness_args]
-        argv += ["--input", str(mounts.input_dir), "--model", str(mounts.model_dir)]
+        argv += ["--model", str(mounts.model_dir)]
         env = clean_environment(str(lib), {"HOME": str(scratch), "TMPDIR": str(scratch)})
         env.pop("NUMBA_CACHE_DIR")
         env.pop("MPLCONFIGDIR")

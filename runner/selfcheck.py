@@ -1,8 +1,8 @@
 """``python -m fivesigma.runner check``: run a probe submission through the sandbox of this machine.
 
-The probe asserts the sandbox rules from the inside (no network, no host paths, read-only
-input, a writable /tmp, an unprivileged user, the CPU pinning) and returns a valid result,
-so a worker that passes runs code submissions as designed.
+The probe asserts the sandbox rules from the inside (no network, no host paths, no input
+directory, a read-only submission, a writable /tmp, an unprivileged user, the CPU pinning)
+and returns a valid result, so a worker that passes runs code submissions as designed.
 """
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ from pathlib import Path
 
 from fivesigma.runner.limits import Limits
 from fivesigma.runner.report import RunReport
-from fivesigma.runner.run import run_confined
+from fivesigma.runner.run import DEFAULT_WORKER, run_confined
 from fivesigma.runner.sandbox import Bubblewrap, Unconfined
+from fivesigma.runner.worker import Worker
 
 PROBE = """
 import os, socket
@@ -30,9 +31,10 @@ class Model:
             raise AssertionError("the network is reachable")
         except OSError:
             pass
+        assert not os.path.exists("/sandbox/input"), "the input directory is visible"
         try:
-            open("/sandbox/input/probe", "w")
-            raise AssertionError("the input directory is writable")
+            open(os.path.join(model_dir, "probe"), "w")
+            raise AssertionError("the submission directory is writable")
         except OSError:
             pass
         open("/tmp/scratch", "w").write("ok")
@@ -43,18 +45,19 @@ class Model:
 """
 
 
-def self_check(sandbox: Bubblewrap | Unconfined, limits: Limits) -> RunReport:
+def self_check(
+    sandbox: Bubblewrap | Unconfined, limits: Limits, worker: Worker = DEFAULT_WORKER
+) -> RunReport:
     with tempfile.TemporaryDirectory(prefix="fivesigma-check-") as tmp:
         tmp = Path(tmp)
         phase = tmp / "input"
         phase.mkdir()
-        phase.chmod(0o755)
         (phase / "event000000001-hits.csv").write_text(
             "hit_id,x,y,z,volume_id,layer_id,module_id\n1,32.1,0.5,10.0,8,2,1\n"
         )
         (phase / "event000000001-cells.csv").write_text("hit_id,ch0,ch1,value\n1,10,20,0.3\n")
-        for path in phase.iterdir():
-            path.chmod(0o644)
         with zipfile.ZipFile(tmp / "probe.zip", "w") as archive:
             archive.writestr("submission.py", PROBE)
-        return run_confined(sandbox, tmp / "probe.zip", phase, tmp / "output", limits=limits)
+        return run_confined(
+            sandbox, tmp / "probe.zip", phase, tmp / "output", limits=limits, worker=worker
+        )

@@ -1,7 +1,9 @@
 """One harness process seen from the worker: start it, exchange frames, time calls, stop it.
 
 All clocks are read here, outside the sandbox: a call is timed from just before the "go"
-frame is written to just after the whole result has been read back.
+frame is written to just after the whole result has been read back, and its on-CPU time is
+that of the whole process tree (``tree``) over the same span. While waiting on the pipes,
+the worker checks the tree's limits every few tens of milliseconds.
 """
 
 from __future__ import annotations
@@ -21,11 +23,12 @@ from fivesigma.runner.harness.protocol import (
     decode_header,
     decode_prefix,
     encode_frame,
+    encode_head,
 )
 from fivesigma.runner.limits import Limits
 from fivesigma.runner.logtail import LogTail
-from fivesigma.runner.procfs import cpu_seconds, only_descendant, peak_rss_mb
 from fivesigma.runner.sandbox import Bubblewrap, Mounts, Unconfined
+from fivesigma.runner.tree import CgroupTree, ProcfsTree, Violation
 
 PIPE_BYTES = 1 << 20  # a 120k-hit event's track ids (960 kB) fit in one pipe buffer
 GO = encode_frame({"cmd": "go"})
@@ -52,13 +55,17 @@ class WallTimeExceeded(Exception):
     """The deadline passed; the process has been killed."""
 
 
-def default_cpu() -> int:
-    """The last CPU this worker may run on."""
-    return max(os.sched_getaffinity(0))
+class TreeLimitExceeded(Exception):
+    """The process tree went over a limit (``violation``); it has been killed."""
+
+    def __init__(self, violation: Violation):
+        super().__init__(violation.what)
+        self.violation = violation
 
 
 class HarnessProcess:
-    """A running ``harness.serve`` process, confined by ``sandbox``. Use as a context manager."""
+    """A running ``harness.serve`` process, confined by ``sandbox``, pinned to ``cpu``, its
+    process tree accounted and limited by ``tree``. Use as a context manager."""
 
     def __init__(
         self,
@@ -67,13 +74,18 @@ class HarnessProcess:
         work: Path,
         limits: Limits,
         harness: str,
+        cpu: int,
+        tree: CgroupTree | ProcfsTree,
     ):
         cmd_read, self._cmd = os.pipe()
         self._results, result_write = os.pipe()
         log_read, log_write = os.pipe()
         _widen(self._results)
-        self.cpu = default_cpu() if limits.cpu is None else limits.cpu
-        harness_args = ["--harness", harness, "--limits", json.dumps(limits.rlimits())]
+        _widen(self._cmd)
+        os.set_blocking(self._cmd, False)  # a harness that stops reading cannot hold the worker
+        self.cpu, self.tree = cpu, tree
+        rlimits = limits.rlimits(tree_limits_processes=tree.enforces_processes)
+        harness_args = ["--harness", harness, "--limits", json.dumps(rlimits)]
         harness_args += [
             "--cmd-fd",
             str(cmd_read),
@@ -86,7 +98,7 @@ class HarnessProcess:
         self.started = time.monotonic()
         try:
             self.popen = subprocess.Popen(
-                launch.argv,
+                tree.command(launch.argv),
                 env=launch.env,
                 cwd=launch.cwd,
                 stdin=subprocess.DEVNULL,
@@ -102,10 +114,10 @@ class HarnessProcess:
             os.sched_setaffinity(self.popen.pid, {self.cpu})
         except OSError:
             pass  # already gone; the harness pins itself as well
+        tree.started(self.popen.pid)
         self.log = LogTail(log_read)
         self.returncode: int | None = None
         self.peak_memory_mb = 0.0
-        self.harness_pid = self.popen.pid
 
     def __enter__(self) -> HarnessProcess:
         return self
@@ -121,14 +133,46 @@ class HarnessProcess:
 
     # ---- frames ----------------------------------------------------------------------------
 
-    def send(self, header: dict) -> None:
-        self._write(encode_frame(header))
+    def send(self, header: dict, deadline: float, payload: list[bytes] | None = None) -> None:
+        """Write one frame; ``payload`` is a list of byte strings sent one after the other."""
+        parts = payload or []
+        self._write([encode_head(header, sum(len(p) for p in parts)), *parts], deadline)
 
-    def _write(self, frame: bytes) -> None:
-        try:
-            os.write(self._cmd, frame)
-        except (BrokenPipeError, OSError):
-            raise self._died() from None
+    def _write(self, parts: list[bytes], deadline: float) -> None:
+        views = [memoryview(p).cast("B") for p in parts if len(p)]
+        poller = select.poll()
+        poller.register(self._cmd, select.POLLOUT)
+        while views:
+            try:
+                written = os.writev(self._cmd, views)
+            except BlockingIOError:
+                self._wait(poller, deadline)
+                continue
+            except OSError:  # BrokenPipeError: the harness is gone
+                raise self._died() from None
+            while views and written >= len(views[0]):
+                written -= len(views.pop(0))
+            if views:
+                views[0] = views[0][written:]
+
+    def _wait(self, poller: select.poll, deadline: float) -> None:
+        """Wait until the pipe is ready, checking the tree's limits meanwhile; kill the sandbox
+        and raise WallTimeExceeded or TreeLimitExceeded when one is broken."""
+        while True:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                self.kill()
+                raise WallTimeExceeded()
+            if poller.poll(min(remaining, self.tree.interval_s) * 1000):
+                return
+            self.watch()
+
+    def watch(self) -> None:
+        """Kill the sandbox and raise TreeLimitExceeded if the tree broke a limit."""
+        violation = self.tree.check()
+        if violation is not None:
+            self.kill()
+            raise TreeLimitExceeded(violation)
 
     def _read(self, n: int, deadline: float) -> bytearray:
         view = memoryview(bytearray(n))
@@ -136,10 +180,7 @@ class HarnessProcess:
         poller = select.poll()
         poller.register(self._results, select.POLLIN)
         while got < n:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0 or not poller.poll(remaining * 1000):
-                self.kill()
-                raise WallTimeExceeded()
+            self._wait(poller, deadline)
             k = os.readv(self._results, [view[got:]])
             if k == 0:
                 raise self._died()
@@ -179,36 +220,39 @@ class HarnessProcess:
 
     # ---- the calls -------------------------------------------------------------------------
 
-    def load(self, task: str, deadline: float) -> None:
-        """Have the harness load one task (untimed)."""
-        self.send({"cmd": "load", "task": task})
+    def load(self, task: str, files: dict[str, bytes], deadline: float) -> None:
+        """Hand one task's input files to the harness through the pipe and have it load them
+        (untimed). The sandbox sees no input directory: only the files of the task at hand."""
+        header = {"cmd": "load", "task": task, "files": {n: len(b) for n, b in files.items()}}
+        self.send(header, deadline, list(files.values()))
         self.expect("ready", deadline)
-        self.note_peak_memory()
+        self.watch()
 
     def wait_started(self, deadline: float) -> None:
-        """Wait for the harness to run (nothing of the submission has yet) and note its pid."""
+        """Wait for the harness to run (nothing of the submission has yet)."""
         self.expect("started", deadline)
-        self.harness_pid = only_descendant(self.popen.pid)
 
     def go(self, deadline: float) -> tuple[float, float, dict, bytearray]:
-        """Run the loaded task: (wall seconds, CPU seconds of the harness's threads, header, payload)."""
-        cpu_before = cpu_seconds(self.harness_pid)
+        """Run the loaded task: (wall seconds, on-CPU seconds of the process tree, header, payload)."""
+        cpu_before = self.tree.cpu_seconds()
         start = time.perf_counter()
-        self._write(GO)
+        self._write([GO], deadline)
         header, payload = self.expect("result", deadline)
         wall = time.perf_counter() - start
-        cpu = cpu_seconds(self.harness_pid) - cpu_before
-        self.note_peak_memory()
+        cpu = self.tree.cpu_seconds() - cpu_before
+        self.watch()
         return wall, cpu, header, payload
 
     def note_peak_memory(self) -> None:
-        """Fold the sandbox's current peak resident memory into ``peak_memory_mb``.
+        """Fold the tree's peak memory into ``peak_memory_mb`` (read before the tree is gone).
 
-        Read from /proc between calls, never from wait4's rusage: a process started by exec
-        inherits the resident peak of the process it replaced, so bwrap's figure would be the
-        worker's own size.
+        Never from wait4's rusage: a process started by exec inherits the resident peak of
+        the process it replaced, so bwrap's figure would be the worker's own size.
         """
-        self.peak_memory_mb = max(self.peak_memory_mb, peak_rss_mb(self.popen.pid))
+        try:
+            self.peak_memory_mb = max(self.peak_memory_mb, self.tree.peak_memory_mb())
+        except OSError:
+            pass
 
     # ---- the end ---------------------------------------------------------------------------
 
@@ -216,8 +260,8 @@ class HarnessProcess:
         """Ask the harness to exit and collect it (killed if it does not exit within a few seconds)."""
         self.note_peak_memory()
         try:
-            self.send({"cmd": "exit"})
-        except HarnessDied:
+            self.send({"cmd": "exit"}, time.monotonic() + EXIT_GRACE_S)
+        except (HarnessDied, WallTimeExceeded, TreeLimitExceeded):
             return
         self._collect(EXIT_GRACE_S)
 
@@ -230,6 +274,7 @@ class HarnessProcess:
         if self.returncode is not None:
             return
         self.note_peak_memory()
+        self.tree.kill()
         try:
             os.killpg(self.popen.pid, signal.SIGKILL)
         except ProcessLookupError:

@@ -9,6 +9,7 @@ Class ``s`` for the top fraction ``getattr(model, "signal_fraction", 0.15)`` of 
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -32,6 +33,11 @@ def list_tasks(input_dir: Path) -> list[str]:
         if not (Path(input_dir) / name).is_file():
             raise ValueError(f"{input_dir}: {name} is missing")
     return ["fit", "predict"]
+
+
+def task_files(task: str, input_dir: Path) -> dict[str, Path]:
+    """The file the sandbox receives for a stage: training.csv for fit, test.csv for predict."""
+    return {"data": Path(input_dir) / FILES[task]}
 
 
 def check_result(task: str, payload: bytes, meta: dict, input_dir: Path):
@@ -69,8 +75,8 @@ def write_submission(results: dict, path: Path) -> int:
 # ---- inside the sandbox --------------------------------------------------------------------
 
 
-def load_task(task: str, input_dir: str):
-    frame = pd.read_csv(Path(input_dir) / FILES[task])
+def load_task(task: str, files: dict):
+    frame = pd.read_csv(io.BytesIO(files["data"]))
     if task == "fit":
         y = (frame["Label"] == "s").to_numpy(dtype=np.int64)
         return task, features(frame), y, frame["Weight"].to_numpy(dtype=np.float64)

@@ -63,7 +63,7 @@ def write_frame(fd: int, header: dict, payload: bytes = b"") -> None:
             parts[0] = parts[0][written:]
 
 
-def read_exactly(fd: int, n: int) -> bytes:
+def read_exactly(fd: int, n: int) -> bytearray:
     """Read n bytes from a blocking file descriptor; EOFError when the pipe closes first."""
     buffer = bytearray(n)
     view = memoryview(buffer)
@@ -73,10 +73,10 @@ def read_exactly(fd: int, n: int) -> bytes:
         if k == 0:
             raise EOFError("pipe closed")
         got += k
-    return bytes(buffer)
+    return buffer
 
 
-def read_frame(fd: int) -> tuple[dict, bytes]:
+def read_frame(fd: int) -> tuple[dict, bytearray]:
     """Read one frame from a blocking file descriptor: (header, payload)."""
     header_bytes, payload_bytes = decode_prefix(read_exactly(fd, PREFIX.size))
     header = decode_header(read_exactly(fd, header_bytes))

@@ -1,14 +1,18 @@
 """The sandboxed process: import the submission, build its Model, then serve tasks.
 
-Run as ``python -m harness.serve --harness MODULE --input DIR --model DIR --limits JSON
---cmd-fd N --result-fd M [--cpu K]``. Before anything of the participant is imported it
-applies the resource limits to itself and pins itself to one CPU. Then it answers the
-runner's frames (see ``protocol``):
+Run as ``python -m harness.serve --harness MODULE --model DIR --limits JSON --cmd-fd N
+--result-fd M [--cpu K]``. Before anything of the participant is imported it applies the
+resource limits to itself and pins itself to one CPU. Then it answers the runner's frames
+(see ``protocol``):
 
     harness -> {"type": "started"}, then {"type": "hello"} once Model(model_dir) is built
-    runner -> {"cmd": "load", "task": T}   harness loads task T (untimed) -> {"type": "ready"}
+    runner -> {"cmd": "load", "task": T, "files": {name: bytes, ...}} + the files' contents
+                                           harness loads task T (untimed) -> {"type": "ready"}
     runner -> {"cmd": "go"}                harness calls the model -> {"type": "result", "meta": {..}} + payload
     runner -> {"cmd": "exit"}              harness exits
+
+The input files arrive only through the pipe, one task at a time: the sandbox has no input
+directory, so neither the set-up nor any call can read the events that are still to come.
 
 Any failure is reported as {"type": "error", "stage": S, ...} with S one of harness, import,
 setup, load, run, result; the traceback goes to stderr (the log tail) and the process exits.
@@ -57,9 +61,9 @@ class Channel:
         if os.getpid() != self.owner:
             os._exit(0)
 
-    def receive(self) -> dict:
+    def receive(self) -> tuple[dict, bytearray]:
         self._guard()
-        return read_frame(self.cmd_fd)[0]
+        return read_frame(self.cmd_fd)
 
     def send(self, header: dict, payload: bytes = b"") -> None:
         self._guard()
@@ -113,16 +117,26 @@ def build_model(channel: Channel, model_dir: str):
         channel.fail("setup", exc)
 
 
-def serve(channel: Channel, harness, model, input_dir: str) -> None:
+def split_files(sizes: dict[str, int], payload: bytearray) -> dict[str, memoryview]:
+    """The files of a load frame: name -> contents, cut from the payload in the order given."""
+    files, offset, view = {}, 0, memoryview(payload)
+    for name, size in sizes.items():
+        files[name] = view[offset : offset + size]
+        offset += size
+    return files
+
+
+def serve(channel: Channel, harness, model) -> None:
     loaded, task = None, None
     while True:
-        command = channel.receive()
+        command, payload = channel.receive()
         if command.get("cmd") == "load":
             task, loaded = command["task"], None
             try:
-                loaded = harness.load_task(task, input_dir)
+                loaded = harness.load_task(task, split_files(command["files"], payload))
             except BaseException as exc:
                 channel.fail("load", exc, task)
+            payload = None
             gc.collect()  # the garbage of loading is not the timed call's to collect
             channel.send({"type": "ready", "task": task})
         elif command.get("cmd") == "go":
@@ -143,7 +157,6 @@ def serve(channel: Channel, harness, model, input_dir: str) -> None:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(prog="harness.serve")
     parser.add_argument("--harness", required=True)
-    parser.add_argument("--input", required=True)
     parser.add_argument("--model", required=True)
     parser.add_argument("--limits", required=True, type=json.loads)
     parser.add_argument("--cmd-fd", required=True, type=int)
@@ -161,7 +174,7 @@ def main(argv: list[str] | None = None) -> None:
         channel.fail("harness", exc)
     model = build_model(channel, args.model)
     channel.send({"type": "hello", "pid": os.getpid()})
-    serve(channel, harness, model, args.input)
+    serve(channel, harness, model)
 
 
 if __name__ == "__main__":

@@ -8,6 +8,7 @@ writes ``event_id,hit_id,track_id`` rows for every hit of every event.
 
 from __future__ import annotations
 
+import io
 import re
 from pathlib import Path
 
@@ -38,6 +39,11 @@ def list_tasks(input_dir: Path) -> list[str]:
     return tasks
 
 
+def task_files(task: str, input_dir: Path) -> dict[str, Path]:
+    """The files the sandbox receives for one event, by name."""
+    return {part: Path(input_dir) / f"{task}-{part}.csv" for part in ("hits", "cells")}
+
+
 def check_result(task: str, payload: bytes, meta: dict, input_dir: Path) -> pd.DataFrame:
     """The submission rows of one event, after checking one track id >= 0 per hit."""
     hits_path = Path(input_dir) / f"{task}-hits.csv"
@@ -59,9 +65,10 @@ def write_submission(results: dict[str, pd.DataFrame], path: Path) -> int:
 # ---- inside the sandbox --------------------------------------------------------------------
 
 
-def load_task(task: str, input_dir: str) -> tuple[int, pd.DataFrame, pd.DataFrame]:
-    hits = pd.read_csv(Path(input_dir) / f"{task}-hits.csv")
-    cells = pd.read_csv(Path(input_dir) / f"{task}-cells.csv")
+def load_task(task: str, files: dict) -> tuple[int, pd.DataFrame, pd.DataFrame]:
+    """The event's DataFrames from the contents of its hits and cells files."""
+    hits = pd.read_csv(io.BytesIO(files["hits"]))
+    cells = pd.read_csv(io.BytesIO(files["cells"]))
     return event_id(task), hits, cells
 
 

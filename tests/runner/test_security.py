@@ -12,7 +12,7 @@ import pytest
 
 from fivesigma.runner.sandbox import SANDBOX_UID
 
-from .conftest import FAST, TRUTH_MARKER, needs_bwrap, submission
+from .conftest import FAST, N_HITS, TRUTH_MARKER, needs_bwrap, submission
 
 pytestmark = needs_bwrap
 
@@ -86,7 +86,7 @@ seen["new_user_namespace"] = [libc.unshare(0x10000000), ctypes.get_errno()]  # C
     seen = probed(report)
     assert not any(seen["exists"].values()), seen["exists"]
     assert "work" not in seen["root"] and "root" not in seen["root"] and "home" not in seen["root"]
-    assert seen["sandbox"] == ["input", "lib", "python", "submission", "venv"]
+    assert seen["sandbox"] == ["lib", "python", "submission", "venv"]  # no input directory
     assert "shadow" not in seen["etc"] and "passwd" in seen["etc"]
     assert seen["tmp"] == []
     assert seen["caps"] == ["0000000000000000"]
@@ -120,26 +120,6 @@ class Model:
     )
     assert report.status == "failed"
     assert "there is no network in the sandbox" in report.reason
-
-
-def test_fork_bomb_hits_the_process_limit(run_code):
-    report = run_code(
-        submission(
-            """
-class Model:
-    def __init__(self, model_dir):
-        pass
-    def predict_one_event(self, event_id, hits, cells):
-        while True:
-            os.fork()
-"""
-        )
-    )
-    assert report.status == "failed"
-    assert (
-        "BlockingIOError" in report.reason
-        and f"at most {FAST.max_processes} processes" in report.reason
-    )
 
 
 @pytest.mark.parametrize("allocation", ["bytearray(8 * 1024**3)", "np.ones(2 * 1024**3)"])
@@ -219,6 +199,8 @@ class Model:
 @pytest.mark.slow
 @pytest.mark.parametrize("ignore_sigxcpu", [False, True])
 def test_busy_loop_past_the_cpu_limit(run_code, ignore_sigxcpu):
+    """RLIMIT_CPU sends SIGXCPU at 2 s of the process's CPU time; the runner's own check of
+    the tree's CPU time stops a submission that ignores the signal at the same limit."""
     report = run_code(
         submission(
             f"""
@@ -235,12 +217,7 @@ class Model:
         limits=replace(FAST, cpu_time_s=2, time_limit_s=30),
     )
     assert report.status == "failed"
-    expected = (
-        "SIGKILL: past the hard CPU-time limit of 3 s"
-        if ignore_sigxcpu
-        else "exceeded the CPU-time limit of 2 s"
-    )
-    assert expected in report.reason
+    assert "exceeded the CPU-time limit of 2 s on event000001000" in report.reason
 
 
 def test_environment_secrets_are_not_passed(run_code, monkeypatch):
@@ -280,13 +257,13 @@ for pid in ("self", "1"):
 @pytest.mark.parametrize(
     "attempt",
     [
-        'open("/sandbox/input/event000001000-hits.csv", "a").write("1,2,3")',
-        'os.remove("/sandbox/input/event000001001-cells.csv")',
         'open("/sandbox/submission/submission.py", "w").write("")',
+        'os.remove("/sandbox/submission/submission.py")',
+        'open("/usr/lib/os-release-copy", "w").write("")',
     ],
-    ids=["append-input", "delete-input", "overwrite-submission"],
+    ids=["overwrite-submission", "delete-submission", "write-system"],
 )
-def test_input_and_submission_are_read_only(run_code, attempt):
+def test_submission_and_system_are_read_only(run_code, attempt):
     report = run_code(
         submission(
             f"""
@@ -324,3 +301,37 @@ class Model:
     )
     assert report.status == "ok", report.reason
     assert all(0.2 <= s < 0.4 for s in report.per_event_seconds.values()), report.per_event_seconds
+
+
+def test_the_test_events_reach_the_sandbox_only_one_at_a_time_through_the_pipe(run_code, phase):
+    """Regression: a set-up that read the input folder precomputed every event in the untimed
+    Model.__init__ (0.0004 s/event reported instead of 0.5). No event is visible to the set-up,
+    and a call sees only its own event, as DataFrames."""
+    host_input = str(phase["input"])
+    report = run_code(
+        submission(
+            f"""
+def event_files():
+    found = []
+    for top, dirs, files in os.walk("/"):
+        if top in ("/proc", "/sys", "/dev", "/usr", "/sandbox/python", "/sandbox/venv"):
+            dirs[:] = []
+        found += [os.path.join(top, f) for f in files if f.startswith("event0")]
+    return found
+
+class Model:
+    def __init__(self, model_dir):
+        self.seen = {{"setup": event_files(), "input_dir": os.path.exists("/sandbox/input"),
+                      "host_input": os.path.exists({host_input!r})}}
+    def predict_one_event(self, event_id, hits, cells):
+        self.seen["call"] = event_files()
+        self.seen["hits"] = [event_id, len(hits), int(hits.hit_id.iloc[-1])]
+        raise RuntimeError("PROBE" + json.dumps(self.seen) + "END")
+"""
+        )
+    )
+    seen = probed(report)
+    assert seen["setup"] == [] and seen["call"] == []
+    assert not seen["input_dir"] and not seen["host_input"]
+    # the warm-up event arrived, through the pipe only
+    assert seen["hits"] == [1000, N_HITS, N_HITS]
