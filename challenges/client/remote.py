@@ -15,6 +15,8 @@ from tqdm import tqdm
 
 CHUNK = 1024 * 1024
 TIMEOUT_S = 60
+# Bytes read from the network at a time: a connection that breaks off loses at most these.
+READ_CHUNK = 64 * 1024
 RESUME_ATTEMPTS = 5  # tries of one download before asking to run the command again
 RESUME_PAUSE_S = 2.0
 
@@ -158,7 +160,7 @@ class Api:
             tqdm(total=size, initial=have, unit="B", unit_scale=True, desc=label) as bar,
         ):
             try:
-                for chunk in response.iter_content(CHUNK):
+                for chunk in response.iter_content(READ_CHUNK):
                     out.write(chunk)
                     digest.update(chunk)
                     bar.update(len(chunk))
