@@ -79,7 +79,7 @@ class Workers:
     broker: Broker
     started: list[Worker] = field(default_factory=list)
 
-    def start(self, name: str, **env: str) -> Worker:
+    def start(self, name: str, queues: str = "scoring,sandbox", **env: str) -> Worker:
         worker = Worker(
             self.directory,
             name,
@@ -90,6 +90,7 @@ class Workers:
                 "FIVESIGMA_BOOTSTRAP_REPLICAS": "100",
                 **env,
             },
+            queues,
         )
         self.started.append(worker)
         return worker

@@ -23,13 +23,18 @@ def free_port() -> int:
 
 
 class Worker:
-    """A Celery worker process on both queues, in its own session so that it can be killed whole."""
+    """A Celery worker process on ``queues`` (both by default), in its own session so that it
+    can be killed whole."""
 
-    def __init__(self, directory: Path, name: str, env: dict[str, str]):
+    def __init__(
+        self, directory: Path, name: str, env: dict[str, str], queues: str = "scoring,sandbox"
+    ):
         self.log_path = directory / f"{name}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - written by the worker until stopped
+        command = list(WORKER_COMMAND)
+        command[command.index("-Q") + 1] = queues
         self.popen = subprocess.Popen(
-            [*WORKER_COMMAND, "--hostname", f"{name}-{secrets.token_hex(4)}@%h"],
+            [*command, "--hostname", f"{name}-{secrets.token_hex(4)}@%h"],
             cwd=REPO,
             env={**os.environ, "PYTHONPATH": str(REPO), **env},
             stdout=self._log,
