@@ -69,12 +69,11 @@ def requested_range(request: HttpRequest, size: int, etag: str) -> tuple[int, in
             raise Unsatisfiable
         return max(0, size - length), size
     start = int(first)
-    stop = size if last == "" else int(last) + 1
-    if stop <= start:
+    if last != "" and int(last) < start:
         return None  # bytes=5-2 is malformed: ignored
     if start >= size:
         raise Unsatisfiable
-    return start, min(stop, size)
+    return start, size if last == "" else min(int(last) + 1, size)
 
 
 def download_response(
