@@ -8,6 +8,7 @@ import re
 from django.conf import settings
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
 from fivesigma.challenges.engine.files import StoredFile
@@ -78,7 +79,7 @@ def requested_range(request: HttpRequest, size: int, etag: str) -> tuple[int, in
 
 def download_response(
     field_file, filename: str, *, request: HttpRequest | None = None, sha256: str = ""
-) -> HttpResponse:
+) -> HttpResponseBase:
     """Stream a stored file as an attachment, never loading it whole, from any storage.
 
     With the ``request``, one byte range when asked (206 Partial Content with Content-Range;
@@ -88,6 +89,7 @@ def download_response(
     """
     stored = StoredFile(field_file)
     etag = f'"{sha256}"' if sha256 else ""
+    response: HttpResponseBase
     try:
         span = requested_range(request, stored.size, etag) if request is not None else None
     except Unsatisfiable:
