@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -132,3 +133,27 @@ def local_path(field_file, sha256: str = "") -> Path:
         Path(partial).unlink(missing_ok=True)
         raise
     return target
+
+
+def place(source: Path, target: Path) -> None:
+    """Put ``source``'s bytes at ``target`` at once: a hard link (no second copy of a large
+    file), else a copy renamed into place, so that no reader ever sees a half-written file.
+    A target that exists already is left as it is."""
+    if target.exists():
+        return
+    try:
+        os.link(source, target)
+        return
+    except FileExistsError:
+        return  # another process placed it first
+    except OSError:
+        pass  # another file system: copy
+    handle, partial = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as out, open(source, "rb") as src:
+            shutil.copyfileobj(src, out, CHUNK)
+        os.chmod(partial, 0o644)
+        os.replace(partial, target)
+    except BaseException:
+        Path(partial).unlink(missing_ok=True)
+        raise

@@ -107,3 +107,46 @@ def test_on_s3_the_sandbox_input_directory_holds_exactly_the_inputs(s3_storage, 
     assert {p.name: p.read_bytes() for p in directory.iterdir()} == expected
     assert all(stat.S_IMODE(p.stat().st_mode) & 0o444 == 0o444 for p in directory.iterdir())
     assert stat.S_IMODE(directory.stat().st_mode) & 0o555 == 0o555
+
+
+def test_on_s3_a_reloaded_input_reaches_the_sandbox_and_a_dropped_one_leaves_it(
+    s3_storage, db, tmp_path
+):
+    bundle = tmp_path / "bundle"
+    write_tracking_bundle(bundle)
+    phase = bundles.load(bundle).phases.get()
+    before = solutions.input_directory(phase)
+    hits = bundle / "data" / "test" / "event000001000-hits.csv"
+    hits.write_bytes(hits.read_bytes() + b"")  # unchanged: the same directory
+    assert solutions.input_directory(phase) == before
+    hits.write_text(hits.read_text().replace(",8,", ",9,"))  # another volume id
+    (bundle / "data" / "test" / "event000001002-cells.csv").unlink()
+    bundles.load(bundle)
+    after = solutions.input_directory(phase)
+    expected = {p.name: p.read_bytes() for p in (bundle / "data" / "test").iterdir()}
+    assert {p.name: p.read_bytes() for p in after.iterdir()} == expected
+    assert len(expected) == 5
+
+
+def test_place_links_or_copies_whole_files(tmp_path):
+    source = tmp_path / "source.csv"
+    source.write_bytes(b"hit_id,x\n1,2.5\n")
+    target = tmp_path / "placed.csv"
+    files.place(source, target)
+    assert target.read_bytes() == source.read_bytes()
+    files.place(tmp_path / "missing", target)  # present already: left as it is
+    assert target.read_bytes() == source.read_bytes()
+
+
+def test_place_copies_across_file_systems(tmp_path, monkeypatch):
+    def cross_device(source, target):
+        raise OSError(18, "Invalid cross-device link")
+
+    monkeypatch.setattr(files.os, "link", cross_device)
+    source = tmp_path / "source.csv"
+    source.write_bytes(b"hit_id,x\n1,2.5\n")
+    target = tmp_path / "placed.csv"
+    files.place(source, target)
+    assert target.read_bytes() == source.read_bytes()
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["placed.csv", "source.csv"]
