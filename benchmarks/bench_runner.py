@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from benchmarks.harness import median_seconds
 from fivesigma.baselines.trackml.packaging import build_submission_zip
 from fivesigma.datasets.trackml import io as trackml_io
 from fivesigma.datasets.trackml.simulate import simulate_event

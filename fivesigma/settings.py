@@ -8,6 +8,7 @@ through ``CELERY_BROKER_URL``. Every variable is listed in the README.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 from pathlib import Path
 
@@ -168,13 +169,29 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-if os.environ.get("FIVESIGMA_STORAGE") == "s3":
-    # Any S3-compatible object store (AWS_STORAGE_BUCKET_NAME, AWS_S3_ENDPOINT_URL, keys).
+FIVESIGMA_STORAGE = os.environ.get("FIVESIGMA_STORAGE") or "local"
+if FIVESIGMA_STORAGE == "s3":
+    # Any S3-compatible object store, shared by the web process and every worker: no two
+    # machines need a common disk. boto3 reads AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY
+    # from the environment (or an instance role) itself.
+    if importlib.util.find_spec("boto3") is None:
+        raise ImproperlyConfigured(
+            "FIVESIGMA_STORAGE=s3 needs boto3: pip install 'fivesigma[server,s3]'."
+        )
     STORAGES["default"] = {"BACKEND": "storages.backends.s3.S3Storage"}
     AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "")
-    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+    if not AWS_STORAGE_BUCKET_NAME:
+        raise ImproperlyConfigured("FIVESIGMA_STORAGE=s3 needs AWS_STORAGE_BUCKET_NAME.")
+    AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None  # None: AWS itself
+    AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or None
+    AWS_S3_ADDRESSING_STYLE = os.environ.get("AWS_S3_ADDRESSING_STYLE") or None  # path, virtual
+    AWS_LOCATION = os.environ.get("AWS_LOCATION", "")  # a key prefix: several sites, one bucket
     AWS_DEFAULT_ACL = None
     AWS_QUERYSTRING_AUTH = True
+    # As on local disk, a new file never replaces the bytes of another under the same name.
+    AWS_S3_FILE_OVERWRITE = False
+elif FIVESIGMA_STORAGE != "local":
+    raise ImproperlyConfigured(f"FIVESIGMA_STORAGE must be local or s3, not {FIVESIGMA_STORAGE!r}.")
 
 # Largest accepted upload (bytes). Uploads past it are refused while streaming.
 FIVESIGMA_MAX_UPLOAD_BYTES = int(os.environ.get("FIVESIGMA_MAX_UPLOAD_BYTES", 512 * 1024**2))

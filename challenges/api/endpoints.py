@@ -268,7 +268,12 @@ class FileDownload(APIView):
     def get(self, request, slug: str, file_id: int):
         challenge = visibility.challenge(request.user, slug)
         data_file = visibility.data_file(request.user, challenge, file_id)
-        response = transfers.download_response(data_file.file, data_file.name.replace("/", "_"))
+        response = transfers.download_response(
+            data_file.file,
+            data_file.name.replace("/", "_"),
+            request=request,
+            sha256=data_file.sha256,
+        )
         response["X-Checksum-SHA256"] = data_file.sha256
         return response
 

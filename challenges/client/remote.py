@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import glob
 import hashlib
+import re
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,6 +15,10 @@ from tqdm import tqdm
 
 CHUNK = 1024 * 1024
 TIMEOUT_S = 60
+# Bytes read from the network at a time: a connection that breaks off loses at most these.
+READ_CHUNK = 64 * 1024
+RESUME_ATTEMPTS = 5  # tries of one download before asking to run the command again
+RESUME_PAUSE_S = 2.0
 
 
 class ClientError(Exception):
@@ -20,6 +27,10 @@ class ClientError(Exception):
     def __init__(self, message: str, status: int | None = None):
         super().__init__(message)
         self.status = status
+
+
+class BrokenOff(Exception):
+    """A download whose connection ended before the whole file arrived (it can resume)."""
 
 
 class Api:
@@ -70,26 +81,92 @@ class Api:
             page = self.get(page["next"])
 
     def download(self, url: str, target: Path, size: int, sha256: str) -> None:
-        """Stream ``url`` into ``target`` with a progress bar; check the SHA-256 before keeping it."""
-        partial = target.with_name(target.name + ".part")
-        digest = hashlib.sha256()
-        response = self.request("GET", url, stream=True)
-        with (
-            response,
-            open(partial, "wb") as out,
-            tqdm(total=size, unit="B", unit_scale=True, desc=target.name, leave=True) as bar,
-        ):
-            for chunk in response.iter_content(CHUNK):
-                out.write(chunk)
-                digest.update(chunk)
-                bar.update(len(chunk))
-        if digest.hexdigest() != sha256:
+        """Stream ``url`` into ``target`` with a progress bar, keeping the bytes in
+        ``TARGET.<sha256 prefix>.part`` until their SHA-256 is checked.
+
+        A download that breaks off resumes from the bytes kept: an HTTP Range request whose
+        If-Range names the published checksum, so that a file changed since is sent whole. It
+        resumes here up to RESUME_ATTEMPTS times, and on the next run of the command. A
+        resumed file whose checksum fails (its first part was damaged) is fetched whole once
+        more before giving up.
+        """
+        partial = target.with_name(f"{target.name}.{sha256[:16]}.part")
+        for stale in target.parent.glob(f"{glob.escape(target.name)}.*.part"):
+            if stale != partial:  # bytes of an older version of the file
+                stale.unlink()
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                digest, resumed = self._fetch(url, partial, size, sha256, target.name)
+            except BrokenOff as error:
+                kept = partial.stat().st_size if partial.exists() else 0
+                if attempt >= RESUME_ATTEMPTS:
+                    raise ClientError(
+                        f"{target.name}: the download broke off {attempt} times, the last after "
+                        f"{kept} of {size} bytes ({error}); they are kept in {partial.name}: "
+                        "run the same command again to resume."
+                    ) from None
+                tqdm.write(f"{target.name}: broke off after {kept} bytes ({error}); resuming")
+                time.sleep(RESUME_PAUSE_S)
+                continue
+            if digest == sha256:
+                break
             partial.unlink()
+            if resumed and attempt < RESUME_ATTEMPTS:
+                tqdm.write(
+                    f"{target.name}: the resumed file fails its checksum; downloading it whole"
+                )
+                continue
             raise ClientError(
-                f"{target.name}: the downloaded bytes have SHA-256 {digest.hexdigest()}, "
+                f"{target.name}: the downloaded bytes have SHA-256 {digest}, "
                 f"not the published {sha256}; the file was not kept. Try again."
             )
         partial.replace(target)
+
+    def _fetch(
+        self, url: str, partial: Path, size: int, sha256: str, label: str
+    ) -> tuple[str, bool]:
+        """Bring ``partial`` up to the whole file (``size`` bytes): ask only for the bytes it
+        lacks, or for all when the server sends all. Returns the SHA-256 of its bytes and
+        whether bytes kept from before were used. Raises BrokenOff when the stream breaks off."""
+        have = partial.stat().st_size if partial.exists() else 0
+        if have >= size:
+            if have == size:
+                return file_sha256(partial), True
+            partial.unlink()
+            have = 0
+        headers = {"Range": f"bytes={have}-", "If-Range": f'"{sha256}"'} if have else {}
+        try:
+            response = self.request("GET", url, stream=True, headers=headers)
+        except ClientError as error:
+            if error.status != 416:
+                raise
+            partial.unlink()  # the server's file is shorter than the bytes kept: start again
+            have, response = 0, self.request("GET", url, stream=True)
+        if response.status_code == 206:
+            if first_byte(response) != have:
+                response.close()
+                raise ClientError(
+                    f"{url} answered Content-Range {response.headers.get('Content-Range')!r} "
+                    f"to a request for bytes {have}-"
+                )
+            digest = sha256_state(partial)
+        else:  # 200: the whole file
+            have, digest = 0, hashlib.sha256()
+        with (
+            response,
+            open(partial, "ab" if have else "wb") as out,
+            tqdm(total=size, initial=have, unit="B", unit_scale=True, desc=label) as bar,
+        ):
+            try:
+                for chunk in response.iter_content(READ_CHUNK):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    bar.update(len(chunk))
+            except requests.RequestException as error:  # cut, or fewer bytes than announced
+                raise BrokenOff(type(error).__name__) from error
+        return digest.hexdigest(), have > 0
 
     def upload(self, path: str, file: Path, fields: dict[str, str]) -> requests.Response:
         """POST ``file`` as multipart field ``file`` with ``fields``, showing upload progress."""
@@ -153,11 +230,22 @@ class MultipartBody:
 
 def file_sha256(path: Path) -> str:
     """SHA-256 hex digest of a file, read in chunks."""
+    return sha256_state(path).hexdigest()
+
+
+def sha256_state(path: Path):
+    """A SHA-256 hash object fed with a file's bytes, to be fed more."""
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
         while chunk := stream.read(CHUNK):
             digest.update(chunk)
-    return digest.hexdigest()
+    return digest
+
+
+def first_byte(response: requests.Response) -> int | None:
+    """Where a 206 answer's bytes start in the file (its Content-Range), None if it does not say."""
+    match = re.fullmatch(r"bytes (\d+)-\d+/(\d+|\*)", response.headers.get("Content-Range", ""))
+    return int(match.group(1)) if match else None
 
 
 def reason(response: requests.Response) -> str:

@@ -7,7 +7,7 @@ split declared; ``with_usage`` adds it. Solutions are read once per worker proce
 
 from __future__ import annotations
 
-import shutil
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,12 +49,15 @@ def input_directory(phase: Phase) -> Path:
     names = {Path(f.name).name for f in inputs}
     if {p.name for p in root.iterdir()} == names:
         return root  # local storage keeps a phase's inputs in their own directory
-    root = Path(settings.DATA_DIR) / "cache" / f"phase-input-{phase.pk}"
+    # Named by the inputs' checksums: a bundle reload that changes them gets a new directory.
+    listed = "".join(sorted(f"{f.name}\0{f.sha256}\n" for f in inputs))
+    key = hashlib.sha256(listed.encode()).hexdigest()[:16]
+    root = Path(settings.DATA_DIR) / "cache" / f"phase-input-{phase.pk}-{key}"
     root.mkdir(parents=True, exist_ok=True)
     for data_file in inputs:
         target = root / Path(data_file.name).name
         if not target.exists():
-            shutil.copyfile(files.local_path(data_file.file, data_file.sha256), target)
+            files.place(files.local_path(data_file.file, data_file.sha256), target)
     return root
 
 

@@ -89,4 +89,9 @@ def challenge_page(request, slug: str, page: str = "overview"):
 def download_file(request, slug: str, file_id: int):
     challenge = visibility.challenge(request.user, slug)
     data_file = visibility.data_file(request.user, challenge, file_id)
-    return transfers.download_response(data_file.file, data_file.name.replace("/", "_"))
+    return transfers.download_response(
+        data_file.file,
+        data_file.name.replace("/", "_"),
+        request=request,
+        sha256=data_file.sha256,
+    )

@@ -125,7 +125,9 @@ def submission_status(request, uid):
 
 def submission_file(request, uid):
     submission = _visible_submission(request, uid)
-    return transfers.download_response(submission.file, submission.original_name)
+    return transfers.download_response(
+        submission.file, submission.original_name, request=request, sha256=submission.sha256
+    )
 
 
 @login_required

@@ -79,7 +79,13 @@ class Workers:
     broker: Broker
     started: list[Worker] = field(default_factory=list)
 
-    def start(self, name: str, command: list[str] | None = None, **env: str) -> Worker:
+    def start(
+        self,
+        name: str,
+        command: list[str] | None = None,
+        queues: str = "scoring,sandbox",
+        **env: str,
+    ) -> Worker:
         worker = Worker(
             self.directory,
             name,
@@ -91,6 +97,7 @@ class Workers:
                 **env,
             },
             **({"command": command} if command else {}),
+            queues=queues,
         )
         self.started.append(worker)
         return worker

@@ -23,14 +23,21 @@ def free_port() -> int:
 
 
 class Worker:
-    """A Celery worker process (by default WORKER_COMMAND: both queues, one task at a time), in
-    its own session so that it can be killed whole."""
+    """A Celery worker process (by default WORKER_COMMAND: one task at a time) on ``queues``
+    (both by default), in its own session so that it can be killed whole."""
 
     def __init__(
-        self, directory: Path, name: str, env: dict[str, str], command: list[str] = WORKER_COMMAND
+        self,
+        directory: Path,
+        name: str,
+        env: dict[str, str],
+        command: list[str] = WORKER_COMMAND,
+        queues: str = "scoring,sandbox",
     ):
         self.log_path = directory / f"{name}.log"
         self._log = open(self.log_path, "w")  # noqa: SIM115 - written by the worker until stopped
+        command = list(command)
+        command[command.index("-Q") + 1] = queues
         self.popen = subprocess.Popen(
             [*command, "--hostname", f"{name}-{secrets.token_hex(4)}@%h"],
             cwd=REPO,

@@ -21,6 +21,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from fivesigma.runner import Worker, calibration, exclusive_cpu, run_submission
 from fivesigma.runner.calibration import REFERENCE_SECONDS, WORKLOAD, Calibration, CalibrationStore
 from fivesigma.runner.cpuslots import CpuSlots, NoFreeCpu

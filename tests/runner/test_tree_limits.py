@@ -14,6 +14,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
+
 from fivesigma.runner import SandboxUnavailable, Worker, run_submission, tree
 from fivesigma.runner.cgroups import PREFIX, _inside, find_hierarchy
 from fivesigma.runner.procfs import tree_usage
