@@ -32,12 +32,12 @@ class Sample:
 
 
 SAMPLES = {
-    "ggH": Sample("s", events=0.55, weight=0.80),
-    "VBFH": Sample("s", events=0.30, weight=0.11),
-    "VH": Sample("s", events=0.15, weight=0.09),
-    "Ztautau": Sample("b", events=0.45, weight=0.50),
-    "ttbar": Sample("b", events=0.30, weight=0.10),
-    "Wjets": Sample("b", events=0.25, weight=0.40),
+    "ggH": Sample("s", events=0.55, weight=0.85),
+    "VBFH": Sample("s", events=0.30, weight=0.10),
+    "VH": Sample("s", events=0.15, weight=0.05),
+    "Ztautau": Sample("b", events=0.35, weight=0.35),
+    "ttbar": Sample("b", events=0.20, weight=0.07),
+    "Wjets": Sample("b", events=0.45, weight=0.58),
 }
 
 
