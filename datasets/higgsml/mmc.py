@@ -29,9 +29,9 @@ import numpy as np
 UNDEFINED = -999.0
 GRID = 40  # points in x_lep
 X_MIN = 0.025  # smallest visible momentum fraction scanned
-MET_SIGMA = 0.9  # GeV^(1/2): MET resolution sqrt(sum ET) coefficient assumed by the fit
+MET_SIGMA = 1.1  # GeV^(1/2): MET resolution sqrt(sum ET) coefficient assumed by the fit
 SIGMA_FLOOR = 4.0  # GeV
-CHI2_MAX = 6.0
+CHI2_MAX = 9.0
 NEGLIGIBLE_CHI2 = 60.0  # scan points this far above the best carry weight below e^-30
 LEPTON_PRIOR = (5.0, 3.0)  # Beta(a, b) of x_lep for selected events
 HADRON_PRIOR = (2.0, 1.0)  # Beta(a, b) of x_had for selected events

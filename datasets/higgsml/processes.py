@@ -139,9 +139,9 @@ def resonance_to_taus(rng, masses, isr: Emission, rapidity_width, vector, mean_h
 GGF_RADIATION = Radiation(mean_partons=1.2, pt_min=20.0, index=2.75)
 VBF_RADIATION = Radiation(mean_partons=0.3, pt_min=20.0, index=3.5)
 VH_RADIATION = Radiation(mean_partons=0.6, pt_min=20.0, index=3.5)
-Z_RADIATION = Radiation(mean_partons=1.2, pt_min=20.0, index=3.7)
+Z_RADIATION = Radiation(mean_partons=1.0, pt_min=20.0, index=3.7)
 TOP_RADIATION = Radiation(mean_partons=0.8, pt_min=20.0, index=3.3)
-W_RADIATION = Radiation(mean_partons=1.3, pt_min=20.0, index=3.5)
+W_RADIATION = Radiation(mean_partons=1.2, pt_min=20.0, index=3.5)
 
 
 def higgs_ggf(rng: np.random.Generator, n: int) -> TruthEvents:

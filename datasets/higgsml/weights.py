@@ -35,9 +35,9 @@ SAMPLES = {
     "ggH": Sample("s", events=0.55, weight=0.85),
     "VBFH": Sample("s", events=0.30, weight=0.10),
     "VH": Sample("s", events=0.15, weight=0.05),
-    "Ztautau": Sample("b", events=0.35, weight=0.35),
-    "ttbar": Sample("b", events=0.20, weight=0.07),
-    "Wjets": Sample("b", events=0.45, weight=0.58),
+    "Ztautau": Sample("b", events=0.35, weight=0.30),
+    "ttbar": Sample("b", events=0.20, weight=0.10),
+    "Wjets": Sample("b", events=0.45, weight=0.60),
 }
 
 
