@@ -10,7 +10,13 @@ import pytest
 from fivesigma.baselines.higgsml import run
 from fivesigma.baselines.higgsml.__main__ import main
 from fivesigma.baselines.higgsml.submission import rank_order
-from fivesigma.baselines.higgsml.validation import best_threshold, renormalise, smoothed_ams
+from fivesigma.baselines.higgsml.validation import (
+    ams_lower_bound,
+    best_cut,
+    renormalise,
+    smoothed_ams,
+    top_fraction_threshold,
+)
 from fivesigma.datasets.higgsml import FEATURES, generate, read_events
 from fivesigma.scoring.ams import ams_curve
 
@@ -141,7 +147,7 @@ def test_renormalise_sets_each_class_total():
     assert out.tolist() == [2.0, 4.0, 6.0, 8.0, 12.0]
 
 
-def test_best_threshold_matches_a_brute_force_scan():
+def test_best_cut_without_smoothing_matches_a_brute_force_scan():
     rng = np.random.default_rng(5)
     labels = (rng.random(300) < 0.3).astype(int)
     scores = rng.normal(labels * 1.0, 1.0)
@@ -153,8 +159,9 @@ def test_best_threshold_matches_a_brute_force_scan():
         )
         for cut in scores
     )
-    threshold = best_threshold(labels, weights, scores, smoothing=0.0)
-    chosen = scores > threshold
+    cut = best_cut(labels, weights, scores, smoothing=0.0, confidence=0.0)
+    chosen = scores > cut.threshold
+    assert cut.fraction == chosen.mean()
     achieved = ams_twin(
         weights[chosen & (labels == 1)].sum(), weights[chosen & (labels == 0)].sum()
     )
@@ -308,7 +315,7 @@ def test_smoothed_ams_is_the_mean_over_nearby_cuts():
     assert np.allclose(smoothed_ams(curve, 0.0), curve.ams, rtol=1e-12)
 
 
-def test_best_threshold_ignores_a_spike_of_one_heavy_event():
+def test_best_cut_ignores_a_spike_of_one_heavy_event():
     """A single heavy signal event on top of the ranking, followed by heavy background,
     makes the highest point of the AMS curve; the smoothed choice takes the broad region
     of good cuts further down instead."""
@@ -319,9 +326,11 @@ def test_best_threshold_ignores_a_spike_of_one_heavy_event():
     spike = ams_twin(60.0, 0.0)
     plateau = ams_twin(60.0 + 0.5 * 500, 150.0 + 500)
     assert spike > plateau  # the plain maximum is the lone event
-    assert best_threshold(labels, weights, scores, smoothing=0.0) == pytest.approx(-0.5)
-    threshold = best_threshold(labels, weights, scores)
-    assert -1006 < threshold < -950  # near the end of the mixed region, below the spike
+    plain = best_cut(labels, weights, scores, smoothing=0.0, confidence=0.0)
+    assert plain.threshold == pytest.approx(-0.5)
+    for confidence in (0.0, 1.0):
+        threshold = best_cut(labels, weights, scores, confidence=confidence).threshold
+        assert -1006 < threshold < -950  # near the end of the mixed region, below the spike
 
 
 def test_cern_open_data_file_trains_on_its_training_rows_with_kaggle_weights(files, tmp_path):
