@@ -7,7 +7,8 @@ unclustered soft recoil. Transverse momentum balances: the hard system recoils a
 initial-state radiation (ISR) partons and a soft intrinsic kT.
 
 - ``higgs_ggf``, ``higgs_vbf``, ``higgs_vh``: H -> tau tau, m_H = 125 GeV, by production mode.
-- ``z_tautau``: Z/gamma* -> tau tau (Breit-Wigner line shape), the irreducible background.
+- ``z_tautau``: Z/gamma* -> tau tau (Z and photon line shape with the measured high-mass
+  tail), the irreducible background.
 - ``top_pairs``: t tbar -> b W b W with one W -> lepton and one W -> hadronic tau or jets.
 - ``w_jets``: W -> lepton nu with a jet misidentified as the hadronic tau.
 """
