@@ -11,7 +11,7 @@ import argparse
 import sys
 
 from fivesigma.baselines.higgsml.methods import METHODS
-from fivesigma.baselines.higgsml.pipeline import run
+from fivesigma.baselines.higgsml.pipeline import DEFAULT_FOLDS, run
 from fivesigma.baselines.higgsml.split import write_validation_split
 
 
@@ -28,7 +28,11 @@ def parser() -> argparse.ArgumentParser:
         method.add_argument("--test", required=True, help="test file (EventId and the 30 features)")
         method.add_argument("--out", required=True, help="submission CSV to write")
         method.add_argument(
-            "--cv", type=int, default=None, metavar="K", help="run K-fold cross-validation"
+            "--cv",
+            type=int,
+            default=DEFAULT_FOLDS,
+            metavar="K",
+            help=f"number of cross-validation folds (default {DEFAULT_FOLDS})",
         )
         method.add_argument("--seed", type=int, default=0)
         method.add_argument(
@@ -50,15 +54,14 @@ def parser() -> argparse.ArgumentParser:
 
 def describe(result: dict) -> str:
     """The lines printed after a run."""
-    lines = [f"{result['method']}: validation AMS {result['validation_ams']:.3f}"]
-    if result["validation_ams_std"] is not None:
-        folds = ", ".join(f"{a:.3f}" for a in result["fold_ams"])
-        lines[0] += (
-            f" +- {result['validation_ams_std']:.3f} over {len(result['fold_ams'])} folds ({folds})"
-        )
+    folds = ", ".join(f"{a:.3f}" for a in result["fold_ams"])
+    lines = [
+        f"{result['method']}: validation AMS {result['validation_ams']:.3f}"
+        f" +- {result['validation_ams_std']:.3f} over {len(result['fold_ams'])} folds ({folds})"
+    ]
     lines.append(
         f"threshold {result['threshold']:.6g} on the discriminant; "
-        f"{100 * result['selected_fraction']:.1f}% of validation and "
+        f"{100 * result['selected_fraction']:.1f}% of training (out of fold) and "
         f"{100 * result['test_selected_fraction']:.1f}% of test events called signal"
     )
     lines.append(

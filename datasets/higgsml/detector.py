@@ -3,11 +3,15 @@
 Resolutions are those of a general-purpose LHC detector around 2012 (energies in GeV):
 electrons and muons sigma(pT)/pT = 1.5% (+) 0.03% pT; hadronic taus 8% (+) 55%/sqrt(pT);
 jets sqrt((4/pT)^2 + 0.75^2/pT + 0.05^2), with |eta| < 4.5 and pT > 30 GeV to count.
+Besides the Gaussian core, the tau and jet responses have a low-side tail: a fraction of
+them lose an exponentially distributed share of their energy (taus: neutral pions lost or
+mismeasured; jets: punch-through, dead material, neutrinos of semileptonic heavy-flavour
+decays), which feeds the missing ET along the object.
 Directions are measured exactly (angular resolutions are negligible for these features).
 The missing transverse momentum is minus the vector sum of everything measured (leptons,
 taus, all jets, the soft recoil measured with a response below one) plus pile-up noise of
-1.2 sqrt(sum ET_soft) GeV per component, with a variance that fluctuates from event to event
-(Gamma, shape 3) as the pile-up does, which gives the MET resolution non-Gaussian tails.
+MET_NOISE sqrt(sum ET_soft) GeV per component, with a variance that fluctuates from event to
+event (Gamma, shape 3) as the pile-up does, which gives the MET resolution non-Gaussian tails.
 The selection is a single-lepton trigger and the lepton-hadron preselection: lepton
 pT > 26 GeV, tau pT > 20 GeV, both |eta| < 2.5, separated by Delta R > 0.2.
 """
@@ -32,9 +36,11 @@ TAU_PT_MIN = 20.0  # GeV
 TRACKER_ETA_MAX = 2.5
 DELTA_R_MIN = 0.2
 SOFT_RESPONSE = 0.8  # calorimeter response to the unclustered soft recoil
-PILEUP_SUMET = (3.0, 28.0)  # Gamma(shape, scale in GeV) of underlying event and pile-up sum ET
-MET_NOISE = 1.2  # GeV^(1/2): MET resolution per component is MET_NOISE * sqrt(sum ET soft)
+PILEUP_SUMET = (3.0, 13.0)  # Gamma(shape, scale in GeV) of underlying event and pile-up sum ET
+MET_NOISE = 1.75  # GeV^(1/2): MET resolution per component is MET_NOISE * sqrt(sum ET soft)
 MET_NOISE_SHAPE = 3.0  # event-to-event Gamma spread (shape) of the MET noise variance
+TAU_TAIL = (0.12, 0.15)  # share of taus in the low-side response tail, mean energy share lost
+JET_TAIL = (0.10, 0.15)  # the same for jets
 
 
 @dataclass
@@ -59,6 +65,14 @@ class Fluctuations:
     pileup_sumet: np.ndarray  # (n,) GeV, underlying event and pile-up sum ET
     met_scale: np.ndarray  # (n,) mean-one Gamma factor of the MET noise variance
     met: np.ndarray  # (n, 2) standard normal, MET noise components
+    tau_loss: np.ndarray  # (n,) share of the tau energy lost in the response tail (mostly 0)
+    jet_loss: np.ndarray  # (n, MAX_PARTONS) the same for jets
+
+
+def tail_losses(rng: np.random.Generator, tail: tuple[float, float], shape) -> np.ndarray:
+    """Energy shares lost: 0, or Exponential(mean ``tail[1]``) for a share ``tail[0]``."""
+    fraction, mean = tail
+    return np.where(rng.random(shape) < fraction, rng.exponential(mean, shape), 0.0)
 
 
 def draw_fluctuations(rng: np.random.Generator, n: int) -> Fluctuations:
@@ -69,6 +83,8 @@ def draw_fluctuations(rng: np.random.Generator, n: int) -> Fluctuations:
         rng.gamma(*PILEUP_SUMET, n),
         rng.gamma(MET_NOISE_SHAPE, 1.0 / MET_NOISE_SHAPE, n),
         rng.standard_normal((n, 2)),
+        tail_losses(rng, TAU_TAIL, n),
+        tail_losses(rng, JET_TAIL, (n, MAX_PARTONS)),
     )
 
 
@@ -94,15 +110,17 @@ def respond(truth: TruthEvents, noise: Fluctuations) -> RecoEvents:
     """The detector response to ``truth`` for given random deviates ``noise``."""
     lepton, tau, jets, count, met, sumet = _respond(
         truth.lepton, truth.tau, truth.partons, truth.soft, noise.lepton, noise.tau,
-        noise.jets, noise.pileup_sumet, noise.met_scale, noise.met,
+        noise.jets, noise.pileup_sumet, noise.met_scale, noise.met, noise.tau_loss,
+        noise.jet_loss,
     )  # fmt: skip
     return RecoEvents(lepton, tau, jets, count, met, sumet)
 
 
 @numba.njit(cache=True)
-def _smear_into(p, z, sigma, out):
-    """Scale the momentum of ``p`` by max(1 + sigma z, 0.05) keeping its mass; return new pT."""
-    scale = max(1.0 + sigma * z, 0.05)
+def _smear_into(p, z, sigma, loss, out):
+    """Scale the momentum of ``p`` by max(1 + sigma z - loss, 0.05) keeping its mass; return
+    the new pT."""
+    scale = max(1.0 + sigma * z - loss, 0.05)
     m2 = max(p[0] ** 2 - p[1] ** 2 - p[2] ** 2 - p[3] ** 2, 0.0)
     out[1], out[2], out[3] = p[1] * scale, p[2] * scale, p[3] * scale
     out[0] = math.sqrt(m2 + out[1] ** 2 + out[2] ** 2 + out[3] ** 2)
@@ -110,7 +128,9 @@ def _smear_into(p, z, sigma, out):
 
 
 @numba.njit(cache=True)
-def _respond(lepton, tau, partons, soft, z_lep, z_tau, z_jets, pileup, met_scale, z_met):
+def _respond(
+    lepton, tau, partons, soft, z_lep, z_tau, z_jets, pileup, met_scale, z_met, tau_loss, jet_loss
+):
     n, slots = partons.shape[0], partons.shape[1]
     lep_out, tau_out = np.empty((n, 4)), np.empty((n, 4))
     jets_out = np.zeros((n, slots, 4))
@@ -120,10 +140,11 @@ def _respond(lepton, tau, partons, soft, z_lep, z_tau, z_jets, pileup, met_scale
     for i in range(n):
         pt = math.sqrt(lepton[i, 1] ** 2 + lepton[i, 2] ** 2)
         lep_pt = _smear_into(
-            lepton[i], z_lep[i], math.sqrt(0.015**2 + (0.0003 * pt) ** 2), lep_out[i]
+            lepton[i], z_lep[i], math.sqrt(0.015**2 + (0.0003 * pt) ** 2), 0.0, lep_out[i]
         )
         pt = max(math.sqrt(tau[i, 1] ** 2 + tau[i, 2] ** 2), 1.0)
-        tau_pt = _smear_into(tau[i], z_tau[i], math.sqrt(0.08**2 + 0.55**2 / pt), tau_out[i])
+        sigma = math.sqrt(0.08**2 + 0.55**2 / pt)
+        tau_pt = _smear_into(tau[i], z_tau[i], sigma, tau_loss[i], tau_out[i])
         vis_x = lep_out[i, 1] + tau_out[i, 1] + SOFT_RESPONSE * soft[i, 0]
         vis_y = lep_out[i, 2] + tau_out[i, 2] + SOFT_RESPONSE * soft[i, 1]
         soft_sumet = pileup[i] + math.sqrt(soft[i, 0] ** 2 + soft[i, 1] ** 2)
@@ -137,7 +158,7 @@ def _respond(lepton, tau, partons, soft, z_lep, z_tau, z_jets, pileup, met_scale
                 continue
             floor = max(pt, 1.0)
             sigma = math.sqrt((4.0 / floor) ** 2 + 0.75**2 / floor + 0.05**2)
-            jet_pt = _smear_into(partons[i, k], z_jets[i, k], sigma, jet)
+            jet_pt = _smear_into(partons[i, k], z_jets[i, k], sigma, jet_loss[i, k], jet)
             vis_x += jet[1]
             vis_y += jet[2]
             if jet_pt > JET_PT_MIN and eta < JET_ETA_MAX:
@@ -157,9 +178,9 @@ def _respond(lepton, tau, partons, soft, z_lep, z_tau, z_jets, pileup, met_scale
     return lep_out, tau_out, jets_out, count, met, sumet
 
 
-def smear_numpy(p: np.ndarray, z: np.ndarray, sigma: np.ndarray) -> np.ndarray:
-    """Scale momenta by max(1 + sigma z, 0.05), keeping direction and mass."""
-    scale = np.maximum(1.0 + sigma * z, 0.05)
+def smear_numpy(p: np.ndarray, z: np.ndarray, sigma: np.ndarray, loss=0.0) -> np.ndarray:
+    """Scale momenta by max(1 + sigma z - loss, 0.05), keeping direction and mass."""
+    scale = np.maximum(1.0 + sigma * z - loss, 0.05)
     m2 = np.maximum(p[..., 0] ** 2 - np.sum(p[..., 1:] ** 2, axis=-1), 0.0)
     momentum = p[..., 1:] * scale[..., None]
     energy = np.sqrt(m2 + np.sum(momentum**2, axis=-1))
@@ -169,9 +190,10 @@ def smear_numpy(p: np.ndarray, z: np.ndarray, sigma: np.ndarray) -> np.ndarray:
 def respond_numpy(truth: TruthEvents, noise: Fluctuations) -> RecoEvents:
     """NumPy twin of :func:`respond`."""
     lepton = smear_numpy(truth.lepton, noise.lepton, lepton_resolution(kin.pt(truth.lepton)))
-    tau = smear_numpy(truth.tau, noise.tau, tau_resolution(kin.pt(truth.tau)))
+    tau = smear_numpy(truth.tau, noise.tau, tau_resolution(kin.pt(truth.tau)), noise.tau_loss)
     present = truth.partons[..., 0] > 0
-    jets = smear_numpy(truth.partons, noise.jets, jet_resolution(kin.pt(truth.partons)))
+    jet_sigma = jet_resolution(kin.pt(truth.partons))
+    jets = smear_numpy(truth.partons, noise.jets, jet_sigma, noise.jet_loss)
     jet_pt, jet_eta = kin.pt(jets), np.abs(kin.eta(truth.partons))
     in_calorimeter = present & (jet_eta < CALORIMETER_ETA_MAX)
     counted = in_calorimeter & (jet_pt > JET_PT_MIN) & (jet_eta < JET_ETA_MAX)

@@ -92,7 +92,7 @@ def compute_features(reco: RecoEvents) -> dict[str, np.ndarray]:
         return np.where(mask, values, UNDEFINED)
 
     return {
-        "DER_mass_MMC": mass_mmc(lep, tau, reco.met, reco.sumet),
+        "DER_mass_MMC": mass_mmc(lep, tau, reco.met, reco.sumet, jet_all_pt),
         "DER_mass_transverse_met_lep": transverse_mass(lep_pt, lep_phi, met, met_phi),
         "DER_mass_vis": kin.mass(lep + tau),
         "DER_pt_h": np.hypot(higgs_t[:, 0], higgs_t[:, 1]),

@@ -7,7 +7,9 @@ fraction x of the tau momentum, so the missing transverse momentum is
     MET = (1/x_lep - 1) pT_lep + (1/x_had - 1) pT_had,     m_tautau = m_vis / sqrt(x_lep x_had).
 
 The scan runs over x_lep on a grid; for each value the best x_had follows in closed form and
-the likelihood is Gaussian in the MET mismatch (resolution ``MET_SIGMA * sqrt(sum ET)``),
+the likelihood is Gaussian in the MET mismatch, with the resolution expected for the event:
+the soft term and pile-up, ``MET_SIGMA * sqrt(sum ET)``, and the jets' energy resolution,
+``JET_SIGMA`` times their scalar pT sum, added in quadrature,
 times prior densities of x_lep and x_had. The priors are Beta distributions describing
 selected events: the lepton and tau pT thresholds keep taus whose visible products carry
 most of the momentum (the bare decay spectra, (5 - 9x^2 + 4x^3)/3 for tau -> l nu nu and
@@ -29,9 +31,10 @@ import numpy as np
 UNDEFINED = -999.0
 GRID = 40  # points in x_lep
 X_MIN = 0.025  # smallest visible momentum fraction scanned
-MET_SIGMA = 0.9  # GeV^(1/2): MET resolution sqrt(sum ET) coefficient assumed by the fit
+MET_SIGMA = 0.85  # GeV^(1/2): MET resolution sqrt(sum ET) coefficient assumed by the fit
+JET_SIGMA = 0.15  # MET resolution assumed per GeV of scalar jet pT sum
 SIGMA_FLOOR = 4.0  # GeV
-CHI2_MAX = 6.0
+CHI2_MAX = 9.0
 NEGLIGIBLE_CHI2 = 60.0  # scan points this far above the best carry weight below e^-30
 LEPTON_PRIOR = (5.0, 3.0)  # Beta(a, b) of x_lep for selected events
 HADRON_PRIOR = (2.0, 1.0)  # Beta(a, b) of x_had for selected events
@@ -98,12 +101,14 @@ def _scan(p1, p2, met, sigma, log_mvis, inputs):
     return out
 
 
-def _inputs(lepton, tau, met, sumet):
+def _inputs(lepton, tau, met, sumet, jet_pt):
     lepton, tau = np.asarray(lepton, dtype=np.float64), np.asarray(tau, dtype=np.float64)
     visible = lepton + tau
     m2 = visible[:, 0] ** 2 - np.sum(visible[:, 1:] ** 2, axis=1)
     log_mvis = 0.5 * np.log(np.maximum(m2, 1e-6))
-    sigma = np.maximum(MET_SIGMA * np.sqrt(np.asarray(sumet, dtype=np.float64)), SIGMA_FLOOR)
+    variance = MET_SIGMA**2 * np.asarray(sumet, dtype=np.float64)
+    variance += (JET_SIGMA * np.asarray(jet_pt, dtype=np.float64)) ** 2
+    sigma = np.maximum(np.sqrt(variance), SIGMA_FLOOR)
     xs = x_grid()
     a, b = LEPTON_PRIOR
     log_priors = (a - 1.0) * np.log(xs) + (b - 1.0) * np.log1p(-xs)
@@ -118,19 +123,20 @@ def _inputs(lepton, tau, met, sumet):
     )
 
 
-def mass_mmc(lepton, tau, met, sumet) -> np.ndarray:
+def mass_mmc(lepton, tau, met, sumet, jet_pt) -> np.ndarray:
     """Di-tau mass estimates (GeV), ``UNDEFINED`` (-999.0) where the estimator fails.
 
     lepton, tau: (n, 4) visible four-vectors (E, px, py, pz) in GeV; met: (n, 2) missing
-    transverse momentum in GeV; sumet: (n,) scalar transverse energy sum in GeV.
+    transverse momentum in GeV; sumet: (n,) scalar transverse energy sum in GeV; jet_pt:
+    (n,) scalar pT sum of the jets in GeV (PRI_jet_all_pt).
     """
-    return _scan(*_inputs(lepton, tau, met, sumet))
+    return _scan(*_inputs(lepton, tau, met, sumet, jet_pt))
 
 
-def mass_mmc_numpy(lepton, tau, met, sumet) -> np.ndarray:
+def mass_mmc_numpy(lepton, tau, met, sumet, jet_pt) -> np.ndarray:
     """Plain NumPy twin of :func:`mass_mmc` (same algorithm, vectorised over events)."""
     p1, p2, met, sigma, log_mvis, (xs, _, _, had_a, had_b, chi2_max) = _inputs(
-        lepton, tau, met, sumet
+        lepton, tau, met, sumet, jet_pt
     )
     a = 1.0 / xs - 1.0  # (k,)
     r = met[:, None, :] - a[None, :, None] * p1[:, None, :]  # (n, k, 2)

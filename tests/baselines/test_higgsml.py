@@ -11,7 +11,13 @@ import pytest
 from fivesigma.baselines.higgsml import run
 from fivesigma.baselines.higgsml.__main__ import main
 from fivesigma.baselines.higgsml.submission import rank_order
-from fivesigma.baselines.higgsml.validation import best_threshold, renormalise, smoothed_ams
+from fivesigma.baselines.higgsml.validation import (
+    ams_lower_bound,
+    best_cut,
+    renormalise,
+    smoothed_ams,
+    top_fraction_threshold,
+)
 from fivesigma.datasets.higgsml import FEATURES, generate, read_events
 from fivesigma.scoring.kernels.ams import ams_curve
 
@@ -142,7 +148,7 @@ def test_renormalise_sets_each_class_total():
     assert out.tolist() == [2.0, 4.0, 6.0, 8.0, 12.0]
 
 
-def test_best_threshold_matches_a_brute_force_scan():
+def test_best_cut_without_smoothing_matches_a_brute_force_scan():
     rng = np.random.default_rng(5)
     labels = (rng.random(300) < 0.3).astype(int)
     scores = rng.normal(labels * 1.0, 1.0)
@@ -154,8 +160,9 @@ def test_best_threshold_matches_a_brute_force_scan():
         )
         for cut in scores
     )
-    threshold = best_threshold(labels, weights, scores, smoothing=0.0)
-    chosen = scores > threshold
+    cut = best_cut(labels, weights, scores, smoothing=0.0, confidence=0.0)
+    chosen = scores > cut.threshold
+    assert cut.fraction == chosen.mean()
     achieved = ams_twin(
         weights[chosen & (labels == 1)].sum(), weights[chosen & (labels == 0)].sum()
     )
@@ -309,7 +316,7 @@ def test_smoothed_ams_is_the_mean_over_nearby_cuts():
     assert np.allclose(smoothed_ams(curve, 0.0), curve.ams, rtol=1e-12)
 
 
-def test_best_threshold_ignores_a_spike_of_one_heavy_event():
+def test_best_cut_ignores_a_spike_of_one_heavy_event():
     """A single heavy signal event on top of the ranking, followed by heavy background,
     makes the highest point of the AMS curve; the smoothed choice takes the broad region
     of good cuts further down instead."""
@@ -320,9 +327,11 @@ def test_best_threshold_ignores_a_spike_of_one_heavy_event():
     spike = ams_twin(60.0, 0.0)
     plateau = ams_twin(60.0 + 0.5 * 500, 150.0 + 500)
     assert spike > plateau  # the plain maximum is the lone event
-    assert best_threshold(labels, weights, scores, smoothing=0.0) == pytest.approx(-0.5)
-    threshold = best_threshold(labels, weights, scores)
-    assert -1006 < threshold < -950  # near the end of the mixed region, below the spike
+    plain = best_cut(labels, weights, scores, smoothing=0.0, confidence=0.0)
+    assert plain.threshold == pytest.approx(-0.5)
+    for confidence in (0.0, 1.0):
+        threshold = best_cut(labels, weights, scores, confidence=confidence).threshold
+        assert -1006 < threshold < -950  # near the end of the mixed region, below the spike
 
 
 def test_cern_open_data_file_trains_on_its_training_rows_with_kaggle_weights(files, tmp_path):
@@ -343,3 +352,40 @@ def test_cern_open_data_file_trains_on_its_training_rows_with_kaggle_weights(fil
     from_kaggle = run("window", tmp_path / "training.csv", files / "test.csv", tmp_path / "b.csv")
     assert from_cern["n_train"] == 4000
     assert from_cern["validation_ams"] == pytest.approx(from_kaggle["validation_ams"], rel=1e-12)
+
+
+def test_top_fraction_threshold_selects_the_highest_scores():
+    rng = np.random.default_rng(9)
+    scores = rng.normal(size=1000)
+    for fraction in (0.0, 0.001, 0.15, 0.5, 1.0):
+        selected = scores > top_fraction_threshold(scores, fraction)
+        k = round(fraction * len(scores))
+        assert selected.sum() == k
+        assert set(np.flatnonzero(selected)) == set(np.argsort(-scores)[:k])
+
+
+def test_ams_lower_bound_subtracts_the_statistical_spread_of_few_events():
+    ams = np.array([3.0, 3.0, 3.0])
+    n_signal, n_background = np.array([10, 100, 10_000]), np.array([4, 400, 40_000])
+    bound = ams_lower_bound(ams, n_signal, n_background, confidence=1.0)
+    for k in range(3):
+        spread = math.sqrt(1 / n_signal[k] + 1 / (4 * n_background[k]))
+        assert bound[k] == pytest.approx(3.0 * (1 - spread), rel=1e-12)
+    assert bound[0] < bound[1] < bound[2] < 3.0
+    assert np.array_equal(ams_lower_bound(ams, n_signal, n_background, 0.0), ams)
+
+
+def test_best_cut_prefers_a_well_measured_cut_to_a_slightly_better_one_on_few_events():
+    """Three heavy signal events alone on top of the ranking make the highest AMS; a broad
+    mixed region of 800 events below reaches almost the same AMS. The plain maximum takes
+    the three events, the AMS lowered by its statistical spread takes the broad region."""
+    labels = np.array([1] * 3 + [0, 1] * 400 + [0] * 4000)
+    weights = np.where(labels == 1, 1.0, 10.0)
+    weights[:3] = 10.0
+    scores = -np.arange(len(labels), dtype=float)
+    tight, broad = ams_twin(30.0, 0.0), ams_twin(430.0, 4000.0)
+    assert broad < tight < 1.1 * broad
+    plain = best_cut(labels, weights, scores, smoothing=0.0, confidence=0.0)
+    careful = best_cut(labels, weights, scores, smoothing=0.0, confidence=1.0)
+    assert plain.fraction == pytest.approx(3 / len(labels))
+    assert careful.fraction == pytest.approx(803 / len(labels), abs=2 / len(labels))

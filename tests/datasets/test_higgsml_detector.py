@@ -27,7 +27,8 @@ def test_perfect_detector_balances_transverse_momentum(truth):
     n = len(truth.lepton)
     quiet = detector.Fluctuations(
         np.zeros(n), np.zeros(n), np.zeros((n, radiation.MAX_PARTONS)),
-        np.zeros(n), np.zeros(n), np.zeros((n, 2)),
+        np.zeros(n), np.zeros(n), np.zeros((n, 2)), np.zeros(n),
+        np.zeros((n, radiation.MAX_PARTONS)),
     )  # fmt: skip
     reco = detector.respond(truth, quiet)
     np.testing.assert_allclose(reco.lepton, truth.lepton, atol=1e-9)

@@ -113,7 +113,8 @@ def test_jet_features_and_undefined_values(events):
 
 def test_mass_estimate_is_the_mmc_of_the_measured_objects(events):
     f = compute_features(events)
-    expected = mass_mmc(events.lepton, events.tau, events.met, events.sumet)
+    jet_pt = np.hypot(events.jets[..., 1], events.jets[..., 2]).sum(axis=1)
+    expected = mass_mmc(events.lepton, events.tau, events.met, events.sumet, jet_pt)
     np.testing.assert_array_equal(f["DER_mass_MMC"], expected)
 
 

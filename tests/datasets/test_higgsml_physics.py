@@ -64,7 +64,12 @@ def test_mass_estimate_peaks_at_the_resonances(sample):
         assert 112.0 < median[name] < 132.0
     failed = by_process(sample, "DER_mass_MMC", lambda v: np.mean(v == -999.0))
     assert max(failed[name] for name in (*SIGNAL, "Ztautau")) < 0.05  # two real taus
-    assert failed["Wjets"] > 0.25 and failed["ttbar"] > 0.15  # MET from a W neutrino
+    assert failed["Wjets"] > 0.3  # MET from a W neutrino, outside the lepton-tau wedge
+    # the real file: 15.2% undefined, 26 / 10 / 6 / 7% with 0 / 1 / 2 / 3+ jets; the fit's
+    # MET tolerance grows with the jet activity
+    assert 0.12 < np.mean(sample["DER_mass_MMC"] == -999.0) < 0.19
+    by_jets = sample.groupby("PRI_jet_num")["DER_mass_MMC"].apply(lambda v: np.mean(v == -999.0))
+    assert by_jets[0] > 0.18 and by_jets[1] > by_jets[2] and max(by_jets[2], by_jets[3]) < 0.1
 
 
 def test_transverse_mass_is_large_for_w_jets(sample):
@@ -111,5 +116,7 @@ def test_mass_window_and_boosted_trees_reproduce_the_published_ladder(sample):
     selected = score > np.quantile(score[test_rows], 0.85)  # top 15% of the test events
     boosted_ams = [subset_ams(sample, selected, subset) for subset in ("b", "v")]
     for boosted, simple in zip(boosted_ams, window_ams, strict=True):
-        assert 2.6 < boosted < 4.2  # published XGBoost 3.6-3.7, TMVA 3.2
+        # 36,600 training events; at full size (250,000) the same settings give 3.5-3.6,
+        # published XGBoost 3.6-3.7, TMVA 3.2
+        assert 2.7 < boosted < 3.9
         assert boosted > simple + 1.0
