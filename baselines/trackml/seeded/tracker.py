@@ -17,7 +17,7 @@ from .clusters import cluster_lengths, cot_theta_bounds
 from .detector import measure_layers
 from .following import MAX_TRACK_HITS, RoadConfig, follow
 from .grid import build_grid, geometry_table, hit_table
-from .innermost import InnermostConfig, choose_innermost_again
+from .innermost import InnermostConfig, choose_innermost_again, resolve_innermost_hits
 from .seeding import SeedConfig, best_first_hits, find_triplets, remembered_layer_triples
 
 
@@ -50,6 +50,7 @@ class TrackerConfig(NamedTuple):
         Pass(0.05, 3, looseness=3.0, gaps=True),
     )
     max_misfit: float = 0.3  # mean normalised distance squared of a kept track's hits
+    resolve_innermost: bool = True
 
 
 @njit(cache=True)
@@ -162,6 +163,7 @@ def prepare_event(hits, cells=None) -> EventArrays:
     else:
         length = np.zeros(len(x))
     cot_lo, cot_hi = cot_theta_bounds(volume, length)
+    table = np.column_stack([table, cot_lo, cot_hi])
     order, bin_start = build_grid(table, hit_layer, geometry)
     triples = remembered_layer_triples(layers, gaps=False)
     triples_with_gaps = remembered_layer_triples(layers, gaps=True)
@@ -218,6 +220,11 @@ def reconstruct_seeded(hits, cells=None, config=None):
     next_label = 1
     for one_pass in config.passes:
         next_label = track_pass(event, config, Pass(*one_pass), labels, hit_used, next_label)
+    if config.resolve_innermost:
+        resolve_innermost_hits(
+            labels, next_label, event.hits, event.hit_layer, event.module, event.bin_start,
+            event.geometry, config.innermost,
+        )  # fmt: skip
     result = np.empty_like(labels)
     result[event.original] = labels
     return result
