@@ -342,14 +342,18 @@ def refit(coords, n, config, helix, work):
 
 
 @njit(cache=True)
-def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geometry, config):
+def follow(
+    track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geometry, config,
+    inwards=True,
+):  # fmt: skip
     """Extend the seed ``track[:n_seed]`` (hit indices ordered outwards) along its road.
 
-    First the seed layers are searched for a second hit on an overlapping module, then the
-    road is followed outwards, then from the innermost hit back towards the beam line (for
-    seeds that did not start on the first layer crossed). Appends hits to ``track`` in
-    place. Returns (number of hits, sum of normalised distances squared of the hits added
-    outwards, number of holes: crossings without a hit between two hits, outwards).
+    First the layers of the seed are searched for a further hit on an overlapping module
+    (another module than each seed hit's), then the road is followed outwards, then (with
+    ``inwards``) from the innermost hit back towards the beam line (for seeds that did
+    not start on the first layer crossed). Appends hits to ``track`` in place. Returns
+    (number of hits, sum of normalised distances squared of the hits added outwards,
+    number of holes: crossings without a hit between two hits, outwards).
     """
     helix = np.empty(HELIX_SIZE)
     work = np.empty((6, track.shape[0]))
@@ -384,11 +388,13 @@ def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geom
         track, n, coords, helix, work, bounds, visited, s_last, False,
         hits, hit_layer, hit_module, hit_used, bin_start, geometry, config,
     )  # fmt: skip
+    if not inwards or n == track.shape[0]:
+        return n, chi2_sum, holes
     # inwards: the same road with the hits in reverse order, so the fit favours the inner ones
     reverse = np.empty_like(coords)
     for i in range(n):
         reverse[:, i] = coords[:, n - 1 - i]
-    if n < track.shape[0] and refit(reverse, n, config, helix, work):
+    if refit(reverse, n, config, helix, work):
         first = track[0]
         s_first = arc_length_of(helix, hits[first, HX], hits[first, HY])
         n, _, _ = _walk(

@@ -16,8 +16,8 @@ from numba import njit
 from .clusters import cluster_lengths, cot_theta_bounds
 from .detector import measure_layers
 from .following import MAX_TRACK_HITS, RoadConfig, follow
-from .grid import build_grid, geometry_table, hit_table
-from .innermost import InnermostConfig, choose_innermost_again, resolve_innermost_hits
+from .grid import HR, build_grid, geometry_table, hit_table
+from .innermost import InnermostConfig, choose_innermost_again, hits_of_tracks, resolve_innermost_hits
 from .seeding import SeedConfig, best_first_hits, find_triplets, remembered_layer_triples
 
 
@@ -50,7 +50,8 @@ class TrackerConfig(NamedTuple):
         Pass(0.05, 3, looseness=3.0, gaps=True),
     )
     max_misfit: float = 0.3  # mean normalised distance squared of a kept track's hits
-    resolve_innermost: bool = True
+    resolve_innermost: bool = True  # innermost hits handed out again at the end
+    extend: bool = True  # follow every track once more at the end (see extend_tracks)
 
 
 @njit(cache=True)
@@ -129,6 +130,32 @@ def accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hi
                 labels[hit] = next_label
         next_label += 1
     return next_label
+
+
+@njit(cache=True)
+def extend_tracks(labels, n_labels, hits, hit_layer, hit_module, bin_start, geometry, road):
+    """Follow the road of every track (labels 1 .. n_labels - 1, grid order, updated in
+    place) once more through the hits left free by all passes: second hits where sensors
+    overlap on the layers where it has one hit, then outwards from its last hit.
+
+    The helix now rests on all of the track's hits instead of a seed's, and the hits other
+    candidates held while this one was followed may have been left to nobody.
+    """
+    members, start = hits_of_tracks(labels, n_labels)
+    hit_used = labels != 0
+    track = np.empty(MAX_TRACK_HITS, dtype=np.int64)
+    for t in range(1, n_labels):
+        own = members[start[t] : start[t + 1]]
+        n = own.shape[0]
+        if n < 3 or n >= MAX_TRACK_HITS:
+            continue
+        track[:n] = own[np.argsort(hits[own, HR])]
+        grown, _, _ = follow(
+            track, n, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road, False
+        )
+        for i in range(n, grown):
+            labels[track[i]] = t
+            hit_used[track[i]] = True
 
 
 class EventArrays(NamedTuple):
@@ -220,6 +247,11 @@ def reconstruct_seeded(hits, cells=None, config=None):
     next_label = 1
     for one_pass in config.passes:
         next_label = track_pass(event, config, Pass(*one_pass), labels, hit_used, next_label)
+    if config.extend:
+        extend_tracks(
+            labels, next_label, event.hits, event.hit_layer, event.module, event.bin_start,
+            event.geometry, config.road,
+        )  # fmt: skip
     if config.resolve_innermost:
         resolve_innermost_hits(
             labels, next_label, event.hits, event.hit_layer, event.module, event.bin_start,
