@@ -1,11 +1,13 @@
 """The seeded tracker: triplet seeds, road following, shared-hit resolution, labels.
 
 Each pass seeds triplets among the hits no accepted track holds yet, follows every seed
-into a track candidate, then accepts candidates longest (and, among equals, best fitting)
-first: a candidate keeps the hits no earlier candidate took, and is dropped when fewer
-than ``min_hits`` remain. Early passes are strict, for clean tracks; the last ones allow
-more multiple scattering in seeds and roads, for the slowest particles among the hits
-left. Hits left over at the end share track id 0.
+into a track candidate, then accepts candidates with the most layers (less holes and
+misfit) first: a candidate keeps the hits no earlier candidate took, and is dropped when
+fewer than ``min_hits`` remain. Early passes are strict, for clean tracks; the last ones
+allow more multiple scattering in seeds and roads, for the slowest particles among the
+hits left. After the passes every track is followed once more through the hits left
+free, and the innermost hits are handed out again between all tracks. Hits left over at
+the end share track id 0.
 """
 
 from typing import NamedTuple
@@ -50,6 +52,7 @@ class TrackerConfig(NamedTuple):
         Pass(0.05, 3, looseness=3.0, gaps=True),
     )
     max_misfit: float = 0.3  # mean normalised distance squared of a kept track's hits
+    misfit_weight: float = 10.0  # layers a unit of mean misfit costs in the ranking
     resolve_innermost: bool = True  # innermost hits handed out again at the end
     extend: bool = True  # follow every track once more at the end (see extend_tracks)
 
@@ -66,13 +69,15 @@ def follow_seeds(
 
     A seed whose three hits all lie on one earlier candidate is skipped: it would only
     rebuild that candidate. Returns the candidates' hits (flat), start offsets, and per
-    candidate its number of holes and mean normalised distance squared of added hits.
+    candidate its number of holes, mean normalised distance squared of added hits and
+    number of layers.
     """
     last_candidate = np.full(hits.shape[0], -1, dtype=np.int64)
     flat = np.empty(max(64, 8 * triplets.shape[0]), dtype=np.int64)
     start = np.zeros(triplets.shape[0] + 1, dtype=np.int64)
     holes_of = np.empty(triplets.shape[0], dtype=np.int64)
     misfit = np.empty(triplets.shape[0])
+    layers_of = np.empty(triplets.shape[0], dtype=np.int64)
     track = np.empty(MAX_TRACK_HITS, dtype=np.int64)
     count = 0
     for t in range(triplets.shape[0]):
@@ -97,6 +102,7 @@ def follow_seeds(
         for i in range(n):
             last_candidate[track[i]] = count
         holes_of[count] = holes
+        layers_of[count] = count_layers(track, n, hit_layer)
         misfit[count] = chi2 / n
         count += 1
         start[count] = end
@@ -105,7 +111,21 @@ def follow_seeds(
         start[: count + 1].copy(),
         holes_of[:count].copy(),
         misfit[:count].copy(),
+        layers_of[:count].copy(),
     )
+
+
+@njit(cache=True)
+def count_layers(track, n, hit_layer):
+    """Number of distinct layers of the hits ``track[:n]``."""
+    count = 0
+    for i in range(n):
+        for j in range(i):
+            if hit_layer[track[j]] == hit_layer[track[i]]:
+                break
+        else:
+            count += 1
+    return count
 
 
 @njit(cache=True)
@@ -226,12 +246,12 @@ def track_pass(event, config, one_pass, labels, hit_used, next_label):
         event.geometry, seed,
     )  # fmt: skip
     triplets = best_first_hits(triplets, quality, event.hit_layer)
-    flat, start, holes, misfit = follow_seeds(
+    flat, start, holes, misfit, layers = follow_seeds(
         triplets, event.hits, event.hit_layer, event.module, hit_used, event.bin_start,
         event.geometry, config.road, config.innermost, min_hits, config.max_misfit * looseness,
     )  # fmt: skip
-    # longest first, a hole counting as a missing hit; then the best fitting
-    ranking = np.lexsort((misfit, holes - np.diff(start)))
+    # most layers first, a hole counting as a missing layer, less the misfit
+    ranking = np.argsort(config.misfit_weight * misfit + holes - layers, kind="stable")
     return accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hits)
 
 
