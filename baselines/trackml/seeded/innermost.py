@@ -1,12 +1,14 @@
-"""The innermost hit of a track candidate, chosen again once the road is known.
+"""The innermost hits of all tracks, handed out again once the tracks are known.
 
 The innermost pixel layer holds the densest hits and the hit that weighs most in the
 TrackML score. A seed may start on a neighbour's hit there: within multiple scattering of
-a low-momentum road, several hits fit. Once the candidate is followed, the helix through
-the beam line and the candidate's hits on the next two layers predicts the innermost
-crossing far better than the road did (the beam line is only 32 mm away), so the nearest
-free hit to that prediction replaces the innermost hit. Windows grow as 1 / pT for
-multiple scattering. Lengths in mm, momenta in GeV.
+a low-momentum road, several hits fit, and the neighbour's track, built later, then
+misses its own. Once all tracks are known, the helix through the beam line and a track's
+hits on the next two layers predicts its innermost crossing far better than the road did
+(the beam line is only 32 mm away). Every track's candidates there (free hits and the
+innermost hits of all tracks) are then granted in order of likelihood, so that a hit goes
+to the track it fits best, not to the one that reached it first. Windows grow as 1 / pT
+for multiple scattering. Lengths in mm, momenta in GeV.
 """
 
 import math
@@ -15,10 +17,9 @@ from typing import NamedTuple
 import numpy as np
 from numba import njit
 
-from .following import FIELD_TESLA, best_hit, hits_in_window, layer_crossing, next_layer
+from .following import FIELD_TESLA, hits_in_window, layer_crossing, next_layer
 from .grid import HR, HX, HY, HZ
 from .helix_fit import HELIX_SIZE, RADIUS, helix_from_origin
-
 
 WINDOW_SIGMAS = 3.0  # standard deviations in a window's half width
 
@@ -44,46 +45,6 @@ def _innermost_on_other_layers(track, n, hits, hit_layer, layer_a, layer_b):
         if found < 0 or hits[track[i], HR] < hits[track[found], HR]:
             found = i
     return found
-
-
-@njit(cache=True)
-def choose_innermost_again(
-    track, n, hits, hit_layer, hit_module, hit_used, bin_start, geometry, config,
-):  # fmt: skip
-    """Replace ``track``'s innermost hit (in place) by the free hit nearest to its crossing
-    predicted from the beam line and the hits on the next two layers. Returns True when
-    the hit changed."""
-    first = _innermost_on_other_layers(track, n, hits, hit_layer, -1, -1)
-    layer = hit_layer[track[first]]
-    second = _innermost_on_other_layers(track, n, hits, hit_layer, layer, -1)
-    if second < 0:
-        return False
-    third = _innermost_on_other_layers(track, n, hits, hit_layer, layer, hit_layer[track[second]])
-    if third < 0:
-        return False
-    b, c = track[second], track[third]
-    helix = np.empty(HELIX_SIZE)
-    if not helix_from_origin(
-        hits[b, HX], hits[b, HY], hits[b, HZ], hits[c, HX], hits[c, HY], hits[c, HZ], helix
-    ):
-        return False
-    s = layer_crossing(helix, geometry, layer, 0.0)
-    if not math.isfinite(s):
-        return False
-    pt = 0.3 * FIELD_TESLA * helix[RADIUS] / 1000.0
-    w_rphi = config.rphi_mm + config.rphi_gev_mm / pt
-    w_u = config.u_mm + config.u_gev_mm / pt
-    hit, _, _, _ = best_hit(
-        hits, hit_layer, hit_module, hit_used, bin_start, geometry, layer, helix, s,
-        w_rphi, w_u, -1,
-    )  # fmt: skip
-    if hit < 0 or hit == track[first]:
-        return False
-    for i in range(n):
-        if track[i] == hit:
-            return False  # already on the track (the other hit of an overlap)
-    track[first] = hit
-    return True
 
 
 @njit(cache=True)
@@ -130,9 +91,15 @@ def innermost_target(track, hits, hit_layer, geometry, helix, visited, bounds):
     if third < 0:
         return -1, math.inf, False
     a, b, c = track[first], track[second], track[third]
-    if helix_from_origin(hits[a, HX], hits[a, HY], hits[a, HZ], hits[b, HX], hits[b, HY], hits[b, HZ], helix):
+    if helix_from_origin(
+        hits[a, HX], hits[a, HY], hits[a, HZ], hits[b, HX], hits[b, HY], hits[b, HZ], helix
+    ):
         layer, s = next_layer(helix, geometry, visited, 0.0, bounds)
-        if layer >= 0 and layer != own_layer and s < layer_crossing(helix, geometry, own_layer, 0.0):
+        if (
+            layer >= 0
+            and layer != own_layer
+            and s < layer_crossing(helix, geometry, own_layer, 0.0)
+        ):
             return layer, s, False
     if not helix_from_origin(
         hits[b, HX], hits[b, HY], hits[b, HZ], hits[c, HX], hits[c, HY], hits[c, HZ], helix
@@ -145,7 +112,9 @@ def innermost_target(track, hits, hit_layer, geometry, helix, visited, bounds):
 
 
 @njit(cache=True)
-def resolve_innermost_hits(labels, n_labels, hits, hit_layer, hit_module, bin_start, geometry, config):
+def resolve_innermost_hits(
+    labels, n_labels, hits, hit_layer, hit_module, bin_start, geometry, config
+):
     """Give every track (labels 1 .. n_labels - 1, grid order, updated in place) the hits
     nearest to its predicted innermost crossing, deciding between tracks by distance.
 
@@ -166,7 +135,9 @@ def resolve_innermost_hits(labels, n_labels, hits, hit_layer, hit_module, bin_st
         track = members[start[t] : start[t + 1]]
         if track.shape[0] < 3:
             continue
-        layer, s, own = innermost_target(track, hits, hit_layer, geometry, helices[t], visited, bounds)
+        layer, s, own = innermost_target(
+            track, hits, hit_layer, geometry, helices[t], visited, bounds
+        )
         if layer < 0:
             continue
         target[t] = layer

@@ -19,7 +19,7 @@ from .clusters import cluster_lengths, cot_theta_bounds
 from .detector import measure_layers
 from .following import MAX_TRACK_HITS, RoadConfig, follow
 from .grid import HR, build_grid, geometry_table, hit_table
-from .innermost import InnermostConfig, choose_innermost_again, hits_of_tracks, resolve_innermost_hits
+from .innermost import InnermostConfig, hits_of_tracks, resolve_innermost_hits
 from .seeding import SeedConfig, best_first_hits, find_triplets, remembered_layer_triples
 
 
@@ -59,13 +59,12 @@ class TrackerConfig(NamedTuple):
 
 @njit(cache=True)
 def follow_seeds(
-    triplets, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road, innermost,
-    min_hits, max_misfit,
+    triplets, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road, min_hits,
+    max_misfit,
 ):  # fmt: skip
     """Follow every triplet (best first) into a candidate track; keep candidates of at least
     ``min_hits`` hits, at most ``road.max_holes`` holes and a mean normalised distance
-    squared of the added hits to the road of at most ``max_misfit``, after choosing their
-    innermost hit again (see :mod:`.innermost`).
+    squared of the added hits to the road of at most ``max_misfit``.
 
     A seed whose three hits all lie on one earlier candidate is skipped: it would only
     rebuild that candidate. Returns the candidates' hits (flat), start offsets, and per
@@ -90,9 +89,6 @@ def follow_seeds(
         )
         if n < min_hits or holes > road.max_holes or chi2 > max_misfit * n:
             continue
-        choose_innermost_again(
-            track, n, hits, hit_layer, hit_module, hit_used, bin_start, geometry, innermost
-        )
         end = start[count] + n
         if end > flat.shape[0]:
             bigger = np.empty(2 * end, dtype=np.int64)
@@ -248,7 +244,7 @@ def track_pass(event, config, one_pass, labels, hit_used, next_label):
     triplets = best_first_hits(triplets, quality, event.hit_layer)
     flat, start, holes, misfit, layers = follow_seeds(
         triplets, event.hits, event.hit_layer, event.module, hit_used, event.bin_start,
-        event.geometry, config.road, config.innermost, min_hits, config.max_misfit * looseness,
+        event.geometry, config.road, min_hits, config.max_misfit * looseness,
     )  # fmt: skip
     # most layers first, a hole counting as a missing layer, less the misfit
     ranking = np.argsort(config.misfit_weight * misfit + holes - layers, kind="stable")
