@@ -200,7 +200,9 @@ def window_around(helix, geometry, layer, s, w_rphi, w_u):
     dx, dy, dz = tangent_per_normal(helix, geometry, layer, px, py)
     slack = geometry[layer, HALF_THICKNESS]
     r = max(math.sqrt(px * px + py * py), 1.0)
-    dphi = (w_rphi + slack * math.sqrt(dx * dx + dy * dy)) / r
+    # a hit w mm across the road from a point at radius r is up to asin(w / r) away in azimuth
+    reach = (w_rphi + slack * math.sqrt(dx * dx + dy * dy)) / r
+    dphi = math.asin(reach) if reach < 1.0 else math.pi
     u_column = HZ if geometry[layer, IS_BARREL] > 0.5 else HR
     if u_column == HZ:
         u = pz
