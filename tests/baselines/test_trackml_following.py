@@ -6,15 +6,22 @@ import numpy as np
 import pytest
 
 from fivesigma.baselines.trackml.seeded.following import (
+    COT_SLACK,
     best_hit,
+    hits_in_window,
     layer_crossing,
     next_layer,
     position_at,
     residuals,
     tangent_per_normal,
 )
-from fivesigma.baselines.trackml.seeded.helix_fit import HELIX_SIZE, RADIUS, helix_from_origin
-from fivesigma.baselines.trackml.seeded.innermost import InnermostConfig, choose_innermost_again
+from fivesigma.baselines.trackml.seeded.grid import HCOT_HI, HCOT_LO
+from fivesigma.baselines.trackml.seeded.helix_fit import (
+    HELIX_SIZE,
+    RADIUS,
+    TAN_LAMBDA,
+    helix_from_origin,
+)
 from fivesigma.baselines.trackml.seeded.tracker import prepare_event
 from tests.baselines.test_trackml_helices import toy_event
 
@@ -65,9 +72,37 @@ def test_next_layer_is_the_nearest_crossing_of_all_layers(toy):
     assert checked > 150
 
 
+def with_cluster_bounds(event, rng):
+    """The event's hit table with random bounds on |cot(theta)| for a third of the hits."""
+    hits = event.hits.copy()
+    bounded = rng.random(len(hits)) < 0.3
+    low = rng.uniform(0.0, 3.0, len(hits))
+    hits[bounded, HCOT_LO] = low[bounded]
+    hits[bounded, HCOT_HI] = low[bounded] + rng.uniform(0.0, 2.0, bounded.sum())
+    return hits
+
+
+def window_twin(event, hits, usable, layer, helix, s, w_rphi, w_u):
+    """(normalised distance squared, hit) of every usable hit of ``layer`` inside the windows
+    whose cluster bounds admit the helix's |cot(theta)|, nearest first: all hits looked at,
+    no grid."""
+    px, py, pz = position_at(helix, s)
+    dx, dy, dz = tangent_per_normal(helix, event.geometry, layer, px, py)
+    cot = abs(helix[TAN_LAMBDA])
+    same_side = hits[:, 0] * px + hits[:, 1] * py > 0.0
+    fits = (hits[:, HCOT_LO] <= cot + COT_SLACK) & (cot - COT_SLACK <= hits[:, HCOT_HI])
+    inside = []
+    for j in np.flatnonzero((event.hit_layer == layer) & usable & same_side & fits):
+        across, along = residuals(hits, j, event.geometry, layer, px, py, pz, dx, dy, dz)
+        if abs(across) < w_rphi and abs(along) < w_u:
+            inside.append(((across / w_rphi) ** 2 + (along / w_u) ** 2, j))
+    return sorted(inside)
+
+
 def test_best_hit_is_the_nearest_and_the_nearest_on_another_module(toy):
     event, particle = toy
     rng = np.random.default_rng(23)
+    hits = with_cluster_bounds(event, rng)
     module = rng.integers(0, 6, len(event.hits))  # sensors of a few modules per layer
     used = rng.random(len(event.hits)) < 0.1
     found = 0
@@ -80,22 +115,12 @@ def test_best_hit_is_the_nearest_and_the_nearest_on_another_module(toy):
             w_rphi, w_u = rng.uniform(0.5, 20.0, 2)
             skip = int(module[hit]) if rng.random() < 0.3 else -1
             got = best_hit(
-                event.hits, event.hit_layer, module, used, event.bin_start, event.geometry,
+                hits, event.hit_layer, module, used, event.bin_start, event.geometry,
                 layer, helix, s, w_rphi, w_u, skip,
             )  # fmt: skip
-            # twin: every hit of the layer on the same side of the beam line, no grid
-            px, py, pz = position_at(helix, s)
-            dx, dy, dz = tangent_per_normal(helix, event.geometry, layer, px, py)
-            same_side = event.hits[:, 0] * px + event.hits[:, 1] * py > 0.0
-            inside = []
-            candidates = (event.hit_layer == layer) & ~used & (module != skip) & same_side
-            for j in np.flatnonzero(candidates):
-                across, along = residuals(
-                    event.hits, j, event.geometry, layer, px, py, pz, dx, dy, dz
-                )
-                if abs(across) < w_rphi and abs(along) < w_u:
-                    inside.append(((across / w_rphi) ** 2 + (along / w_u) ** 2, j))
-            inside.sort()
+            inside = window_twin(
+                event, hits, ~used & (module != skip), layer, helix, s, w_rphi, w_u
+            )
             want = (-1, math.inf, -1, math.inf)
             if inside:
                 best_chi2, best = inside[0]
@@ -108,30 +133,27 @@ def test_best_hit_is_the_nearest_and_the_nearest_on_another_module(toy):
     assert found > 100
 
 
-def test_innermost_hit_replaced_by_the_particle_s_own():
-    hits, truth = toy_event(120, seed=24, pt_range=(0.5, 10.0))
-    event = prepare_event(hits)
-    particle = truth["particle_id"].to_numpy()[event.original]
-    used = np.zeros(len(event.hits), dtype=np.bool_)
-    swapped = 0
-    for _, own in particle_helices(event, particle):
-        first = own[0]
-        neighbours = np.flatnonzero(
-            (event.hit_layer == event.hit_layer[first]) & (particle != particle[first])
-        )
-        distance = np.linalg.norm(event.hits[neighbours, :3] - event.hits[first, :3], axis=1)
-        wrong = neighbours[np.argmin(distance)]
-        track = np.concatenate([[wrong], own[1:]]).astype(np.int64)
-        changed = choose_innermost_again(
-            track, len(track), event.hits, event.hit_layer, event.module, used,
-            event.bin_start, event.geometry, InnermostConfig(),
-        )  # fmt: skip
-        assert changed and track[0] == first and np.array_equal(track[1:], own[1:])
-        # a track that already starts right keeps its hits
-        again = own.astype(np.int64)
-        assert not choose_innermost_again(
-            again, len(again), event.hits, event.hit_layer, event.module, used,
-            event.bin_start, event.geometry, InnermostConfig(),
-        )  # fmt: skip
-        swapped += 1
-    assert swapped > 50
+def test_hits_in_window_are_all_the_usable_hits_inside(toy):
+    event, particle = toy
+    rng = np.random.default_rng(25)
+    hits = with_cluster_bounds(event, rng)
+    usable = rng.random(len(event.hits)) < 0.8
+    found = np.empty(64, dtype=np.int64)
+    chi2 = np.empty(64)
+    seen = 0
+    for helix, own in particle_helices(event, particle):
+        for hit in own[1:4]:
+            layer = event.hit_layer[hit]
+            s = layer_crossing(helix, event.geometry, layer, 0.0)
+            if not math.isfinite(s):
+                continue
+            w_rphi, w_u = rng.uniform(0.5, 40.0, 2)
+            k = hits_in_window(
+                hits, event.hit_layer, usable, event.bin_start, event.geometry, layer, helix,
+                s, w_rphi, w_u, found, chi2,
+            )  # fmt: skip
+            want = window_twin(event, hits, usable, layer, helix, s, w_rphi, w_u)
+            assert sorted(found[:k]) == sorted(j for _, j in want)
+            assert sorted(chi2[:k]) == pytest.approx([c for c, _ in want])
+            seen += k
+    assert seen > 200

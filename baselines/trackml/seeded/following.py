@@ -18,6 +18,8 @@ from numba import njit
 
 from .grid import (
     HALF_THICKNESS,
+    HCOT_HI,
+    HCOT_LO,
     HR,
     HX,
     HY,
@@ -50,6 +52,7 @@ from .helix_fit import (
 
 FIELD_TESLA = 2.0
 MAX_TRACK_HITS = 32
+COT_SLACK = 0.1  # allowed excess of a track's |cot(theta)| over a pixel cluster's bounds
 
 
 class RoadConfig(NamedTuple):
@@ -184,23 +187,22 @@ def residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz):
 
 
 @njit(cache=True, inline="always")
-def best_hit(
-    hits, hit_layer, hit_module, hit_used, bin_start, geometry, layer, helix, s, w_rphi, w_u,
-    skip_module,
-):  # fmt: skip
-    """The two nearest usable hits of ``layer`` to the helix at arc length ``s``, on two
-    different modules, within the windows (half widths w_rphi, w_u in mm).
+def window_around(helix, geometry, layer, s, w_rphi, w_u):
+    """The search window around the helix's point at arc length ``s`` on ``layer``.
 
-    Hits flagged in ``hit_used`` and hits on module ``skip_module`` (-1: none) are ignored.
-    Returns (hit, normalised distance squared, second hit, its normalised distance
-    squared); the second hit is the nearest one on another module than the first, for
-    sensors that overlap. Missing hits are -1 with distance inf.
+    Returns the predicted point (px, py, pz), the change of the prediction per mm of the
+    layer's normal coordinate (dx, dy, dz, see :func:`tangent_per_normal`), the hit table
+    column of the coordinate along the layer (HZ or HR), its predicted value u and half
+    width du (w_u widened by the layer's thickness), the first azimuth bin, the number of
+    azimuth bins and the range of u bins to scan.
     """
     px, py, pz = position_at(helix, s)
     dx, dy, dz = tangent_per_normal(helix, geometry, layer, px, py)
     slack = geometry[layer, HALF_THICKNESS]
     r = max(math.sqrt(px * px + py * py), 1.0)
-    dphi = (w_rphi + slack * math.sqrt(dx * dx + dy * dy)) / r
+    # a hit w mm across the road from a point at radius r is up to asin(w / r) away in azimuth
+    reach = (w_rphi + slack * math.sqrt(dx * dx + dy * dy)) / r
+    dphi = math.asin(reach) if reach < 1.0 else math.pi
     u_column = HZ if geometry[layer, IS_BARREL] > 0.5 else HR
     if u_column == HZ:
         u = pz
@@ -211,6 +213,33 @@ def best_hit(
     first, n_phi = phi_bin_range(math.atan2(py, px), dphi)
     u_lo = u_bin(geometry, layer, u - du)
     u_hi = u_bin(geometry, layer, u + du)
+    return px, py, pz, dx, dy, dz, u_column, u, du, first, n_phi, u_lo, u_hi
+
+
+@njit(cache=True, inline="always")
+def fits_cluster(hits, hit, cot):
+    """Whether a track of |cot(theta)| ``cot`` fits the hit's cluster length (see clusters.py)."""
+    return hits[hit, HCOT_LO] <= cot + COT_SLACK and cot - COT_SLACK <= hits[hit, HCOT_HI]
+
+
+@njit(cache=True, inline="always")
+def best_hit(
+    hits, hit_layer, hit_module, hit_used, bin_start, geometry, layer, helix, s, w_rphi, w_u,
+    skip_module,
+):  # fmt: skip
+    """The two nearest usable hits of ``layer`` to the helix at arc length ``s``, on two
+    different modules, within the windows (half widths w_rphi, w_u in mm).
+
+    Hits flagged in ``hit_used``, hits on module ``skip_module`` (-1: none) and pixel hits
+    whose cluster does not fit the helix's dip angle are ignored. Returns (hit, normalised
+    distance squared, second hit, its normalised distance squared); the second hit is the
+    nearest one on another module than the first, for sensors that overlap. Missing hits
+    are -1 with distance inf.
+    """
+    px, py, pz, dx, dy, dz, u_column, u, du, first, n_phi, u_lo, u_hi = window_around(
+        helix, geometry, layer, s, w_rphi, w_u
+    )
+    cot = abs(helix[TAN_LAMBDA])
     best, best_chi2, best_module = -1, math.inf, -1
     second, second_chi2 = -1, math.inf
     for k in range(n_phi):
@@ -221,7 +250,7 @@ def best_hit(
             if abs(hits[hit, u_column] - u) > du:  # bins are long along u: a cheap test first
                 continue
             module = hit_module[hit]
-            if hit_used[hit] or module == skip_module:
+            if hit_used[hit] or module == skip_module or not fits_cluster(hits, hit, cot):
                 continue
             across, along = residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz)
             if abs(across) >= w_rphi or abs(along) >= w_u:
@@ -234,6 +263,39 @@ def best_hit(
             elif chi2 < second_chi2 and module != best_module:
                 second, second_chi2 = hit, chi2
     return best, best_chi2, second, second_chi2
+
+
+@njit(cache=True)
+def hits_in_window(
+    hits, hit_layer, usable, bin_start, geometry, layer, helix, s, w_rphi, w_u, found, chi2,
+):  # fmt: skip
+    """Every hit of ``layer`` flagged in ``usable`` within the windows (half widths w_rphi,
+    w_u in mm) around the helix at arc length ``s`` whose cluster fits the helix's dip angle.
+
+    Writes up to ``found.shape[0]`` of them into ``found`` and their normalised distances
+    squared into ``chi2`` (as :func:`best_hit` measures them); returns how many.
+    """
+    px, py, pz, dx, dy, dz, u_column, u, du, first, n_phi, u_lo, u_hi = window_around(
+        helix, geometry, layer, s, w_rphi, w_u
+    )
+    cot = abs(helix[TAN_LAMBDA])
+    count = 0
+    for k in range(n_phi):
+        pb = (first + k) % N_PHI
+        for hit in range(
+            bin_start[bin_number(layer, pb, u_lo)], bin_start[bin_number(layer, pb, u_hi) + 1]
+        ):
+            if abs(hits[hit, u_column] - u) > du or not usable[hit]:
+                continue
+            if not fits_cluster(hits, hit, cot) or count == found.shape[0]:
+                continue
+            across, along = residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz)
+            if abs(across) >= w_rphi or abs(along) >= w_u:
+                continue
+            found[count] = hit
+            chi2[count] = (across / w_rphi) ** 2 + (along / w_u) ** 2
+            count += 1
+    return count
 
 
 @njit(cache=True, inline="always")
@@ -282,14 +344,18 @@ def refit(coords, n, config, helix, work):
 
 
 @njit(cache=True)
-def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geometry, config):
+def follow(
+    track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geometry, config,
+    inwards=True,
+):  # fmt: skip
     """Extend the seed ``track[:n_seed]`` (hit indices ordered outwards) along its road.
 
-    First the seed layers are searched for a second hit on an overlapping module, then the
-    road is followed outwards, then from the innermost hit back towards the beam line (for
-    seeds that did not start on the first layer crossed). Appends hits to ``track`` in
-    place. Returns (number of hits, sum of normalised distances squared of the hits added
-    outwards, number of holes: crossings without a hit between two hits, outwards).
+    First the layers of the seed are searched for a further hit on an overlapping module
+    (another module than each seed hit's), then the road is followed outwards, then (with
+    ``inwards``) from the innermost hit back towards the beam line (for seeds that did
+    not start on the first layer crossed). Appends hits to ``track`` in place. Returns
+    (number of hits, sum of normalised distances squared of the hits added outwards,
+    number of holes: crossings without a hit between two hits, outwards).
     """
     helix = np.empty(HELIX_SIZE)
     work = np.empty((6, track.shape[0]))
@@ -324,11 +390,13 @@ def follow(track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geom
         track, n, coords, helix, work, bounds, visited, s_last, False,
         hits, hit_layer, hit_module, hit_used, bin_start, geometry, config,
     )  # fmt: skip
+    if not inwards or n == track.shape[0]:
+        return n, chi2_sum, holes
     # inwards: the same road with the hits in reverse order, so the fit favours the inner ones
     reverse = np.empty_like(coords)
     for i in range(n):
         reverse[:, i] = coords[:, n - 1 - i]
-    if n < track.shape[0] and refit(reverse, n, config, helix, work):
+    if refit(reverse, n, config, helix, work):
         first = track[0]
         s_first = arc_length_of(helix, hits[first, HX], hits[first, HY])
         n, _, _ = _walk(

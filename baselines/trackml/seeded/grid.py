@@ -16,8 +16,9 @@ N_U = 16
 
 # Columns of the per-layer geometry table handed to the numba kernels.
 IS_BARREL, POSITION, HALF_THICKNESS, U_MIN, U_MAX, SIGMA_RPHI, SIGMA_U = range(7)
-# Columns of the hit table: position (mm), transverse radius (mm) and azimuth (rad).
-HX, HY, HZ, HR, HPHI = range(5)
+# Columns of the hit table: position (mm), transverse radius (mm), azimuth (rad) and the
+# bounds on |cot(theta)| of a track through the hit read from its cluster (see clusters.py).
+HX, HY, HZ, HR, HPHI, HCOT_LO, HCOT_HI = range(7)
 
 
 def geometry_table(layers) -> np.ndarray:

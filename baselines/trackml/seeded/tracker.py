@@ -1,11 +1,13 @@
 """The seeded tracker: triplet seeds, road following, shared-hit resolution, labels.
 
 Each pass seeds triplets among the hits no accepted track holds yet, follows every seed
-into a track candidate, then accepts candidates longest (and, among equals, best fitting)
-first: a candidate keeps the hits no earlier candidate took, and is dropped when fewer
-than ``min_hits`` remain. Early passes are strict, for clean tracks; the last ones allow
-more multiple scattering in seeds and roads, for the slowest particles among the hits
-left. Hits left over at the end share track id 0.
+into a track candidate, then accepts candidates with the most layers (less holes and
+misfit) first: a candidate keeps the hits no earlier candidate took, and is dropped when
+fewer than ``min_hits`` remain. Early passes are strict, for clean tracks; the last ones
+allow more multiple scattering in seeds and roads, for the slowest particles among the
+hits left. After the passes every track is followed once more through the hits left
+free, and the innermost hits are handed out again between all tracks. Hits left over at
+the end share track id 0.
 """
 
 from typing import NamedTuple
@@ -16,8 +18,8 @@ from numba import njit
 from .clusters import cluster_lengths, cot_theta_bounds
 from .detector import measure_layers
 from .following import MAX_TRACK_HITS, RoadConfig, follow
-from .grid import build_grid, geometry_table, hit_table
-from .innermost import InnermostConfig, choose_innermost_again
+from .grid import HR, build_grid, geometry_table, hit_table
+from .innermost import InnermostConfig, hits_of_tracks, resolve_innermost_hits
 from .seeding import SeedConfig, best_first_hits, find_triplets, remembered_layer_triples
 
 
@@ -50,27 +52,31 @@ class TrackerConfig(NamedTuple):
         Pass(0.05, 3, looseness=3.0, gaps=True),
     )
     max_misfit: float = 0.3  # mean normalised distance squared of a kept track's hits
+    misfit_weight: float = 10.0  # layers a unit of mean misfit costs in the ranking
+    resolve_innermost: bool = True  # innermost hits handed out again at the end
+    extend: bool = True  # follow every track once more at the end (see extend_tracks)
 
 
 @njit(cache=True)
 def follow_seeds(
-    triplets, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road, innermost,
-    min_hits, max_misfit,
+    triplets, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road, min_hits,
+    max_misfit,
 ):  # fmt: skip
     """Follow every triplet (best first) into a candidate track; keep candidates of at least
     ``min_hits`` hits, at most ``road.max_holes`` holes and a mean normalised distance
-    squared of the added hits to the road of at most ``max_misfit``, after choosing their
-    innermost hit again (see :mod:`.innermost`).
+    squared of the added hits to the road of at most ``max_misfit``.
 
     A seed whose three hits all lie on one earlier candidate is skipped: it would only
     rebuild that candidate. Returns the candidates' hits (flat), start offsets, and per
-    candidate its number of holes and mean normalised distance squared of added hits.
+    candidate its number of holes, mean normalised distance squared of added hits and
+    number of layers.
     """
     last_candidate = np.full(hits.shape[0], -1, dtype=np.int64)
     flat = np.empty(max(64, 8 * triplets.shape[0]), dtype=np.int64)
     start = np.zeros(triplets.shape[0] + 1, dtype=np.int64)
     holes_of = np.empty(triplets.shape[0], dtype=np.int64)
     misfit = np.empty(triplets.shape[0])
+    layers_of = np.empty(triplets.shape[0], dtype=np.int64)
     track = np.empty(MAX_TRACK_HITS, dtype=np.int64)
     count = 0
     for t in range(triplets.shape[0]):
@@ -83,9 +89,6 @@ def follow_seeds(
         )
         if n < min_hits or holes > road.max_holes or chi2 > max_misfit * n:
             continue
-        choose_innermost_again(
-            track, n, hits, hit_layer, hit_module, hit_used, bin_start, geometry, innermost
-        )
         end = start[count] + n
         if end > flat.shape[0]:
             bigger = np.empty(2 * end, dtype=np.int64)
@@ -95,6 +98,7 @@ def follow_seeds(
         for i in range(n):
             last_candidate[track[i]] = count
         holes_of[count] = holes
+        layers_of[count] = count_layers(track, n, hit_layer)
         misfit[count] = chi2 / n
         count += 1
         start[count] = end
@@ -103,7 +107,21 @@ def follow_seeds(
         start[: count + 1].copy(),
         holes_of[:count].copy(),
         misfit[:count].copy(),
+        layers_of[:count].copy(),
     )
+
+
+@njit(cache=True)
+def count_layers(track, n, hit_layer):
+    """Number of distinct layers of the hits ``track[:n]``."""
+    count = 0
+    for i in range(n):
+        for j in range(i):
+            if hit_layer[track[j]] == hit_layer[track[i]]:
+                break
+        else:
+            count += 1
+    return count
 
 
 @njit(cache=True)
@@ -128,6 +146,32 @@ def accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hi
                 labels[hit] = next_label
         next_label += 1
     return next_label
+
+
+@njit(cache=True)
+def extend_tracks(labels, n_labels, hits, hit_layer, hit_module, bin_start, geometry, road):
+    """Follow the road of every track (labels 1 .. n_labels - 1, grid order, updated in
+    place) once more through the hits left free by all passes: second hits where sensors
+    overlap on the layers where it has one hit, then outwards from its last hit.
+
+    The helix now rests on all of the track's hits instead of a seed's, and the hits other
+    candidates held while this one was followed may have been left to nobody.
+    """
+    members, start = hits_of_tracks(labels, n_labels)
+    hit_used = labels != 0
+    track = np.empty(MAX_TRACK_HITS, dtype=np.int64)
+    for t in range(1, n_labels):
+        own = members[start[t] : start[t + 1]]
+        n = own.shape[0]
+        if n < 3 or n >= MAX_TRACK_HITS:
+            continue
+        track[:n] = own[np.argsort(hits[own, HR])]
+        grown, _, _ = follow(
+            track, n, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road, False
+        )
+        for i in range(n, grown):
+            labels[track[i]] = t
+            hit_used[track[i]] = True
 
 
 class EventArrays(NamedTuple):
@@ -162,6 +206,7 @@ def prepare_event(hits, cells=None) -> EventArrays:
     else:
         length = np.zeros(len(x))
     cot_lo, cot_hi = cot_theta_bounds(volume, length)
+    table = np.column_stack([table, cot_lo, cot_hi])
     order, bin_start = build_grid(table, hit_layer, geometry)
     triples = remembered_layer_triples(layers, gaps=False)
     triples_with_gaps = remembered_layer_triples(layers, gaps=True)
@@ -197,12 +242,12 @@ def track_pass(event, config, one_pass, labels, hit_used, next_label):
         event.geometry, seed,
     )  # fmt: skip
     triplets = best_first_hits(triplets, quality, event.hit_layer)
-    flat, start, holes, misfit = follow_seeds(
+    flat, start, holes, misfit, layers = follow_seeds(
         triplets, event.hits, event.hit_layer, event.module, hit_used, event.bin_start,
-        event.geometry, config.road, config.innermost, min_hits, config.max_misfit * looseness,
+        event.geometry, config.road, min_hits, config.max_misfit * looseness,
     )  # fmt: skip
-    # longest first, a hole counting as a missing hit; then the best fitting
-    ranking = np.lexsort((misfit, holes - np.diff(start)))
+    # most layers first, a hole counting as a missing layer, less the misfit
+    ranking = np.argsort(config.misfit_weight * misfit + holes - layers, kind="stable")
     return accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hits)
 
 
@@ -218,6 +263,16 @@ def reconstruct_seeded(hits, cells=None, config=None):
     next_label = 1
     for one_pass in config.passes:
         next_label = track_pass(event, config, Pass(*one_pass), labels, hit_used, next_label)
+    if config.extend:
+        extend_tracks(
+            labels, next_label, event.hits, event.hit_layer, event.module, event.bin_start,
+            event.geometry, config.road,
+        )  # fmt: skip
+    if config.resolve_innermost:
+        resolve_innermost_hits(
+            labels, next_label, event.hits, event.hit_layer, event.module, event.bin_start,
+            event.geometry, config.innermost,
+        )  # fmt: skip
     result = np.empty_like(labels)
     result[event.original] = labels
     return result
