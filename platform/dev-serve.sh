@@ -1,11 +1,55 @@
 #!/usr/bin/env bash
-# `make run`: the site on http://127.0.0.1:8000 and one Celery worker (both queues, with the
-# periodic stuck-submission sweep), no external service. Ctrl-C stops both.
+# `make run`: the site on http://127.0.0.1:$PORT (default 8000) and one Celery worker (both
+# queues, the periodic stuck-submission sweep, the demos' preparation), no external service.
+# The database is migrated and the demo challenges are listed before the site starts; the
+# worker then prepares their data, starter kits and benchmark rows in the background, one
+# progress line per demo at least every 5 s. Ctrl-C stops the site and the worker.
+#
+# PORT and DEMO_SIZE (full, small, tiny) come from make; FIVESIGMA_RUN_STARTED (seconds since
+# the epoch) is when `make run` started, so that the time to the first page includes the
+# installation.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
-$PY -m celery -A fivesigma worker -B -Q scoring,sandbox --concurrency 2 --loglevel INFO &
+PORT=${PORT:-8000}
+DEMO_SIZE=${DEMO_SIZE:-full}
+STARTED=${FIVESIGMA_RUN_STARTED:-$(date +%s)}
+URL="http://127.0.0.1:$PORT/"
+
+# True when something accepts connections on the port.
+port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
+
+# The status line of GET / on the site, or nothing when nothing answers on the port.
+home_status() {
+    { exec 3<>"/dev/tcp/127.0.0.1/$PORT"; } 2>/dev/null || return 0
+    printf 'GET / HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3
+    timeout 5 head -n 1 <&3 || true
+    exec 3<&-
+}
+
+# Once the home page answers: say so, with the time since `make run` started.
+announce_first_page() {
+    until [[ "$(home_status)" == *" 200 "* ]]; do sleep 0.5; done
+    echo "fivesigma: $URL answers, $(($(date +%s) - STARTED)) s after make run started." \
+        "The demo challenges are listed; the worker prepares their data and benchmark rows" \
+        "in the background (progress lines below, and on each challenge's page)." \
+        "Ctrl-C stops the site and the worker."
+}
+
+if port_in_use; then
+    echo "fivesigma: port $PORT is in use; stop what listens there or choose another port: make run PORT=8001" >&2
+    exit 1
+fi
+echo "fivesigma: migrating the database..."
+$PY manage.py migrate --noinput --verbosity 0
+$PY manage.py setup_demo --background --size "$DEMO_SIZE"
+
+# The worker runs at a lower priority, so the pages stay quick while it prepares the demos;
+# three processes: one demo each and one for scoring submissions meanwhile.
+nice -n 10 $PY -m celery -A fivesigma worker -B -Q scoring,sandbox --concurrency 3 \
+    --loglevel INFO &
 WORKER=$!
-trap 'kill -TERM $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
-echo "fivesigma: http://127.0.0.1:8000 (Ctrl-C stops the site and the worker)"
-$PY manage.py runserver 127.0.0.1:8000
+announce_first_page &
+WATCHER=$!
+trap 'kill -TERM $WORKER $WATCHER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
+$PY manage.py runserver "127.0.0.1:$PORT"
