@@ -31,25 +31,34 @@ home_status() {
 announce_first_page() {
     until [[ "$(home_status)" == *" 200 "* ]]; do sleep 0.5; done
     echo "fivesigma: $URL answers, $(($(date +%s) - STARTED)) s after make run started." \
-        "The demo challenges are listed; the worker prepares their data and benchmark rows" \
-        "in the background (progress lines below, and on each challenge's page)." \
-        "Ctrl-C stops the site and the worker."
+        "A worker starts now and prepares the demos not yet prepared in the background" \
+        "(progress lines below, and on each challenge's page). Ctrl-C stops the site and" \
+        "the worker."
 }
 
 if port_in_use; then
     echo "fivesigma: port $PORT is in use; stop what listens there or choose another port: make run PORT=8001" >&2
     exit 1
 fi
-echo "fivesigma: migrating the database..."
-$PY manage.py migrate --noinput --verbosity 0
-$PY manage.py setup_demo --background --size "$DEMO_SIZE"
+echo "fivesigma: migrating the database and listing the demo challenges..."
+$PY manage.py setup_demo --migrate --background --size "$DEMO_SIZE"
 
-# The worker runs at a lower priority, so the pages stay quick while it prepares the demos;
-# three processes: one demo each and one for scoring submissions meanwhile.
-nice -n 10 $PY -m celery -A fivesigma worker -B -Q scoring,sandbox --concurrency 3 \
-    --loglevel INFO &
+# The worker starts once the first page has answered, so that its start-up does not delay
+# it, and runs at a lower priority, so that the pages stay quick while it prepares the demos;
+# three processes: one demo each and one for scoring submissions meanwhile. It stops at once
+# (Celery's cold shutdown, SIGQUIT) rather than after the demo step it is running: the next
+# `make run` resumes the preparation where it stopped.
+start_worker_after_first_page() {
+    local worker=
+    trap 'kill -QUIT $worker 2>/dev/null; wait $worker 2>/dev/null; exit 0' TERM
+    announce_first_page
+    nice -n 10 $PY -m celery -A fivesigma worker -B -Q scoring,sandbox --concurrency 3 \
+        --loglevel INFO &
+    worker=$!
+    wait $worker
+}
+start_worker_after_first_page &
 WORKER=$!
-announce_first_page &
-WATCHER=$!
-trap 'kill -TERM $WORKER $WATCHER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
-$PY manage.py runserver "127.0.0.1:$PORT"
+trap 'kill -TERM $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
+# migrate has run the system checks
+$PY manage.py runserver --skip-checks "127.0.0.1:$PORT"

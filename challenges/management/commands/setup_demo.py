@@ -3,6 +3,7 @@
 import secrets
 
 from django.contrib.auth import get_user_model
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from fivesigma.challenges import tasks
@@ -38,7 +39,15 @@ class Command(BaseCommand):
             "its worker); without it, prepare them here and now, reloading prepared ones.",
         )
 
-    def handle(self, size, only=None, background=False, **options):
+        parser.add_argument(
+            "--migrate",
+            action="store_true",
+            help="apply the database migrations first (make run: one start-up instead of two)",
+        )
+
+    def handle(self, size, only=None, background=False, migrate=False, **options):
+        if migrate:
+            call_command("migrate", interactive=False, verbosity=0)
         organiser = self.organiser()
         for name in only or sorted(KINDS):
             preparation = demo.register(name, organiser, size)
