@@ -45,20 +45,30 @@ $PY manage.py setup_demo --migrate --background --size "$DEMO_SIZE"
 
 # The worker starts once the first page has answered, so that its start-up does not delay
 # it, and runs at a lower priority, so that the pages stay quick while it prepares the demos;
-# three processes: one demo each and one for scoring submissions meanwhile. It stops at once
-# (Celery's cold shutdown, SIGQUIT) rather than after the demo step it is running: the next
-# `make run` resumes the preparation where it stopped.
+# three processes: one demo each and one for scoring submissions meanwhile. It runs in a
+# process group of its own, which the way out stops as a whole (TERM, then KILL after 10 s)
+# rather than waiting for the demo step it is running: the next `make run` resumes the
+# preparation where it stopped.
+stop_worker() {
+    [[ -n "$1" ]] || return 0
+    kill -TERM -- "-$1" 2>/dev/null || return 0
+    for _ in $(seq 20); do
+        kill -0 -- "-$1" 2>/dev/null || return 0
+        sleep 0.5
+    done
+    kill -KILL -- "-$1" 2>/dev/null || true
+}
 start_worker_after_first_page() {
     local worker=
-    trap 'kill -QUIT $worker 2>/dev/null; wait $worker 2>/dev/null; exit 0' TERM
+    trap 'stop_worker "$worker"; exit 0' INT TERM HUP
     announce_first_page
-    nice -n 10 $PY -m celery -A fivesigma worker -B -Q scoring,sandbox --concurrency 3 \
+    setsid nice -n 10 $PY -m celery -A fivesigma worker -B -Q scoring,sandbox --concurrency 3 \
         --loglevel INFO &
     worker=$!
     wait $worker
 }
 start_worker_after_first_page &
 WORKER=$!
-trap 'kill -TERM $WORKER 2>/dev/null; wait $WORKER 2>/dev/null' EXIT INT TERM
+trap 'kill -TERM $WORKER 2>/dev/null || true; wait $WORKER 2>/dev/null || true' EXIT INT TERM HUP
 # migrate has run the system checks
 $PY manage.py runserver --skip-checks "127.0.0.1:$PORT"

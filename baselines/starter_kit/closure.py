@@ -125,7 +125,9 @@ def version_bounds() -> dict[str, str]:
     for requirement in declared:
         if ";" in requirement:  # an extra's (the site, the tests) or a platform's
             continue
-        name, specifier = re.match(r"\s*([A-Za-z0-9_.-]+)(?:\[[^]]*\])?\s*(.*)", requirement).groups()
+        name, specifier = re.match(
+            r"\s*([A-Za-z0-9_.-]+)(?:\[[^]]*\])?\s*(.*)", requirement
+        ).groups()
         bounds[name.lower()] = specifier.replace(" ", "")
     return bounds
 

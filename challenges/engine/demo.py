@@ -49,7 +49,7 @@ Report = Callable[[Preparation], None]
 @dataclass(frozen=True)
 class Step:
     activity: str  # "simulating the HiggsML data"
-    run: Callable[[Say], None]
+    run: Callable[[Say], object]
 
 
 def demo_root(kind: Kind, size: str) -> Path:
@@ -116,17 +116,16 @@ def plan(preparation: Preparation) -> list[Step]:
         Step("loading the challenge", lambda say: load_bundle(preparation.challenge, root)),
     ]
     for baseline in kind.baselines:
-        if baseline.code and size in NO_CODE_BASELINES:
-            continue
-        steps.append(
-            Step(
-                f"benchmark row {baseline.label!r} ({baseline.phase} phase)",
-                lambda say, baseline=baseline: submit_benchmark(
-                    preparation.challenge, baseline, root / "data", say
-                ),
-            )
-        )
+        if not (baseline.code and size in NO_CODE_BASELINES):
+            steps.append(benchmark_step(preparation, baseline, root / "data"))
     return steps
+
+
+def benchmark_step(preparation: Preparation, baseline: Baseline, data: Path) -> Step:
+    def run(say: Say) -> None:
+        submit_benchmark(preparation.challenge, baseline, data, say)
+
+    return Step(f"benchmark row {baseline.label!r} ({baseline.phase} phase)", run)
 
 
 def generate_data(kind: Kind, size: str, say: Say) -> Path:

@@ -15,6 +15,7 @@ import subprocess
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 import pytest
 
@@ -68,12 +69,23 @@ def test_a_port_in_use_is_refused_with_a_hint(tmp_path):
     assert not (tmp_path / "fivesigma.sqlite3").exists()  # nothing was started
 
 
-def group_gone(group: int, timeout: float) -> bool:
+def processes_of(data_dir) -> set[int]:
+    """Processes started with ``FIVESIGMA_DATA_DIR=data_dir``: the site, the worker, its pool."""
+    marker = f"FIVESIGMA_DATA_DIR={data_dir}".encode()
+    found = set()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and marker in (entry / "environ").read_bytes().split(b"\0"):
+                found.add(int(entry.name))
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+    return found
+
+
+def all_stopped(data_dir, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
+        if not processes_of(data_dir):
             return True
         time.sleep(0.5)
     return False
@@ -130,6 +142,7 @@ def test_the_site_answers_at_once_then_a_worker_prepares_the_demos(tmp_path):
         )
         page = get(url + "c/higgsml/")
         assert "Preparing" not in page and "Leaderboard: Main phase" in page
+        assert len(processes_of(tmp_path)) >= 4  # the site, the worker and its pool
     finally:
         os.killpg(process.pid, signal.SIGINT)  # Ctrl-C in the terminal
         try:
@@ -137,6 +150,6 @@ def test_the_site_answers_at_once_then_a_worker_prepares_the_demos(tmp_path):
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             raise
-    assert group_gone(process.pid, timeout=60)  # nothing of it is left: site, worker, pool
+    assert all_stopped(tmp_path, timeout=60), processes_of(tmp_path)  # TrackML's step too
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", port))  # the port is free again
