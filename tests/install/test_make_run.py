@@ -152,4 +152,5 @@ def test_the_site_answers_at_once_then_a_worker_prepares_the_demos(tmp_path):
             raise
     assert all_stopped(tmp_path, timeout=60), processes_of(tmp_path)  # TrackML's step too
     with socket.socket() as probe:
-        probe.bind(("127.0.0.1", port))  # the port is free again
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as a server binds it
+        probe.bind(("127.0.0.1", port))  # nothing listens there any more
