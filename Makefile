@@ -13,11 +13,14 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
 # Every third-party package comes from requirements.lock (exact versions, refreshed by
 # `make lock`). `make run` installs the site's share of it (the project editable, with its
-# `server` extra); the test tools come on top for `make test` and `make lint`.
+# `server` extra), without compiling the modules to bytecode, which took two thirds of pip's
+# time: platform/dev-serve.sh compiles them in the background after the first page. The test
+# tools come on top for `make test` and `make lint`.
 $(VENV)/.installed: requirements.lock pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	@echo "fivesigma: installing the site's packages into $(VENV) (the first time only)..."
-	$(PY) -m pip install --progress-bar off -c requirements.lock -e '.[server]'
+	$(PY) -m pip install --progress-bar off --no-compile -c requirements.lock -e '.[server]'
+	rm -f $(VENV)/.compiled
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed

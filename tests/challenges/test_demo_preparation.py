@@ -48,6 +48,8 @@ def test_a_listed_demo_shows_its_pages_and_waits_for_a_worker(listed):
     assert "separate that signal from its" in seen["overview"]  # the bundle's overview page
     assert 'http-equiv="refresh"' in seen["overview"]
     assert "No public files." in seen["data"]
+    listed_by_api = Client().get(reverse("api-challenges"))
+    assert listed_by_api.status_code == 200 and "higgsml" in listed_by_api.content.decode()
     assert demo.progress_line(listed) == f"higgsml [{'.' * demo.BAR_WIDTH}] waiting for a worker"
 
 
