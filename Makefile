@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 DEMO_SIZE ?= full
+PORT ?= 8000
 # mypy reads the packages as installed (fivesigma.scoring is scoring/): a tree of links
 INSTALLED_FOLDERS := challenges scoring datasets baselines runner
 TYPECHECK := build/typecheck
@@ -11,37 +12,43 @@ export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 .PHONY: run test test-fast bench fuzz lint lock install install-test services-start
 
 # Every third-party package comes from requirements.lock (exact versions, refreshed by
-# `make lock`); the project itself is installed editable on top, without dependencies.
+# `make lock`). `make run` installs the site's share of it (the project editable, with its
+# `server` extra), without compiling the modules to bytecode, which took two thirds of pip's
+# time: platform/dev-serve.sh compiles them in the background after the first page. The test
+# tools come on top for `make test` and `make lint`.
 $(VENV)/.installed: requirements.lock pyproject.toml setup.py
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -r requirements.lock
-	$(PY) -m pip install --quiet --no-deps -e .
+	@echo "fivesigma: installing the site's packages into $(VENV) (the first time only)..."
+	$(PY) -m pip install --progress-bar off --no-compile -c requirements.lock -e '.[server]'
+	rm -f $(VENV)/.compiled
 	touch $@
 
 $(VENV)/.installed-test: $(VENV)/.installed
+	$(PY) -m pip install --quiet -r requirements.lock
 	touch $@
 
 # Re-resolve requirements.lock from pyproject.toml (the server and test extras).
 lock: $(VENV)/.installed
-	$(PY) -m pip install --quiet pip-tools
+	$(PY) -m pip install --quiet --upgrade pip pip-tools
 	$(PY) -m piptools compile --quiet --upgrade --strip-extras --no-emit-index-url \
 		--no-emit-find-links --extra server --extra test --output-file requirements.lock pyproject.toml
 
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
+# Migrate, list the demo challenges, serve on PORT with a worker that prepares the demos in
+# the background (platform/dev-serve.sh). The clock for "first page after N s" starts here.
+run: export FIVESIGMA_RUN_STARTED := $(shell date +%s)
 run: install
-	$(PY) manage.py migrate --noinput
-	$(PY) manage.py setup_demo --size $(DEMO_SIZE)
-	bash platform/dev-serve.sh
+	PORT=$(PORT) DEMO_SIZE=$(DEMO_SIZE) bash platform/dev-serve.sh
 
 test: install-test
 	$(PY) -m pytest $(PYTEST_ARGS)
 
-# While developing: everything but the slow, integration and browser tests, two processes.
+# While developing: everything but the slow, integration, browser and install tests, two
+# processes.
 test-fast: install-test
-	$(PY) -m pytest -m "not slow and not integration and not browser" -n 2 $(PYTEST_ARGS)
+	$(PY) -m pytest -m "not slow and not integration and not browser and not install" -n 2 $(PYTEST_ARGS)
 
 bench: install-test
 	$(PY) -m benchmarks $(AREAS)

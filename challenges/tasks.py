@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from fivesigma.challenges.engine import lifecycle, upload_spool, worker
+from fivesigma.challenges.engine import demo, lifecycle, upload_spool, worker
 
 # A task that finds the database unavailable is sent again after 2, 4, 8, ... 60 s (with
 # jitter), for about five minutes; past that, the sweep re-queues the submission.
@@ -40,3 +40,12 @@ def sweep_stuck_submissions() -> dict:
 def sweep_upload_spool() -> dict:
     """Every 10 minutes: delete uploads abandoned by a killed web process."""
     return upload_spool.sweep()
+
+
+@shared_task(bind=True)
+def prepare_demo(self, preparation_id: int) -> str:
+    """Queue `scoring`: prepare a demo challenge step by step (``setup_demo --background``
+    queues one per demo), each step logged as a progress line for the terminal."""
+    return demo.prepare_once(
+        preparation_id, self.request.id or "local", lambda p: demo.log.info(demo.progress_line(p))
+    )

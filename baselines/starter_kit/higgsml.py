@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from fivesigma.baselines.starter_kit.closure import kit_code
+from fivesigma.baselines.starter_kit.notebook import NOTEBOOK_REQUIREMENTS, kit_notebook
 
 ENTRY_MODULES = ["fivesigma.baselines.higgsml.__main__", "fivesigma.scoring.__main__"]
 
@@ -26,11 +27,17 @@ On the original challenge these scored about 1.5 (window), 3.2 (TMVA boosted tre
 
 ## Set up
 
-Python 3.11 or newer. From this directory:
+Python 3.11 or newer. From this directory, in a virtual environment of its own:
 
 ```bash
+python3 -m venv .venv
+source .venv/bin/activate
 pip install -r requirements.txt
 ```
+
+`requirements.txt` names the libraries the code imports, matplotlib for the notebook's
+plots, and ipykernel, which makes this environment a Jupyter kernel. The kit's own code is
+in `fivesigma/`: the baselines and copies of the server's file readers and scorer.
 
 Download `training.csv` and `test.csv` from the challenge page into a folder `data/`
 next to this README. `training.csv` holds EventId, the 30 features (GeV, radians;
@@ -80,6 +87,14 @@ result = run("xgboost", "data/training.csv", "data/test.csv", "submission.csv", 
 print(result["validation_ams"], result["threshold"], result["seconds"])
 ```
 
+## The notebook
+
+`starter.ipynb` goes through it all in one place: it loads the data, plots the reconstructed
+mass of signal and background, trains XGBoost on a validation split, scores it as the server
+does, and writes `submission.csv`. Open it in JupyterLab, Jupyter Notebook or VS Code with
+this environment's Python as the kernel (no Jupyter yet? `pip install notebook`, then
+`jupyter notebook starter.ipynb`).
+
 ## Where to improve
 
 - `fivesigma/baselines/higgsml/methods.py`: the three methods; each maps the features to one
@@ -98,4 +113,8 @@ numbers you get here are the numbers the server computes.
 
 def contents(root: Path) -> dict[str, bytes]:
     """Every file of the kit, by path inside the kit, read from the project at ``root``."""
-    return {"README.md": README.encode(), **kit_code(root, ENTRY_MODULES)}
+    return {
+        "README.md": README.encode(),
+        "starter.ipynb": kit_notebook("higgsml"),
+        **kit_code(root, ENTRY_MODULES, NOTEBOOK_REQUIREMENTS),
+    }

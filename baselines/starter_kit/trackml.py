@@ -8,6 +8,7 @@ import zipfile
 from pathlib import Path
 
 from fivesigma.baselines.starter_kit.closure import kit_code
+from fivesigma.baselines.starter_kit.notebook import NOTEBOOK_REQUIREMENTS, kit_notebook
 from fivesigma.baselines.trackml.packaging import build_submission_zip
 
 LOCAL_TOOLS = "baselines/starter_kit/trackml_local.py"  # shipped at the kit's root
@@ -23,11 +24,17 @@ and `trackml_local.py` to score and time runs on your machine as the server does
 
 ## Set up
 
-Python 3.11 or newer. From this directory:
+Python 3.11 or newer. From this directory, in a virtual environment of its own:
 
 ```bash
+python3 -m venv .venv
+source .venv/bin/activate
 pip install -r requirements.txt
 ```
+
+`requirements.txt` names the libraries the code imports, matplotlib for the notebook's
+plots, and ipykernel, which makes this environment a Jupyter kernel. The kit's own code is
+in `fivesigma/`: the baselines and copies of the server's file readers and scorer.
 
 Download `train.zip`, `test.zip` and `detectors.csv` from the challenge page and unpack
 them into a folder `data/` next to this README: `data/train/event000001000-hits.csv`
@@ -60,6 +67,14 @@ python -m fivesigma.baselines.trackml seeded --input data/test --out submission.
 ```
 
 Upload `submission.csv` in the accuracy phase.
+
+## The notebook
+
+`starter.ipynb` goes through it all in one place: it loads a training event, plots its hits
+and a few of its tracks, runs the seeded tracker on the training events, scores it as the
+server does, and writes `submission.csv` for the test events. Open it in JupyterLab, Jupyter
+Notebook or VS Code with this environment's Python as the kernel (no Jupyter yet?
+`pip install notebook`, then `jupyter notebook starter.ipynb`).
 """
 
 CODE_SECTION = """
@@ -106,9 +121,11 @@ def contents(root: Path) -> dict[str, bytes]:
             "fivesigma.datasets.trackml",
             "fivesigma.baselines.trackml.__main__",
         ],
+        NOTEBOOK_REQUIREMENTS,
     )
     return {
         "README.md": (README + CODE_SECTION).encode(),
+        "starter.ipynb": kit_notebook("trackml"),
         "trackml_local.py": (root / LOCAL_TOOLS).read_bytes(),
         **code,
         **code_submission(),

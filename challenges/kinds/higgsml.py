@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from fivesigma.challenges.kinds.kind import Baseline, Kind
@@ -9,11 +10,18 @@ from fivesigma.challenges.kinds.kind import Baseline, Kind
 EVENTS = {"full": 818_238, "small": 30_000, "tiny": 10_000}  # events simulated per demo size
 
 
-def generate(data: Path, size: str) -> None:
+def generate(data: Path, size: str, progress: Callable[[str], None]) -> None:
     """The four official files (training, test, solution, the CERN Open Data file)."""
     from fivesigma.datasets import higgsml
 
-    higgsml.generate(data, seed=2014, n_events=EVENTS[size])
+    events = EVENTS[size]
+    progress(f"{events:,} events")
+    higgsml.generate(
+        data,
+        seed=2014,
+        n_events=events,
+        progress=lambda where: progress(f"{events:,} events, {where}"),
+    )
 
 
 def classifier(method: str):

@@ -37,5 +37,7 @@ class Kind:
     title: str
     metrics: tuple[str, ...]
     harness: str | None  # built-in runner harness of its code phases
-    generate: Callable[[Path, str], None]  # (data dir, demo size) -> the bundle's data files
+    # (data dir, demo size, progress) -> the bundle's data files; progress(text) says where
+    # the generator is ("simulating ztautau"), for the demo's preparation page and terminal
+    generate: Callable[[Path, str, Callable[[str], None]], None]
     baselines: tuple[Baseline, ...] = field(default=())

@@ -1,6 +1,7 @@
 """The competition engine's data: challenges, phases, files, teams, submissions, scores."""
 
 from fivesigma.challenges.models.challenge import Challenge, DataFile, Phase
+from fivesigma.challenges.models.preparation import Preparation
 from fivesigma.challenges.models.standing import Standing
 from fivesigma.challenges.models.submission import Score, Submission, SubmissionEvent
 from fivesigma.challenges.models.team import Membership, Team
@@ -10,6 +11,7 @@ __all__ = [
     "DataFile",
     "Membership",
     "Phase",
+    "Preparation",
     "Score",
     "Standing",
     "Submission",

@@ -12,6 +12,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+
 from fivesigma.baselines.higgsml import run
 from fivesigma.baselines.higgsml.__main__ import main
 from fivesigma.datasets.higgsml import FEATURES, generate, read_events

@@ -12,7 +12,7 @@ import pytest
 
 from fivesigma.baselines.starter_kit import PROJECT_ROOT, build
 from fivesigma.datasets.trackml import generate
-from tests.baselines.test_starter_kit import extract, run_in, shell_commands
+from tests.baselines.test_starter_kit import extract, run_in
 
 TRUTH_COLUMNS = ["hit_id", "particle_id", "tx", "ty", "tz", "tpx", "tpy", "tpz", "weight"]
 ONE_TRACK_PER_HIT = """
@@ -57,8 +57,9 @@ def test_kit_holds_readme_tools_scorer_and_the_baselines_as_they_are(kit):
     assert (kit / "trackml_local.py").read_bytes() == (
         PROJECT_ROOT / "baselines/starter_kit/trackml_local.py"
     ).read_bytes()
-    requirements = set((kit / "requirements.txt").read_text().split())
-    assert {"numpy", "pandas"} <= requirements
+    lines = (kit / "requirements.txt").read_text().splitlines()
+    requirements = {re.match(r"[\w.-]+", line).group() for line in lines}
+    assert {"numpy", "pandas", "numba", "matplotlib", "ipykernel"} <= requirements
     # regression: 'runner' (an unrelated package on the index) was listed
     assert not requirements & {"runner", "scoring", "datasets", "baselines", "fivesigma"}
 
@@ -153,14 +154,3 @@ def test_code_submission_defines_the_model_interface(kit):
     assert methods["__init__"][1:] == ["model_dir"]
     assert methods["predict_one_event"][1:] == ["event_id", "hits", "cells"]
     assert "## The throughput phase" in (kit / "README.md").read_text()
-
-
-@pytest.mark.slow
-def test_readme_commands_run(kit):
-    commands = shell_commands((kit / "README.md").read_text())
-    assert any(c.startswith("python -m fivesigma.scoring score trackml") for c in commands)
-    for command in commands:
-        argv = command.split()
-        done = run_in(kit, [sys.executable, *argv[1:]])
-        assert done.returncode == 0, f"{command}\n{done.stdout}\n{done.stderr}"
-    assert (kit / "submission.csv").is_file()

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pandas as pd
+
 from fivesigma.baselines.trackml.seeded.following import RoadConfig, hits_in_window
 from fivesigma.baselines.trackml.seeded.helix_fit import HELIX_SIZE, RADIUS
 from fivesigma.baselines.trackml.seeded.innermost import (
@@ -16,7 +17,6 @@ from fivesigma.baselines.trackml.seeded.innermost import (
     resolve_innermost_hits,
 )
 from fivesigma.baselines.trackml.seeded.tracker import count_layers, extend_tracks, prepare_event
-
 from tests.baselines.test_trackml_helices import helix_points, layer_crossings, toy_event
 
 

@@ -1,8 +1,10 @@
 """``manage.py setup_demo --size tiny`` end to end: data on disk and served, baselines scored.
 
-The command runs for real in the test's own data directory: the simulators write the data,
-the bundles load, the reference baselines are trained and submitted, and the pipeline scores
-them (tasks run in-process). Scores are checked against the pure-Python definitions in
+The command runs for real in the test's own data directory, first as ``make run`` runs it
+(``--background``: the challenges are listed at once and one task per demo is queued), then
+the queued tasks run as a worker runs them: the simulators write the data, the bundles load,
+the reference baselines are trained and submitted, and the pipeline scores them (tasks run
+in-process). Scores are checked against the pure-Python definitions in
 ``tests/scoring/twins.py``. A second run must change nothing.
 
 The tiny size gives the code phase (TrackML throughput) no baseline: its sandbox run compiles
@@ -12,8 +14,11 @@ the tracker for about 35 s of CPU. The ``slow`` test switches it back on and che
 from __future__ import annotations
 
 import io
+import logging
+import re
 import shutil
 from pathlib import Path
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -23,11 +28,20 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
+from fivesigma.challenges import tasks
 from fivesigma.challenges.engine import demo, leaderboard
 from fivesigma.challenges.kinds import higgsml, trackml
-from fivesigma.challenges.models import Challenge, DataFile, Phase, Score, Submission, Team
+from fivesigma.challenges.models import (
+    Challenge,
+    DataFile,
+    Phase,
+    Preparation,
+    Score,
+    Submission,
+    Team,
+)
 from tests.challenges.factories import make_user
-from tests.conftest import require
+from tests.conftest import REPO, require
 from tests.scoring import twins
 
 SIZE = "tiny"
@@ -37,15 +51,23 @@ RESULT_BASELINES = {  # (challenge, phase) -> benchmark teams, as challenges.dem
     ("trackml", "accuracy"): {"Baseline: DBSCAN", "Baseline: seeded tracking"},
 }
 CODE_BASELINES = {("trackml", "throughput"): {"Baseline: seeded tracking"}}
+STEPS = {"higgsml": 5, "trackml": 5}  # data, starter kit, bundle, two result baselines
 PUBLIC_FILES = {
     "higgsml": {"training.csv", "test.csv", "starter-kit.zip"},
     "trackml": {"train.zip", "test.zip", "detectors.csv", "starter-kit.zip"},
 }
 
 
-def run_setup_demo(*only: str) -> str:
+def run_setup_demo(*only: str, background: bool = False) -> str:
     out = io.StringIO()
-    call_command("setup_demo", size=SIZE, only=list(only) or None, stdout=out, stderr=io.StringIO())
+    call_command(
+        "setup_demo",
+        size=SIZE,
+        only=list(only) or None,
+        background=background,
+        stdout=out,
+        stderr=io.StringIO(),
+    )
     return out.getvalue()
 
 
@@ -176,18 +198,54 @@ def database_counts() -> dict[str, int]:
     }
 
 
-def test_setup_demo_loads_scores_and_reloads_without_change(eager_tasks, isolated_storage):
-    first = run_setup_demo()
+def test_setup_demo_lists_at_once_prepares_in_the_background_and_reloads_without_change(
+    eager_tasks, isolated_storage, monkeypatch, caplog
+):
+    queued, prepare_demo = [], tasks.prepare_demo
+    monkeypatch.setattr(tasks, "prepare_demo", SimpleNamespace(delay=queued.append))
+    first = run_setup_demo(background=True)
     assert "Demo organiser account created" in first
     organiser = get_user_model().objects.get(username="organiser")
     assert organiser.is_staff
 
-    for slug, keys in PHASES.items():
+    # listed at once, before any data exists, each with its preparation waiting for a worker
+    preparations = {p.challenge.slug: p for p in Preparation.objects.select_related("challenge")}
+    assert set(preparations) == set(PHASES)
+    assert sorted(queued) == sorted(p.pk for p in preparations.values())
+    assert not list(isolated_storage.glob(f"demo/*/data/{demo.GENERATED}"))
+    client = Client()
+    home = client.get(reverse("home")).content.decode()
+    for slug, preparation in preparations.items():
+        assert preparation.state == "waiting" and preparation.steps == STEPS[slug]
+        assert preparation.challenge.title in home
+        page = client.get(reverse("challenge", args=[slug])).content.decode()
+        assert f"waiting for a worker</strong> to start the {STEPS[slug]} steps" in page
+        assert 'http-equiv="refresh"' in page
+        overview = (REPO / "bundles" / slug / "pages" / "overview.md").read_text()
+        assert overview.splitlines()[0].lstrip("# ") in page  # the bundle's own overview
+    assert home.count("waiting for a worker") == len(PHASES)
+
+    # the worker's tasks: each step reported as a progress line, then ready
+    with caplog.at_level(logging.INFO, logger=demo.log.name):
+        for pk in queued:
+            assert prepare_demo.apply(args=[pk]).get().endswith(" ready")
+    lines = [r.getMessage() for r in caplog.records if r.name == demo.log.name]
+    for slug in PHASES:
+        steps = [line for line in lines if line.startswith(f"{slug} [")]
+        started = [
+            int(m) for m in re.findall(rf"^{slug} \[.*?\] step (\d+) of", "\n".join(steps), re.M)
+        ]
+        assert sorted(set(started)) == list(range(1, STEPS[slug] + 1)), steps
+        assert steps[-1].startswith(f"{slug} [{'#' * demo.BAR_WIDTH}] ready: {STEPS[slug]} steps")
+    for preparation in Preparation.objects.all():
+        assert preparation.is_ready and not preparation.worker
+    client.force_login(make_user("pat"))  # a participant of neither challenge yet
+    for slug in PHASES:
+        page = client.get(reverse("challenge", args=[slug])).content.decode()
+        assert "Preparing" not in page and 'http-equiv="refresh"' not in page
         challenge = Challenge.objects.get(slug=slug)
         assert challenge.is_organiser(organiser)
-        assert sorted(challenge.phases.values_list("key", flat=True)) == sorted(keys)
-    client = Client()
-    client.force_login(make_user("pat"))  # a participant of neither challenge yet
+        assert sorted(challenge.phases.values_list("key", flat=True)) == sorted(PHASES[slug])
     check_data(isolated_storage, client)
     baselines = check_baselines(RESULT_BASELINES, isolated_storage, client)
     assert Submission.objects.count() == len(baselines)  # none in the code phase at this size
@@ -199,8 +257,13 @@ def test_setup_demo_loads_scores_and_reloads_without_change(eager_tasks, isolate
     generated = {
         path: path.stat().st_mtime_ns for path in (isolated_storage / "demo").rglob("*.csv")
     }
+    # make run again: nothing to prepare, nothing queued
+    queued.clear()
+    again = run_setup_demo(background=True)
+    assert "Demo organiser account created" not in again
+    assert again.count("prepared earlier") == len(PHASES) and not queued
+    # in the foreground: the bundles are loaded again, the rest is reused
     second = run_setup_demo()
-    assert "Demo organiser account created" not in second
     assert second.count("Loaded '") == len(PHASES)  # both challenges, without an error
     assert database_counts() == counts
     assert {
