@@ -37,7 +37,7 @@ def install() -> None:
         return unguarded(self)
 
     maybe_restore_messages.unguarded = unguarded  # type: ignore[attr-defined]
-    poller.maybe_restore_messages = maybe_restore_messages
+    poller.maybe_restore_messages = maybe_restore_messages  # type: ignore[method-assign]
 
 
 def _closed(channel) -> bool:
