@@ -39,6 +39,7 @@ PAGE_ROUTES = [
 PHASE = "challenges/<slug:slug>/phases/<slug:key>/"
 
 API_ROUTES = [
+    path("", endpoints.ApiRoot.as_view(), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("token/", endpoints.ObtainToken.as_view(), name="api-token"),
