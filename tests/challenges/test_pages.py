@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from fivesigma.challenges.engine import bundles
-from tests.challenges.factories import write_ams_bundle
+from tests.challenges.factories import make_user, write_ams_bundle
+from tests.engine.builders import add_entry, make_team
 
 
 @pytest.fixture
@@ -46,3 +50,54 @@ def test_api_docs_load_their_scripts_from_this_site(client, db):
     page = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in page
     assert "cdn" not in page.lower()
+
+
+# -- the team page: only actions the engine accepts are offered ---------------------------
+
+
+def offered(client, challenge) -> set[str]:
+    page = client.get(reverse("team", args=[challenge.slug])).content.decode()
+    return set(re.findall(r'name="action" value="(\w+)"', page))
+
+
+def post_action(client, challenge, action: str, **fields) -> list[str]:
+    reply = client.post(reverse("team", args=[challenge.slug]), {"action": action, **fields})
+    return [(m.level_tag, str(m)) for m in get_messages(reply.wsgi_request)]
+
+
+@pytest.fixture
+def alice(client, challenge):
+    user = make_user("alice")
+    client.force_login(user)
+    return user
+
+
+def test_without_a_team_create_and_join_are_offered(client, challenge, alice):
+    assert offered(client, challenge) == {"create", "join"}
+    assert post_action(client, challenge, "create", name="Muons") == [("success", "Team created.")]
+
+
+def test_in_a_team_only_its_actions_are_offered_and_each_is_accepted(client, challenge, alice):
+    make_team(challenge, "Muons", members=[alice])
+    page = client.get(reverse("team", args=[challenge.slug])).content.decode()
+    assert offered(client, challenge) == {"leave"}
+    assert 'id="invite-code"' in page and "Muons" in page
+    assert post_action(client, challenge, "leave") == [("success", "You left the team.")]
+    assert offered(client, challenge) == {"create", "join"}
+
+
+def test_a_full_team_offers_no_invitation(client, challenge, alice):
+    others = [make_user(f"member{k}") for k in range(challenge.max_team_size - 1)]
+    make_team(challenge, "Full", members=[alice, *others])
+    page = client.get(reverse("team", args=[challenge.slug])).content.decode()
+    assert 'id="invite-code"' not in page and 'id="team-full"' in page
+
+
+def test_a_team_with_submissions_offers_no_leaving(client, challenge, alice):
+    team = make_team(challenge, "Muons", members=[alice])
+    add_entry(challenge.phases.get(key="main"), team, public=1.0)
+    page = client.get(reverse("team", args=[challenge.slug])).content.decode()
+    assert offered(client, challenge) == set()
+    assert 'id="team-stays"' in page and 'id="invite-code"' in page
+    # what is not offered would indeed be refused
+    assert post_action(client, challenge, "leave")[0][0] == "error"
