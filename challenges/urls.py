@@ -18,6 +18,7 @@ PAGE_ROUTES = [
     path("c/<slug:slug>/", pages.challenge_page, name="challenge"),
     path("c/<slug:slug>/p/<slug:page>/", pages.challenge_page, name="challenge-page"),
     path("c/<slug:slug>/files/<int:file_id>/", pages.download_file, name="download-file"),
+    path("c/<slug:slug>/files/SHA256SUMS", pages.checksums, name="data-checksums"),
     path("c/<slug:slug>/leaderboard/<slug:key>/", boards.leaderboard_page, name="leaderboard"),
     path(
         "c/<slug:slug>/leaderboard/<slug:key>.csv",

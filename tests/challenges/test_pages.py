@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import subprocess
 
 import pytest
 from django.contrib.messages import get_messages
@@ -101,3 +102,50 @@ def test_a_team_with_submissions_offers_no_leaving(client, challenge, alice):
     assert 'id="team-stays"' in page and 'id="invite-code"' in page
     # what is not offered would indeed be refused
     assert post_action(client, challenge, "leave")[0][0] == "error"
+
+
+# -- the data page: full checksums and a file for sha256sum -c ---------------------------
+
+
+def public_files(challenge) -> list:
+    return [f for f in challenge.files.all() if f.is_public]
+
+
+def test_data_page_shows_every_full_checksum_and_links_the_sums_file(client, challenge):
+    page = client.get(reverse("challenge-page", args=[challenge.slug, "data"])).content.decode()
+    for data_file in public_files(challenge):
+        assert f">{data_file.sha256}</code>" in page
+        assert f'data-copy="{data_file.sha256}"' in page
+    assert reverse("data-checksums", args=[challenge.slug]) in page
+
+
+def test_the_sums_file_checks_the_downloaded_files_with_sha256sum(client, challenge, tmp_path):
+    reply = client.get(reverse("data-checksums", args=[challenge.slug]))
+    assert reply["Content-Disposition"] == 'attachment; filename="SHA256SUMS"'
+    (tmp_path / "SHA256SUMS").write_bytes(reply.content)
+    public = public_files(challenge)
+    assert len(reply.content.decode().splitlines()) == len(public) > 0
+    for data_file in public:
+        download = client.get(reverse("download-file", args=[challenge.slug, data_file.pk]))
+        name = re.search(r'filename="([^"]+)"', download["Content-Disposition"]).group(1)
+        (tmp_path / name).write_bytes(b"".join(download.streaming_content))
+    check = subprocess.run(
+        ["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert check.stdout.count(": OK") == len(public)
+    # and it does catch a changed file
+    (tmp_path / name).write_bytes(b"not the published bytes")
+    assert (
+        subprocess.run(
+            ["sha256sum", "-c", "SHA256SUMS"], cwd=tmp_path, capture_output=True
+        ).returncode
+        == 1
+    )
+
+
+def test_the_sums_file_never_lists_the_hidden_solution(client, challenge):
+    listing = client.get(reverse("data-checksums", args=[challenge.slug])).content.decode()
+    assert "solution" not in listing
+    hidden = [f.sha256 for f in challenge.files.all() if not f.is_public]
+    assert hidden and not any(h in listing for h in hidden)

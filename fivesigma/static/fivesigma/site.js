@@ -1,4 +1,5 @@
-// Small progressive enhancements: local time zones, drag-and-drop upload, status polling.
+// Small progressive enhancements: local time zones, drag-and-drop upload, copy buttons,
+// status polling.
 document.addEventListener("DOMContentLoaded", () => {
   for (const el of document.querySelectorAll("time[datetime]")) {
     const when = new Date(el.getAttribute("datetime"));
@@ -16,6 +17,20 @@ document.addEventListener("DOMContentLoaded", () => {
     for (const type of ["dragenter", "dragover"]) zone.addEventListener(type, (e) => { e.preventDefault(); zone.classList.add("over"); });
     for (const type of ["dragleave", "drop"]) zone.addEventListener(type, () => zone.classList.remove("over"));
     zone.addEventListener("drop", (e) => { e.preventDefault(); input.files = e.dataTransfer.files; show(); });
+  }
+  // Copy buttons: the clipboard where the browser allows it, else the text is selected.
+  for (const button of document.querySelectorAll("button[data-copy]")) {
+    button.addEventListener("click", async () => {
+      try {
+        await navigator.clipboard.writeText(button.dataset.copy);
+        button.textContent = "Copied";
+      } catch (error) {
+        const code = button.parentElement.querySelector("code");
+        if (code) window.getSelection().selectAllChildren(code);
+        button.textContent = "Selected: press Ctrl+C";
+      }
+      setTimeout(() => { button.textContent = "Copy"; }, 2500);
+    });
   }
   const poll = document.querySelector("[data-status-url]");
   if (poll && poll.dataset.done !== "true") {
