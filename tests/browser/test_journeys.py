@@ -49,8 +49,10 @@ def test_create_a_team_and_join_it_with_the_code(page, site, live_server, browse
     other.fill("input[name=code]", code)
     other.get_by_role("button", name="Join").click()
     other.get_by_text("You joined Muon Hunters.").wait_for()
-    members = other.locator(".card ul li").all_inner_texts()
-    assert sorted(members) == sorted([site.alice.username, site.bob.username])
+    members = other.locator("#members li").all_inner_texts()
+    assert sorted(members) == sorted([site.alice.username, f"{site.bob.username} (you)"])
+    # in a team, only its actions: no creating or joining another
+    assert other.locator("#create-team, #join-team").count() == 0
     assert Membership.objects.filter(team__name="Muon Hunters").count() == 2
     other.context.close()
 

@@ -32,6 +32,18 @@ document.addEventListener("DOMContentLoaded", () => {
       setTimeout(() => { button.textContent = "Copy"; }, 2500);
     });
   }
+  // One step of a submission's history, as the page renders it.
+  const historyLine = (event) => {
+    const item = document.createElement("li");
+    const status = document.createElement("span");
+    status.className = "status " + event.status;
+    status.textContent = event.status;
+    const when = document.createElement("time");
+    when.dateTime = event.at;
+    when.textContent = new Date(event.at).toLocaleString(undefined, { dateStyle: "medium", timeStyle: "medium" });
+    item.append(status, " ", when, " " + (event.message || ""));
+    return item;
+  };
   const poll = document.querySelector("[data-status-url]");
   if (poll && poll.dataset.done !== "true") {
     const tick = async () => {
@@ -41,6 +53,8 @@ document.addEventListener("DOMContentLoaded", () => {
       if (data.done) { window.location.reload(); return; }
       const badge = document.getElementById("status-badge");
       if (badge) { badge.textContent = data.status; badge.className = "status " + data.status; }
+      const history = document.getElementById("history");
+      if (history) history.replaceChildren(...data.events.map(historyLine));
       setTimeout(tick, 1500);
     };
     setTimeout(tick, 1500);
