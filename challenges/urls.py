@@ -71,6 +71,7 @@ API_ROUTES = [
 
 ACCOUNT_ROUTES: list[URLPattern | URLResolver] = [
     path("signup/", accounts.signup, name="signup"),
+    path("verify/<uidb64>/<token>/", accounts.verify_email, name="verify-email"),
     path("profile/", accounts.profile, name="profile"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -6,6 +6,7 @@ import re
 import subprocess
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
@@ -149,3 +150,103 @@ def test_the_sums_file_never_lists_the_hidden_solution(client, challenge):
     assert "solution" not in listing
     hidden = [f.sha256 for f in challenge.files.all() if not f.is_public]
     assert hidden and not any(h in listing for h in hidden)
+
+
+# -- accounts: sign-up with a verified e-mail address, password reset ---------------------
+
+SIGNUP = {
+    "username": "dora",
+    "email": "dora@example.org",
+    "password1": "a-long-test-password",
+    "password2": "a-long-test-password",
+}
+
+
+def link_in(message) -> str:
+    """The path of the one link of this site in an e-mail."""
+    (url,) = re.findall(r"https?://testserver(/\S+)", message.body)
+    return url
+
+
+def test_sign_up_sends_a_link_that_activates_the_account_once(client, db, mailoutbox):
+    page = client.post(reverse("signup"), SIGNUP)
+    assert page.status_code == 200 and b"dora@example.org" in page.content
+    user = get_user_model().objects.get(username="dora")
+    assert user.email == "dora@example.org" and not user.is_active
+    assert not client.login(username="dora", password=SIGNUP["password1"])  # not before the link
+    (message,) = mailoutbox
+    assert message.to == ["dora@example.org"]
+    link = link_in(message)
+
+    followed = client.get(link)
+    assert followed.status_code == 302 and followed["Location"] == reverse("home")
+    assert get_user_model().objects.get(username="dora").is_active
+    assert client.get(reverse("profile")).status_code == 200  # logged in by the link
+    client.logout()
+    assert client.get(link).status_code == 400  # used up
+    assert client.login(username="dora", password=SIGNUP["password1"])
+
+
+def test_an_altered_link_activates_nothing(client, db, mailoutbox):
+    client.post(reverse("signup"), SIGNUP)
+    uid, token = link_in(mailoutbox[0]).strip("/").split("/")[-2:]
+    altered = token[:-1] + ("0" if token[-1] != "0" else "1")
+    assert client.get(reverse("verify-email", args=[uid, altered])).status_code == 400
+    assert client.get(reverse("verify-email", args=["zzzz", token])).status_code == 400
+    assert not get_user_model().objects.get(username="dora").is_active
+
+
+def test_the_link_leads_to_next_on_this_site_only(client, db, mailoutbox):
+    client.post(reverse("signup") + "?next=/c/somewhere/", SIGNUP)
+    assert client.get(link_in(mailoutbox[0]))["Location"] == "/c/somewhere/"
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        ({"email": ""}, "This field is required."),
+        ({"email": "not-an-address"}, "Enter a valid email address."),
+        ({"email": "TAKEN@example.org"}, "exists already"),
+    ],
+)
+def test_sign_up_needs_an_unused_e_mail_address(client, db, mailoutbox, change, complaint):
+    make_user("taken", email="taken@example.org")
+    page = client.post(reverse("signup"), {**SIGNUP, **change}).content.decode()
+    assert complaint in page
+    assert not get_user_model().objects.filter(username="dora").exists() and mailoutbox == []
+
+
+def test_password_reset_end_to_end(client, db, mailoutbox):
+    make_user("erin", password="the-old-password-1", email="erin@example.org")
+    sent = client.post(reverse("password_reset"), {"email": "erin@example.org"})
+    assert sent.status_code == 302
+    (message,) = mailoutbox
+    assert message.to == ["erin@example.org"] and "fivesigma" in message.subject
+    form = client.get(link_in(message), follow=True)  # Django swaps the token for a session
+    assert b'name="new_password1"' in form.content
+    done = client.post(
+        form.redirect_chain[-1][0],
+        {"new_password1": "a-new-password-2", "new_password2": "a-new-password-2"},
+        follow=True,
+    )
+    assert b'id="reset-complete"' in done.content
+    assert client.login(username="erin", password="a-new-password-2")
+    assert not client.login(username="erin", password="the-old-password-1")
+    client.logout()
+    again = client.get(link_in(message), follow=True)  # a used link is refused
+    assert b'id="reset-link-invalid"' in again.content
+
+
+def test_password_reset_of_an_unknown_address_sends_nothing(client, db, mailoutbox):
+    reply = client.post(reverse("password_reset"), {"email": "nobody@example.org"}, follow=True)
+    assert b'id="reset-sent"' in reply.content and mailoutbox == []
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["login", "signup", "password_reset", "password_reset_done", "password_reset_complete"],
+)
+def test_account_pages_use_the_site_layout(client, db, name):
+    page = client.get(reverse(name)).content.decode()
+    assert 'class="topbar"' in page and "fivesigma/site.css" in page
+    assert "admin" not in page.lower()  # not the admin site's look
