@@ -205,6 +205,11 @@ def permutation(ranks: np.ndarray, column: str) -> list[str]:
     ]
 
 
+def rows_missing(n: int) -> str:
+    """How many rows a submission lacks, as its problem begins: "1 row is missing"."""
+    return "1 row is missing" if n == 1 else f"{n} rows are missing"
+
+
 def match_ids(
     expected: np.ndarray, submitted: np.ndarray, known: np.ndarray, what: str
 ) -> np.ndarray:
@@ -220,7 +225,7 @@ def match_ids(
     problems = []
     if missing.size:
         problems.append(
-            f"{missing.size} {what}(s) of the test set are missing from the submission, e.g. {examples(expected[missing])}"
+            f"{rows_missing(missing.size)}: {missing.size} {what}(s) of the test set are not in the submission, e.g. {examples(expected[missing])}"
         )
     unknown = np.flatnonzero(pd.Index(known).get_indexer(submitted) < 0)
     if unknown.size:
