@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from fivesigma.scoring import registry
+from fivesigma.scoring import registry, validation
 from fivesigma.scoring.validation import SubmissionError
 
 
@@ -255,3 +255,22 @@ def test_a_real_zip_and_a_plain_csv_are_still_read(tmp_path):
     metric = registry.get("ams")
     for name in ("mine.zip", "plain.csv"):
         assert metric.read_submission(tmp_path / name, name=name)["EventId"].tolist() == [1]
+
+
+@pytest.mark.parametrize("dropped", [1, 5])
+def test_a_truncated_ranking_says_how_many_rows_are_missing(dropped):
+    """A complete ranking that lost its last rows: the ranks above the row count tell."""
+    rng = np.random.default_rng(dropped)
+    ranks = rng.permutation(np.arange(1, 41))
+    kept = ranks[: 40 - dropped]
+    problems = validation.permutation(kept, "RankOrder")
+    expected = "1 row is missing" if dropped == 1 else f"{dropped} rows are missing"
+    assert problems[0].startswith(expected + ", or column 'RankOrder' is wrong")
+    lost = sorted(ranks[40 - dropped :].tolist())
+    assert f"ranks {', '.join(map(str, lost))} have no row" in problems[0]
+
+
+def test_ranks_out_of_range_and_repeated_are_still_named():
+    assert "rows 2 hold 0" in validation.permutation(np.array([1, 0, 2]), "RankOrder")[0]
+    repeated = validation.permutation(np.array([1, 5, 5]), "RankOrder")[0]
+    assert repeated.startswith("column 'RankOrder' must be a permutation of 1..3")
