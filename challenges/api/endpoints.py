@@ -42,6 +42,9 @@ class ApiRoot(APIView):
 
     The paths under a challenge take its slug (and a phase's key), listed as templates."""
 
+    def get_view_name(self) -> str:
+        return "fivesigma API"
+
     @extend_schema(
         responses=inline_serializer(
             "ApiRoot",
