@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import pytest
@@ -14,12 +15,16 @@ from tests.challenges.factories import make_user, write_ams_bundle
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_sign_up_log_out_and_log_in(page, db):
+def test_sign_up_log_out_and_log_in(page, db, mailoutbox):
     page.goto("/accounts/signup/")
     page.fill("input[name=username]", "newcomer")
+    page.fill("input[name=email]", "newcomer@example.org")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+    page.locator("#verification-sent").wait_for()
+    (link,) = re.findall(r"https?://[^/\s]+(/\S+)", mailoutbox[0].body)
+    page.goto(link)
     page.get_by_text("Welcome, newcomer.").wait_for()
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("link", name="Log in").wait_for()
