@@ -133,7 +133,9 @@ def leaderboard(api: Api, challenge: str, phase: str, private: bool, top: int) -
     met on the way are printed apart, each with the rank its score would have."""
     subset = "private" if private else "public"
     board = api.get(phase_path(api, challenge, phase) + "leaderboard/", subset=subset)
-    ranked, baselines, page = [], [], board
+    ranked: list[dict] = []
+    baselines: list[tuple[int, dict]] = []
+    page = board
     rows = iter(board["results"])
     while len(ranked) < top:
         row = next(rows, None)

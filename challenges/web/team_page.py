@@ -29,7 +29,7 @@ def team_page(request, slug: str):
             messages.error(request, str(error))
         return redirect("team", slug=slug)
     team = teams.team_of(request.user, challenge)
-    context = {"challenge": challenge, "team": team}
+    context: dict[str, object] = {"challenge": challenge, "team": team}
     if team:
         members = list(team.memberships.select_related("user").order_by("joined", "pk"))
         # only what the engine will accept is offered (``teams.join`` and ``teams.leave``)
