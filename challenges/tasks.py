@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from celery import shared_task
+from celery.signals import worker_ready, worker_shutdown
+from celery.worker import state
 
-from fivesigma.challenges.engine import demo, lifecycle, upload_spool, worker
+from fivesigma.challenges.engine import demo, lifecycle, operations, upload_spool, worker
 
 # A task that finds the database unavailable is sent again after 2, 4, 8, ... 60 s (with
 # jitter), for about five minutes; past that, the sweep re-queues the submission.
@@ -49,3 +51,21 @@ def prepare_demo(self, preparation_id: int) -> str:
     return demo.prepare_once(
         preparation_id, self.request.id or "local", lambda p: demo.log.info(demo.progress_line(p))
     )
+
+
+_heartbeat: list[operations.Heartbeat] = []
+
+
+@worker_ready.connect
+def start_heartbeat(sender, **kwargs) -> None:
+    """A worker that is ready writes its heartbeat (its queues, the tasks it holds) until it
+    stops; the organiser dashboard reads it."""
+    queues = [queue.name for queue in sender.task_consumer.queues]
+    beat = operations.Heartbeat(sender.hostname, queues, lambda: len(state.active_requests))
+    _heartbeat.append(beat.start())
+
+
+@worker_shutdown.connect
+def stop_heartbeat(**kwargs) -> None:
+    while _heartbeat:
+        _heartbeat.pop().stop()

@@ -18,6 +18,7 @@ PAGE_ROUTES = [
     path("c/<slug:slug>/", pages.challenge_page, name="challenge"),
     path("c/<slug:slug>/p/<slug:page>/", pages.challenge_page, name="challenge-page"),
     path("c/<slug:slug>/files/<int:file_id>/", pages.download_file, name="download-file"),
+    path("c/<slug:slug>/files/SHA256SUMS", pages.checksums, name="data-checksums"),
     path("c/<slug:slug>/leaderboard/<slug:key>/", boards.leaderboard_page, name="leaderboard"),
     path(
         "c/<slug:slug>/leaderboard/<slug:key>.csv",
@@ -39,6 +40,7 @@ PAGE_ROUTES = [
 PHASE = "challenges/<slug:slug>/phases/<slug:key>/"
 
 API_ROUTES = [
+    path("", endpoints.ApiRoot.as_view(), name="api-root"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # the split view serves Swagger UI's start-up script as a file: no inline script (CSP)
     path("docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
@@ -71,6 +73,7 @@ API_ROUTES = [
 ACCOUNT_ROUTES: list[URLPattern | URLResolver] = [
     path("login/", accounts.LoginView.as_view(), name="login"),
     path("signup/", accounts.signup, name="signup"),
+    path("verify/<uidb64>/<token>/", accounts.verify_email, name="verify-email"),
     path("profile/", accounts.profile, name="profile"),
     path("", include("django.contrib.auth.urls")),
 ]

@@ -224,6 +224,13 @@ def _peek(raw: BinaryIO, size: int) -> tuple[bytes, BinaryIO]:
     return head, io.BufferedReader(_Prefixed(head, raw))
 
 
+def _shown(head: bytes) -> str:
+    """A file's first bytes for a message: as text when they are plain text, else in hex."""
+    if head.isascii() and all(c.isprintable() or c in "\r\n\t" for c in head.decode("ascii")):
+        return repr(head.decode("ascii"))
+    return head.hex(" ")
+
+
 class _decompressed:
     """Context manager: the decompressed byte stream of ``raw`` (gzip, zip or plain)."""
 
@@ -233,13 +240,22 @@ class _decompressed:
         self._closers: list = []
 
     def __enter__(self) -> BinaryIO:
-        head, raw = _peek(self._raw, 4)
+        head, raw = _peek(self._raw, 16)
         if head[:2] == GZIP_MAGIC:
             stream = gzip.GzipFile(fileobj=raw, mode="rb")
             self._closers.append(stream)
             return stream
-        if head in (ZIP_MAGIC, EMPTY_ZIP_MAGIC):
+        if head[:4] in (ZIP_MAGIC, EMPTY_ZIP_MAGIC):
             return self._zip_member(raw)
+        for suffix, kind in ((".zip", "a zip archive"), (".gz", "gzip-compressed")):
+            if self._name.lower().endswith(suffix):
+                raise SubmissionError(
+                    [
+                        f"the file is named {suffix} but is not {kind} (it starts with {_shown(head)}); "
+                        f"upload the CSV file itself, or compress it as {suffix}"
+                    ],
+                    self._name,
+                )
         return raw
 
     def _zip_member(self, raw: BinaryIO) -> BinaryIO:

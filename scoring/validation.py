@@ -191,6 +191,13 @@ def permutation(ranks: np.ndarray, column: str) -> list[str]:
     """``ranks`` must be a permutation of 1..N (each rank exactly once)."""
     n = ranks.size
     outside = np.flatnonzero((ranks < 1) | (ranks > n))
+    top = int(ranks.max()) if n else 0
+    if outside.size and ranks.min() >= 1 and np.unique(ranks).size == n:
+        # distinct ranks up to top > n: a complete ranking that lost top - n rows
+        absent = np.setdiff1d(np.arange(1, top + 1), ranks)
+        return [
+            f"{rows_missing(top - n)}, or column {column!r} is wrong: it holds distinct ranks up to {top} but the file has {n} rows; ranks {examples(absent)} have no row"
+        ]
     if outside.size:
         return [
             f"column {column!r} must be a permutation of 1..{n}; rows {_rows(outside)} hold {examples(ranks[outside[:SHOWN_EXAMPLES]])}"
@@ -203,6 +210,11 @@ def permutation(ranks: np.ndarray, column: str) -> list[str]:
     return [
         f"column {column!r} must be a permutation of 1..{n}; value(s) {examples(repeated)} are repeated and {examples(absent)} are absent"
     ]
+
+
+def rows_missing(n: int) -> str:
+    """How many rows a submission lacks, as its problem begins: "1 row is missing"."""
+    return "1 row is missing" if n == 1 else f"{n} rows are missing"
 
 
 def match_ids(
@@ -220,7 +232,7 @@ def match_ids(
     problems = []
     if missing.size:
         problems.append(
-            f"{missing.size} {what}(s) of the test set are missing from the submission, e.g. {examples(expected[missing])}"
+            f"{rows_missing(missing.size)}: {missing.size} {what}(s) of the test set are not in the submission, e.g. {examples(expected[missing])}"
         )
     unknown = np.flatnonzero(pd.Index(known).get_indexer(submitted) < 0)
     if unknown.size:

@@ -12,6 +12,7 @@ from rest_framework.exceptions import NotAuthenticated, NotFound, ValidationErro
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
 from fivesigma.challenges import transfers
@@ -34,6 +35,57 @@ def current_scores(with_diagnostics: bool = False) -> Prefetch:
     if not with_diagnostics:
         scores = scores.defer("diagnostics")
     return Prefetch("scores", queryset=scores)
+
+
+class ApiRoot(APIView):
+    """Where to start: the API's entry points and its documentation, as absolute links.
+
+    The paths under a challenge take its slug (and a phase's key), listed as templates."""
+
+    def get_view_name(self) -> str:
+        return "fivesigma API"
+
+    @extend_schema(
+        responses=inline_serializer(
+            "ApiRoot",
+            {
+                "docs": drf.URLField(),
+                "schema": drf.URLField(),
+                "challenges": drf.URLField(),
+                "me": drf.URLField(),
+                "token": drf.URLField(),
+                "templates": drf.DictField(child=drf.CharField()),
+            },
+        )
+    )
+    def get(self, request):
+        def link(name: str) -> str:
+            return reverse(name, request=request)
+
+        challenge = link("api-challenges") + "{slug}/"
+        phase = challenge + "phases/{key}/"
+        return Response(
+            {
+                "docs": link("api-docs"),
+                "schema": link("api-schema"),
+                "challenges": link("api-challenges"),
+                "me": link("api-me"),
+                "token": link("api-token"),
+                "templates": {
+                    "challenge": challenge,
+                    "phases": challenge + "phases/",
+                    "phase": phase,
+                    "leaderboard": phase + "leaderboard/?subset=public",
+                    "leaderboard_chart": phase + "leaderboard/chart/?subset=public",
+                    "submissions": phase + "submissions/",
+                    "submission": link("api-root") + "submissions/{uid}/",
+                    "final_choice": link("api-root") + "submissions/{uid}/final/",
+                    "team": challenge + "team/",
+                    "files": challenge + "files/",
+                    "file_download": challenge + "files/{id}/download/",
+                },
+            }
+        )
 
 
 class ChallengeList(APIView):

@@ -10,6 +10,17 @@ from fivesigma.challenges.client import commands, config
 from fivesigma.challenges.client.remote import Api, ClientError
 
 
+def positive(text: str) -> int:
+    """A whole number of at least 1, for counts given on the command line."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number of at least 1, got {text!r}")
+    return value
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(
         prog="fivesigma", description="Command-line client of a fivesigma challenge site."
@@ -59,7 +70,13 @@ def parser() -> argparse.ArgumentParser:
     board.add_argument("challenge")
     board.add_argument("phase")
     board.add_argument("--private", action="store_true", help="private leaderboard (after the end)")
-    board.add_argument("--top", type=int, default=50, help="rows to print (default 50)")
+    board.add_argument(
+        "--top",
+        type=positive,
+        default=50,
+        metavar="N",
+        help="print the N best-ranked teams (default 50); baselines are printed apart",
+    )
     return root
 
 

@@ -129,30 +129,50 @@ def follow(api: Api, url: str, timeout_s: float) -> int:
 
 
 def leaderboard(api: Api, challenge: str, phase: str, private: bool, top: int) -> int:
+    """The ``top`` best-ranked teams; the benchmark rows (reference baselines, never ranked)
+    met on the way are printed apart, each with the rank its score would have."""
     subset = "private" if private else "public"
     board = api.get(phase_path(api, challenge, phase) + "leaderboard/", subset=subset)
-    rows, page = list(board["results"]), board
-    while len(rows) < top and page.get("next"):
-        page = api.get(page["next"])
-        rows += page["results"]
-    rows = rows[:top]
+    ranked: list[dict] = []
+    baselines: list[tuple[int, dict]] = []
+    page = board
+    rows = iter(board["results"])
+    while len(ranked) < top:
+        row = next(rows, None)
+        if row is None:
+            if not page.get("next"):
+                break
+            page = api.get(page["next"])
+            rows = iter(page["results"])
+            continue
+        if row["is_benchmark"]:
+            baselines.append((len(ranked) + 1, row))
+        else:
+            ranked.append(row)
+    more = page.get("next") or next(rows, None) is not None
     direction = "higher" if board["higher_is_better"] else "lower"
     say(
-        f"{challenge} / {phase}: {subset} leaderboard, {board['metric']} ({direction} is better), {board['count']} rows"
+        f"{challenge} / {phase}: {subset} leaderboard, {board['metric']} ({direction} is better), "
+        f"top {len(ranked)} teams"
     )
-    say(f"{'#':>4}  {'team':<24} {'score':>12}  {'95% interval':<21} {'entries':>7}")
-    for row in rows:
-        rank = "" if row["rank"] is None else str(row["rank"])
-        team = row["team"] + (" (baseline)" if row["is_benchmark"] else "")
+    header = f"{'score':>12}  {'95% interval':<21} {'entries':>7}"
+    say(f"{'#':>4}  {'team':<24} {header}")
+    for row in ranked:
         tie = " ≈" if row["tied_with_above"] else ""
-        say(
-            f"{rank:>4}  {team[:24]:<24} {_number(row['score']):>12}  {_interval(row).strip():<21} {row['entries']:>7}{tie}"
-        )
-    if len(rows) < board["count"]:
-        say(f"... {board['count'] - len(rows)} more rows (use --top).")
-    if any(row["tied_with_above"] for row in rows):
+        say(f"{row['rank']:>4}  {row['team'][:24]:<24} {_figures(row)}{tie}")
+    if baselines:
+        say("Baselines (not ranked; where their score would place them):")
+        for place, row in baselines:
+            say(f"{'~' + str(place):>4}  {row['team'][:24]:<24} {_figures(row)}")
+    if more:
+        say("... more teams below (use --top N).")
+    if any(row["tied_with_above"] for row in ranked):
         say("≈: not significantly different from the row above (paired bootstrap).")
     return 0
+
+
+def _figures(row: dict) -> str:
+    return f"{_number(row['score']):>12}  {_interval(row).strip():<21} {row['entries']:>7}"
 
 
 def submissions(api: Api, challenge: str, phase: str) -> int:

@@ -239,7 +239,7 @@ def _catch_up(kept: Leaderboard, version: int) -> Leaderboard:
     phase = kept.phase
     entries = dict(kept.entries)
     for entry in _standings(phase, kept.subset, version__gt=kept.version):
-        if entry.entries > 0:  # a team is listed once it has an on-time submission
+        if entry.entries > 0:  # a team is listed once it has a scored on-time entry
             entries[entry.team_id] = entry
         else:
             entries.pop(entry.team_id, None)

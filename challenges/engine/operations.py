@@ -1,4 +1,4 @@
-"""The organiser dashboard's figures, and the workers' answer to a broadcast.
+"""The organiser dashboard's figures, and the workers' heartbeats.
 
 Each figure is one aggregate query that the database runs over ``submissions`` (a
 ``Submission`` queryset: the challenges a person organises) at ``now`` (an aware datetime).
@@ -7,8 +7,16 @@ Durations are in seconds; days are UTC calendar days.
 
 from __future__ import annotations
 
+import json
+import logging
+import os
+import re
+import threading
 from datetime import UTC, datetime, time, timedelta
+from pathlib import Path
 
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db.models import (
     Avg,
     Count,
@@ -22,14 +30,14 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
-from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from fivesigma.challenges.models import Phase, Submission
+
+log = logging.getLogger(__name__)
 
 DAYS_SHOWN = 30
 RECENT_STARTS = timedelta(hours=24)  # queue waits are summarised over the starts in this span
 FAILURE_REASONS_SHOWN = 10
-BROADCAST_TIMEOUT_S = 0.5  # how long workers have to answer; the answer is awaited in full
 
 WAITING = Q(status__in=(Submission.SUBMITTED, Submission.QUEUED))
 IN_PROGRESS = Q(status__in=(Submission.RUNNING, Submission.SCORING))
@@ -113,40 +121,119 @@ def failures_by_reason(submissions, limit: int = FAILURE_REASONS_SHOWN) -> list[
     )
 
 
-def ask_workers() -> dict:
-    """The workers answering a broadcast within ``BROADCAST_TIMEOUT_S``, with the queues each
-    consumes, and the queues no answering worker consumes.
+# -- worker health: a heartbeat each worker writes, read by the dashboard ------------------
+#
+# Each worker process keeps one small JSON file in the default storage (the data directory
+# on one machine, the object store when the site runs on several), rewritten every
+# HEARTBEAT_EVERY_S by a thread of its own: it goes on while the worker is busy, whatever
+# the broker, and reading it costs the dashboard no wait.
 
-    ``{"workers": [{"name", "queues"}], "queues_without_worker": [...], "error": str | None,
-    "checked": ISO time}``. Takes ``BROADCAST_TIMEOUT_S`` (more on a Redis broker, which
-    polls in whole seconds); an unreachable broker is tried once and reported in ``error``.
-    """
-    from fivesigma.celery import app
+HEARTBEATS = "workers"  # storage folder of the heartbeat files
+HEARTBEAT_EVERY_S = 10.0
+SILENT_AFTER_S = 45.0  # a worker not heard from for this long is reported silent
+FORGOTTEN_AFTER_S = 24 * 3600.0  # a silent worker is no longer listed after this long
 
-    checked = timezone.now().isoformat()
+
+def heartbeat_path(worker: str) -> str:
+    """The storage name of ``worker``'s heartbeat (its Celery hostname, e.g. scoring@node1)."""
+    return f"{HEARTBEATS}/{re.sub(r'[^A-Za-z0-9@._-]', '_', worker)}.json"
+
+
+def write_heartbeat(worker: str, queues: list[str], busy: int, now: datetime) -> None:
+    """Record that ``worker``, consuming ``queues`` and holding ``busy`` tasks, is alive at
+    ``now``. A file is replaced whole (never read half-written); an object store's PUT
+    replaces the object whole too."""
+    body = json.dumps(
+        {"name": worker, "queues": sorted(queues), "busy": busy, "beat": now.isoformat()}
+    ).encode()
+    name = heartbeat_path(worker)
     try:
-        with app.connection_for_write() as connection:
-            connection.ensure_connection(
-                max_retries=1, interval_start=0, interval_step=0, timeout=BROADCAST_TIMEOUT_S
-            )
-            inspect = app.control.inspect(timeout=BROADCAST_TIMEOUT_S, connection=connection)
-            replies = inspect.active_queues() or {}
-    except (BrokerUnavailable, OSError) as error:
-        return {
-            "workers": [],
-            "queues_without_worker": [],
-            "error": f"broker: {error}",
-            "checked": checked,
-        }
-    workers = [
-        {"name": name, "queues": sorted(queue["name"] for queue in queues)}
-        for name, queues in sorted(replies.items())
-    ]
-    served = {queue for worker in workers for queue in worker["queues"]}
+        path = Path(default_storage.path(name))
+    except NotImplementedError:
+        default_storage.save(name, ContentFile(body))
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(f".{os.getpid()}.part")
+    partial.write_bytes(body)
+    os.replace(partial, path)
+
+
+def forget_heartbeat(worker: str) -> None:
+    """A worker that stops cleanly takes its heartbeat with it."""
+    default_storage.delete(heartbeat_path(worker))
+
+
+def read_heartbeats() -> list[dict]:
+    """Every heartbeat file that can be read: ``[{"name", "queues", "busy", "beat"}]``."""
+    try:
+        _, names = default_storage.listdir(HEARTBEATS)
+    except FileNotFoundError:
+        return []
+    beats = []
+    for name in sorted(n for n in names if n.endswith(".json")):
+        try:
+            with default_storage.open(f"{HEARTBEATS}/{name}") as stream:
+                beat = json.loads(stream.read())
+            beat["beat"] = datetime.fromisoformat(beat["beat"])
+        except (OSError, ValueError, KeyError, TypeError):
+            continue  # removed meanwhile, or not a heartbeat
+        beats.append(beat)
+    return beats
+
+
+def worker_health(now: datetime) -> dict:
+    """The workers heard from, and the queues no live worker consumes, at ``now``.
+
+    ``{"workers": [{"name", "queues", "busy", "last_heard_s", "alive"}],
+    "queues_without_worker": [...], "checked": ISO time}``: a worker is alive when heard
+    from within ``SILENT_AFTER_S``; silent ones are listed for ``FORGOTTEN_AFTER_S``.
+    """
+    workers = []
+    for beat in read_heartbeats():
+        silent_s = max((now - beat["beat"]).total_seconds(), 0.0)
+        if silent_s > FORGOTTEN_AFTER_S:
+            continue
+        workers.append(
+            {
+                "name": str(beat.get("name", "")),
+                "queues": list(beat.get("queues", [])),
+                "busy": int(beat.get("busy", 0)),
+                "last_heard_s": round(silent_s, 1),
+                "alive": silent_s <= SILENT_AFTER_S,
+            }
+        )
+    served = {queue for worker in workers if worker["alive"] for queue in worker["queues"]}
     every_queue = [Phase(kind=kind).queue for kind, _ in Phase.KINDS]
     return {
         "workers": workers,
         "queues_without_worker": [queue for queue in every_queue if queue not in served],
-        "error": None,
-        "checked": checked,
+        "checked": now.isoformat(),
     }
+
+
+class Heartbeat:
+    """The thread of one worker process that writes its heartbeat every ``every_s`` seconds
+    until ``stop``; ``busy()`` says how many tasks the worker holds at each beat."""
+
+    def __init__(self, worker: str, queues: list[str], busy, every_s: float = HEARTBEAT_EVERY_S):
+        self.worker, self.queues, self.busy, self.every_s = worker, queues, busy, every_s
+        self._stopped = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="heartbeat", daemon=True)
+
+    def start(self) -> Heartbeat:
+        self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while True:
+            try:
+                write_heartbeat(self.worker, self.queues, self.busy(), timezone.now())
+            except Exception:  # a storage hiccup: the next beat tries again
+                log.exception("could not write the heartbeat of %s", self.worker)
+            if self._stopped.wait(self.every_s):
+                return
+
+    def stop(self) -> None:
+        self._stopped.set()
+        self._thread.join(timeout=self.every_s + 5)
+        forget_heartbeat(self.worker)

@@ -3,6 +3,10 @@
 The rules:
 - A score *counts* when it is current (from the latest scoring round of a submission that has
   not failed) and its submission was on time.
+- A team's *entries* are its scored on-time submissions: those with a counted score.
+  Failed submissions and those not scored yet are not entries. A team is listed on the
+  boards once it has an entry; its "last submission" is its latest on-time upload, scored
+  or not.
 - The public board shows each team's best counted public score.
 - The private board shows, for each team, the best private score among its final submissions:
   those it selected (with a counted score) or, when it selected none, its
@@ -52,7 +56,7 @@ class Upload(NamedTuple):
 
 
 class Derived(NamedTuple):
-    entries: int
+    entries: int  # scored on-time submissions (those with a counted score)
     last_submission: datetime | None
     public_score_id: int | None
     private_score_id: int | None
@@ -95,7 +99,7 @@ def _derive(
     finals = finals or ranked_public[:final_selections]
     private_of_finals = [private[s.submission_id] for s in finals if s.submission_id in private]
     return Derived(
-        entries=len(uploads),
+        entries=len({s.submission_id for s in public} | private.keys()),
         last_submission=max((u.created for u in uploads), default=None),
         public_score_id=ranked_public[0].id if ranked_public else None,
         private_score_id=min(private_of_finals, key=key).id if private_of_finals else None,

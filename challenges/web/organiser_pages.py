@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
-from typing import cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
@@ -17,11 +15,12 @@ from django.views.decorators.http import require_POST
 
 from fivesigma.challenges.engine import bundles, lifecycle, visibility
 from fivesigma.challenges.engine.operations import (
+    HEARTBEAT_EVERY_S,
     RECENT_STARTS,
-    ask_workers,
     failures_by_reason,
     queue_figures,
     submissions_per_day,
+    worker_health,
 )
 from fivesigma.challenges.models import Challenge, Submission
 
@@ -34,10 +33,10 @@ def organised(user):
 
 @login_required
 def dashboard(request):
-    """The organiser's page; ``?part=workers`` is the worker health it fetches as JSON."""
+    """The organiser's page; ``?part=workers`` is its worker health as JSON."""
     part = request.GET.get("part")
     if part == "workers":
-        return worker_health(request)
+        return worker_health_json(request)
     if part is not None:
         return JsonResponse(
             {"error": f"unknown part {part!r}: the dashboard has part=workers"}, status=400
@@ -59,23 +58,17 @@ def dashboard(request):
             "queues": queue_figures(submissions, now),
             "recent_starts_h": RECENT_STARTS.total_seconds() / 3600,
             "failures": failures_by_reason(submissions),
+            "health": worker_health(now),
+            "heartbeat_every_s": HEARTBEAT_EVERY_S,
         },
     )
 
 
-def worker_health(request):
-    """The workers' answer to a broadcast as JSON, for organisers; asked at most every 30 s
-    (the page loads without waiting for it)."""
+def worker_health_json(request):
+    """The workers' heartbeats as JSON, for organisers."""
     if not (request.user.is_staff or request.user.organised_challenges.exists()):
         return JsonResponse({"error": "only organisers see worker health"}, status=403)
-    return JsonResponse(_worker_health())
-
-
-WORKER_HEALTH_TTL_S = 30
-
-
-def _worker_health() -> dict:
-    return cast(dict, cache.get_or_set("organiser:worker-health", ask_workers, WORKER_HEALTH_TTL_S))
+    return JsonResponse(worker_health(timezone.now()))
 
 
 @login_required

@@ -7,7 +7,7 @@ import math
 import markdown
 import nh3
 from django.db.models import Count, Max, Min
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.safestring import mark_safe
@@ -86,12 +86,30 @@ def challenge_page(request, slug: str, page: str = "overview"):
     return render(request, "challenges/challenge.html", context)
 
 
+def download_name(data_file) -> str:
+    """The name a browser saves a data file under (folders flattened)."""
+    return data_file.name.replace("/", "_")
+
+
+def checksums(request, slug: str):
+    """``SHA256SUMS`` of the files the visitor may download, for ``sha256sum -c SHA256SUMS``
+    run in the folder the files were saved to."""
+    challenge = visibility.challenge(request.user, slug)
+    lines = [
+        f"{f.sha256}  {download_name(f)}\n"
+        for f in visibility.downloadable_files(request.user, challenge)
+    ]
+    response = HttpResponse("".join(lines), content_type="text/plain; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="SHA256SUMS"'
+    return response
+
+
 def download_file(request, slug: str, file_id: int):
     challenge = visibility.challenge(request.user, slug)
     data_file = visibility.data_file(request.user, challenge, file_id)
     return transfers.download_response(
         data_file.file,
-        data_file.name.replace("/", "_"),
+        download_name(data_file),
         request=request,
         sha256=data_file.sha256,
     )

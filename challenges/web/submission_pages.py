@@ -87,8 +87,28 @@ def _visible_submission(request, uid) -> Submission:
     return visibility.submission(request.user, found)
 
 
+# How a score's single figures are shown: a name in words and a unit.
+FIGURES = {
+    "seconds_per_event": ("time", "s/event"),
+    "accuracy": ("accuracy", ""),
+    "events": ("events", ""),
+    "rows": ("rows", ""),
+}
+
+
+def shown_figure(key: str, value: float) -> tuple[str, str]:
+    """``(name, text)`` of one figure of a score's details: whole numbers as integers,
+    others to four significant digits, followed by the unit when the figure has one."""
+    name, unit = FIGURES.get(key, (key.replace("_", " "), ""))
+    text = f"{int(value)}" if float(value).is_integer() else f"{value:.4g}"
+    return name, f"{text} {unit}".strip()
+
+
 def submission_page(request, uid):
     submission = _visible_submission(request, uid)
+    scores = visibility.shown_scores(request.user, submission)
+    for score in scores:
+        score.figures = [shown_figure(k, v) for k, v in score.details.items()]
     return render(
         request,
         "challenges/submission.html",
@@ -96,11 +116,32 @@ def submission_page(request, uid):
             "submission": submission,
             "challenge": submission.phase.challenge,
             "phase": submission.phase,
-            "scores": visibility.shown_scores(request.user, submission),
+            "scores": scores,
             "events": submission.events.all(),
             "metric": submission.phase.get_metric(),
+            "run": run_report(submission.run_report),
         },
     )
+
+
+def run_report(report: dict) -> dict | None:
+    """What the submission page shows of a code submission's run (``runner.RunReport`` as
+    stored): per-event seconds (for the chart), set-up seconds, peak memory (MiB),
+    confinement; None for result files."""
+    if not report:
+        return None
+    stages = report.get("stage_seconds") or {}
+    per_event = report.get("per_event_seconds") or {}
+    return {
+        "per_event": [{"event": name, "seconds": s} for name, s in per_event.items()],
+        "n_events": report.get("n_events") or len(per_event),
+        "mean_seconds": report.get("mean_seconds"),
+        "median_seconds": report.get("median_seconds"),
+        "setup_seconds": stages.get("setup"),
+        "stages": [(name, s) for name, s in stages.items() if name != "setup"],
+        "peak_memory_mb": report.get("peak_memory_mb"),
+        "confined": report.get("confined"),
+    }
 
 
 def submission_status(request, uid):

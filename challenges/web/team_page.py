@@ -1,4 +1,5 @@
-"""The team page: create, invite (share the code), join, leave."""
+"""The team page: without a team, create or join one; in a team, its members and the
+actions the engine accepts (invite while there is room, leave while it has no submissions)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,13 @@ def team_page(request, slug: str):
             messages.error(request, str(error))
         return redirect("team", slug=slug)
     team = teams.team_of(request.user, challenge)
-    members = team.memberships.select_related("user") if team else []
-    return render(
-        request, "challenges/team.html", {"challenge": challenge, "team": team, "members": members}
-    )
+    context: dict[str, object] = {"challenge": challenge, "team": team}
+    if team:
+        members = list(team.memberships.select_related("user").order_by("joined", "pk"))
+        # only what the engine will accept is offered (``teams.join`` and ``teams.leave``)
+        context |= {
+            "members": members,
+            "has_submissions": team.submissions.exists(),
+            "room": challenge.max_team_size - len(members),
+        }
+    return render(request, "challenges/team.html", context)

@@ -29,7 +29,12 @@ from fivesigma.scoring.throughput import (
     check_seconds_per_event,
     throughput_score,
 )
-from fivesigma.scoring.validation import SubmissionError, examples, integer_column
+from fivesigma.scoring.validation import (
+    SubmissionError,
+    examples,
+    integer_column,
+    rows_missing,
+)
 
 SHOWN_EVENTS = 10
 
@@ -110,6 +115,14 @@ class TrackmlMetric(Metric):
                 problems += error.problems
                 bad_events += 1
         if problems:
+            absent = _hits_missing(solution, submission, scored)
+            if absent:
+                problems.insert(
+                    0,
+                    f"{rows_missing(absent)}: the test events have {_scored_hits(solution, scored)} "
+                    f"hits, one row each, and {absent} of them are not in the submission "
+                    f"(it has {len(submission)} rows)",
+                )
             raise SubmissionError(problems)
 
     def _scored_events(self, solution: pd.DataFrame) -> list[int]:
@@ -219,6 +232,24 @@ class ThroughputMetric(TrackmlMetric):
                 "per_event": accuracy["diagnostics"][subset]["per_event"],
             }
         return result
+
+
+def _hit_keys(frame: pd.DataFrame, events: list[int]) -> np.ndarray:
+    """One int64 per (event_id, hit_id) row of ``frame`` in ``events`` (hit ids < 2**32)."""
+    event = frame["event_id"].to_numpy(dtype=np.int64)
+    keep = np.isin(event, np.asarray(events, dtype=np.int64))
+    return (event[keep] << 32) | frame["hit_id"].to_numpy(dtype=np.int64)[keep]
+
+
+def _scored_hits(solution: pd.DataFrame, scored: list[int]) -> int:
+    return int(np.isin(solution["event_id"].to_numpy(), scored).sum())
+
+
+def _hits_missing(solution: pd.DataFrame, submission: pd.DataFrame, scored: list[int]) -> int:
+    """How many hits of the scored events have no row in the submission (all events, not
+    only the few whose problems are listed)."""
+    truth = _hit_keys(solution, scored)
+    return int(np.isin(truth, _hit_keys(submission, scored), invert=True).sum())
 
 
 def _duplicated_hits(event_id: np.ndarray, hit_id: np.ndarray) -> list[str]:

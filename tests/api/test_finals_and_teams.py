@@ -3,6 +3,8 @@ the same way (400 with the rule, 404 for another team's submission)."""
 
 from __future__ import annotations
 
+import re
+
 from django.urls import reverse
 
 from fivesigma.challenges.engine import intake, worker
@@ -116,11 +118,14 @@ def test_an_invitation_code_of_another_challenge_does_not_join(site, bob_api, tm
     assert reply.status_code == 400 and "does not match any team" in reply.json()["detail"]
 
 
-def test_sign_up_never_redirects_to_another_site(db, client):
+def test_sign_up_never_redirects_to_another_site(db, client, mailoutbox):
     form = {
         "username": "dora",
+        "email": "dora@example.org",
         "password1": "a-long-test-password",
         "password2": "a-long-test-password",
     }
-    away = client.post(reverse("signup") + "?next=https://elsewhere.example/x", form)
+    client.post(reverse("signup") + "?next=https://elsewhere.example/x", form)
+    (link,) = re.findall(r"https?://testserver(/\S+)", mailoutbox[0].body)
+    away = client.get(link)
     assert away.status_code == 302 and away["Location"] == reverse("home")

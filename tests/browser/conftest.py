@@ -23,7 +23,23 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SHOTS = Path("/tmp/shots")
+REPO = Path(__file__).resolve().parents[2]
+# Screenshots of every page a browser test visits, kept by CI as an artifact.
+SHOTS = Path(os.environ.get("FIVESIGMA_SCREENSHOTS") or REPO / "var" / "screenshots")
+
+
+def shoot(page, name: str) -> Path:
+    """A full-page screenshot of ``page`` as SHOTS/NAME-WIDTH.png, once its charts are
+    drawn; fails when the page is wider than its window."""
+    wait_for_charts(page)
+    page.wait_for_timeout(300)  # responsive charts settle to the window
+    width = page.viewport_size["width"]
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"{name}-{width}.png"
+    page.screenshot(path=str(path), full_page=True)
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} is {overflow} px wider than a {width} px window"
+    return path
 
 
 @pytest.fixture(scope="session")

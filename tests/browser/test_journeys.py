@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import zipfile
 
 import pytest
@@ -14,12 +15,16 @@ from tests.challenges.factories import make_user, write_ams_bundle
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 
-def test_sign_up_log_out_and_log_in(page, db):
+def test_sign_up_log_out_and_log_in(page, db, mailoutbox):
     page.goto("/accounts/signup/")
     page.fill("input[name=username]", "newcomer")
+    page.fill("input[name=email]", "newcomer@example.org")
     page.fill("input[name=password1]", PASSWORD)
     page.fill("input[name=password2]", PASSWORD)
     page.get_by_role("button", name="Sign up").click()
+    page.locator("#verification-sent").wait_for()
+    (link,) = re.findall(r"https?://[^/\s]+(/\S+)", mailoutbox[0].body)
+    page.goto(link)
     page.get_by_text("Welcome, newcomer.").wait_for()
     page.get_by_role("button", name="Log out").click()
     page.get_by_role("link", name="Log in").wait_for()
@@ -49,8 +54,10 @@ def test_create_a_team_and_join_it_with_the_code(page, site, live_server, browse
     other.fill("input[name=code]", code)
     other.get_by_role("button", name="Join").click()
     other.get_by_text("You joined Muon Hunters.").wait_for()
-    members = other.locator(".card ul li").all_inner_texts()
-    assert sorted(members) == sorted([site.alice.username, site.bob.username])
+    members = other.locator("#members li").all_inner_texts()
+    assert sorted(members) == sorted([site.alice.username, f"{site.bob.username} (you)"])
+    # in a team, only its actions: no creating or joining another
+    assert other.locator("#create-team, #join-team").count() == 0
     assert Membership.objects.filter(team__name="Muon Hunters").count() == 2
     other.context.close()
 

@@ -1,5 +1,6 @@
 """The main pages at a phone's width (390 px) and a laptop's (1280 px): nothing wider than
-the window, every page rendered without a console error. Screenshots go to /tmp/shots/."""
+the window, every page rendered without a console error; a screenshot of each (see
+``tests.browser.conftest.SHOTS``)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pytest
 from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import Phase
 from tests.api.site import load_site_challenge, ranked_submission
-from tests.browser.conftest import SHOTS, log_in, wait_for_charts
+from tests.browser.conftest import log_in, shoot
 from tests.browser.trackml_toy import diagnostics
 from tests.challenges.factories import upload
 from tests.engine.builders import add_entry, make_team
@@ -49,7 +50,6 @@ def _pages(site, tmp_path) -> dict[str, str]:
 
 def test_main_pages_fit_narrow_and_wide_windows(browser, site, live_server, tmp_path, eager):
     pages = _pages(site, tmp_path)
-    SHOTS.mkdir(parents=True, exist_ok=True)
     too_wide = []
     for width in WIDTHS:
         context = browser.new_context(
@@ -63,12 +63,10 @@ def test_main_pages_fit_narrow_and_wide_windows(browser, site, live_server, tmp_
         log_in(page, live_server.url, site.alice)
         for name, path in pages.items():
             page.goto(path)
-            wait_for_charts(page)
-            page.wait_for_timeout(300)  # responsive charts settle to the window
-            page.screenshot(path=str(SHOTS / f"{name}-{width}.png"), full_page=True)
-            overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-            if overflow > 0:
-                too_wide.append(f"{name} at {width} px: {overflow} px too wide")
+            try:
+                shoot(page, name)
+            except AssertionError as wide:
+                too_wide.append(str(wide))
         assert console.unexpected() == [], width
         context.close()
     assert too_wide == []

@@ -4,15 +4,15 @@ sees what on the page and in its worker-health JSON."""
 from __future__ import annotations
 
 import re
+import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pytest
-from django.core.cache import cache
 from django.urls import reverse
 
-from fivesigma.celery import app
 from fivesigma.challenges.engine import operations
 from fivesigma.challenges.models import Challenge, Phase, Submission, Team
 from tests.challenges.factories import make_user
@@ -199,13 +199,6 @@ def test_failures_by_reason_most_frequent_first(result_phase):
 
 
 @pytest.fixture
-def fresh_worker_health():
-    cache.delete("organiser:worker-health")
-    yield
-    cache.delete("organiser:worker-health")
-
-
-@pytest.fixture
 def people(db):
     olga = make_user("olga")
     return {"olga": olga, "alice": make_user("alice"), "sam": make_user("sam", is_staff=True)}
@@ -252,30 +245,16 @@ def test_staff_see_every_challenge_and_participants_none(client, people):
     assert "You organise no challenge yet." in participant
 
 
-def test_worker_health_json_for_organisers_only_and_asked_once_per_30_s(
-    client, people, monkeypatch, fresh_worker_health
-):
+def test_worker_health_json_is_for_organisers_only(client, people):
     make_phase("mine", organiser=people["olga"])
-    answers = iter(
-        [
-            {
-                "workers": [{"name": "w1", "queues": ["scoring"]}],
-                "queues_without_worker": ["sandbox"],
-            },
-            {"workers": [], "queues_without_worker": ["scoring", "sandbox"]},
-        ]
-    )
-    monkeypatch.setattr(
-        "fivesigma.challenges.web.organiser_pages.ask_workers", lambda: next(answers)
-    )
+    operations.write_heartbeat("w1@node", ["scoring"], 0, datetime.now(UTC))
     url = reverse("organiser-dashboard") + "?part=workers"
-
     assert logged_in(client, people["alice"]).get(url).status_code == 403
-    organiser = logged_in(client, people["olga"])
-    first, second = organiser.get(url), organiser.get(url)
-    assert first.status_code == second.status_code == 200
-    assert first.json()["workers"] == [{"name": "w1", "queues": ["scoring"]}]
-    assert second.json() == first.json()  # from the cache, not asked again
+    health = logged_in(client, people["olga"]).get(url).json()
+    assert [(w["name"], w["queues"], w["alive"]) for w in health["workers"]] == [
+        ("w1@node", ["scoring"], True)
+    ]
+    assert health["queues_without_worker"] == ["sandbox"]
 
 
 def test_unknown_part_is_a_clear_error(client, people):
@@ -284,26 +263,87 @@ def test_unknown_part_is_a_clear_error(client, people):
     assert "'queues'" in reply.json()["error"]
 
 
-def test_ask_workers_reports_an_unreachable_broker(monkeypatch):
-    nowhere = "redis://127.0.0.1:1/0"  # nothing listens on port 1
-    monkeypatch.setenv("CELERY_BROKER_URL", nowhere)  # Celery reads it before its conf
-    for setting in ("broker_url", "broker_read_url", "broker_write_url"):
-        monkeypatch.setattr(app.conf, setting, nowhere)  # earlier tests may have set each
-    health = operations.ask_workers()
-    assert health["workers"] == []
-    assert health["error"].startswith("broker: ") and "127.0.0.1:1" in health["error"]
+# -- worker health: heartbeats --------------------------------------------------------------
+
+
+def test_heartbeats_say_which_workers_are_alive_busy_or_silent(db):
+    operations.write_heartbeat("scoring@a", ["scoring"], 2, NOW - timedelta(seconds=5))
+    operations.write_heartbeat("sandbox@b", ["sandbox"], 0, NOW - timedelta(seconds=50))
+    operations.write_heartbeat("gone@c", ["scoring", "sandbox"], 0, NOW - timedelta(days=2))
+    health = operations.worker_health(NOW)
+    assert [(w["name"], w["busy"], w["alive"], w["last_heard_s"]) for w in health["workers"]] == [
+        ("sandbox@b", 0, False, 50.0),  # silent past SILENT_AFTER_S: its queue has no worker
+        ("scoring@a", 2, True, 5.0),  # busy is still alive
+    ]
+    assert health["queues_without_worker"] == ["sandbox"]
+
+
+def test_a_new_heartbeat_replaces_the_old_one_and_a_clean_stop_removes_it(db):
+    operations.write_heartbeat("w@x", ["scoring"], 0, NOW - timedelta(minutes=5))
+    operations.write_heartbeat("w@x", ["scoring"], 1, NOW)
+    assert [(w["busy"], w["alive"]) for w in operations.worker_health(NOW)["workers"]] == [
+        (1, True)
+    ]
+    operations.forget_heartbeat("w@x")
+    assert operations.worker_health(NOW)["workers"] == []
+    assert operations.worker_health(NOW)["queues_without_worker"] == ["scoring", "sandbox"]
+
+
+def test_unreadable_heartbeat_files_are_skipped(db, settings):
+    operations.write_heartbeat("ok@x", ["scoring"], 0, NOW)
+    folder = Path(settings.MEDIA_ROOT) / operations.HEARTBEATS
+    (folder / "broken.json").write_text("{not json")
+    (folder / "partial.json").write_text('{"name": "p"}')
+    assert [w["name"] for w in operations.worker_health(NOW)["workers"]] == ["ok@x"]
+
+
+def test_the_heartbeat_goes_on_while_the_worker_is_busy(db):
+    """The beat is a thread of its own: a task holding the worker's main thread (a solo
+    pool, or a consumer that cannot read the broker while busy) does not stop it."""
+    busy = []
+    beat = operations.Heartbeat("w@busy", ["sandbox"], lambda: len(busy), every_s=0.05).start()
+    try:
+        wait_for(lambda: operations.read_heartbeats(), timeout=10, what="a first beat")
+        first = operations.read_heartbeats()[0]["beat"]
+        busy.append("a task")
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:  # the main thread is held, as by a task
+            sum(range(1000))
+        latest = operations.read_heartbeats()[0]
+        assert latest["beat"] > first and latest["busy"] == 1
+    finally:
+        beat.stop()
+    assert operations.read_heartbeats() == []
+
+
+def test_the_dashboard_names_busy_and_silent_workers(client, people):
+    make_phase("mine", organiser=people["olga"])
+    now = datetime.now(UTC)
+    operations.write_heartbeat("scoring@a", ["scoring"], 1, now)
+    operations.write_heartbeat("sandbox@b", ["sandbox"], 0, now - timedelta(minutes=5))
+    page = logged_in(client, people["olga"]).get(reverse("organiser-dashboard")).content.decode()
+    card = re.search(r'id="worker-list">(.*?)</ul>', page, re.S).group(1)
+    lines = [
+        re.sub(r"\s+", " ", li).strip() for li in re.findall(r"<li[^>]*>(.*?)</li>", card, re.S)
+    ]
+    assert lines[0] == "✘ sandbox@b: sandbox · silent for 5 min"
+    assert lines[1] == "✔ scoring@a: scoring · busy with 1 task"
+    assert lines[2] == "✘ no worker consumes queue sandbox"
 
 
 @pytest.mark.integration
-def test_ask_workers_lists_a_running_worker_and_its_queues(celery_worker_process):
+def test_a_running_worker_writes_its_heartbeat(
+    celery_worker_process,
+):
     try:
         health = wait_for(
-            lambda: (h := operations.ask_workers())["workers"] and h,
+            lambda: (h := operations.worker_health(datetime.now(UTC)))["workers"] and h,
             timeout=90,
-            what="the worker to answer the broadcast",
+            what="the worker's heartbeat",
         )
     except AssertionError:
         raise AssertionError(celery_worker_process.log_path.read_text()[-3000:]) from None
-    assert health["error"] is None
-    assert [w["queues"] for w in health["workers"]] == [["sandbox", "scoring"]]
+    assert [(w["queues"], w["alive"]) for w in health["workers"]] == [
+        (["sandbox", "scoring"], True)
+    ]
     assert health["queues_without_worker"] == []

@@ -93,18 +93,63 @@ def test_submit_wait_prints_the_failure_reason(
     assert "Failed: the solution file is being replaced" in capsys.readouterr().out
 
 
-def test_leaderboard_prints_ranked_rows(site, logged_in, capsys):
+def test_leaderboard_prints_ranked_rows_and_baselines_apart(site, logged_in, capsys):
     add_entry(site.phase, make_team(site.challenge, "second"), 2.0)
     add_entry(site.phase, make_team(site.challenge, "first"), 3.0)
-    add_entry(site.phase, make_team(site.challenge, "baseline", benchmark=True), 2.5)
+    add_entry(site.phase, make_team(site.challenge, "Baseline: XGBoost", benchmark=True), 2.5)
     assert main(["leaderboard", "tiny-higgs", "main"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    table = [line.split()[:3] for line in lines[2:5]]
-    assert table == [
-        ["1", "first", "3.00000"],
-        ["baseline", "(baseline)", "2.50000"],
-        ["2", "second", "2.00000"],
-    ]
+    table = [line.split()[:3] for line in lines[2:4]]
+    assert table == [["1", "first", "3.00000"], ["2", "second", "2.00000"]]
+    assert lines[4].startswith("Baselines")
+    assert lines[5].split()[:4] == ["~2", "Baseline:", "XGBoost", "2.50000"]
+    assert len(lines) == 6  # nothing more to list
+
+
+def scores_of_teams(site, n: int, baselines: dict[str, float]) -> None:
+    """``n`` teams scoring n, n-1, ..., 1 and benchmark teams of the given scores."""
+    for k in range(n):
+        add_entry(site.phase, make_team(site.challenge, f"team{k + 1:03d}"), float(n - k))
+    for name, value in baselines.items():
+        add_entry(site.phase, make_team(site.challenge, name, benchmark=True), value)
+
+
+@pytest.mark.parametrize("top", [1, 3, 7])
+def test_top_n_prints_n_ranked_teams_whatever_the_baselines(site, logged_in, capsys, top):
+    scores_of_teams(site, 5, {"Baseline: high": 4.5, "Baseline: low": 0.5})
+    assert main(["leaderboard", "tiny-higgs", "main", "--top", str(top)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    ranked = [line.split() for line in lines[2:] if line.split()[0].isdigit()]
+    shown = min(top, 5)
+    assert [row[:2] for row in ranked] == [[str(k), f"team{k:03d}"] for k in range(1, shown + 1)]
+    assert f"top {shown} teams" in lines[0]
+    baselines = [line.split()[:3] for line in lines if line.lstrip().startswith("~")]
+    # each baseline met above the last team shown, with the rank its score would have
+    expected = (
+        [["~2", "Baseline:", "high"]]
+        if top < 7
+        else [["~2", "Baseline:", "high"], ["~6", "Baseline:", "low"]]
+    )
+    if top == 1:
+        expected = []
+    assert baselines == expected
+    assert ("more teams below" in lines[-1]) == (top < 7)
+
+
+def test_top_n_reads_as_many_pages_as_it_needs(site, logged_in, capsys):
+    scores_of_teams(site, 103, {"Baseline: mid": 50.5})
+    assert main(["leaderboard", "tiny-higgs", "main", "--top", "102"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    ranked = [line.split()[0] for line in lines[2:] if line.split()[0].isdigit()]
+    assert ranked == [str(k) for k in range(1, 103)]
+    assert "more teams below" in lines[-1]
+
+
+@pytest.mark.parametrize("top", ["0", "-3", "many"])
+def test_top_must_be_a_whole_number_of_at_least_one(db, capsys, top):
+    with pytest.raises(SystemExit):
+        main(["leaderboard", "tiny-higgs", "main", "--top", top])
+    assert "at least 1" in capsys.readouterr().err
 
 
 def test_private_leaderboard_before_the_end_is_refused(site, logged_in, capsys):

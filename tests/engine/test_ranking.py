@@ -220,8 +220,9 @@ def build(phase, entries: list[Entry], benchmark: int | None):
 
 
 def oracle_board(entries, benchmark, higher_is_better, final_selections, subset):
-    """(team, value, rank, public rank) rows expected on the public or private board."""
-    listed = sorted({e.team for e in entries if not e.late})
+    """(team, value, rank, public rank, entries) rows expected on the public or private
+    board: a team is listed once it has an entry, a scored on-time submission."""
+    listed = sorted({e.team for e in entries if e.counts})
 
     def best(candidates, value_of):
         keyed = [(value_of(e), e.at, e.minute) for e in candidates]
@@ -243,7 +244,7 @@ def oracle_board(entries, benchmark, higher_is_better, final_selections, subset)
     counted = {t: [e for e in entries if e.team == t and e.counts] for t in listed}
     public, public_ranks = board(lambda t: best(counted[t], lambda e: e.public))
     if subset == Score.PUBLIC:
-        return [(f"team{t}", v, public_ranks.get(t), None) for v, _, t in public]
+        return [(f"team{t}", v, public_ranks.get(t), None, len(counted[t])) for v, _, t in public]
 
     def final_private(team):
         chosen = [e for e in counted[team] if e.final]
@@ -255,12 +256,21 @@ def oracle_board(entries, benchmark, higher_is_better, final_selections, subset)
         return best(chosen, lambda e: e.private)
 
     private, private_ranks = board(final_private)
-    return [(f"team{t}", v, private_ranks.get(t), public_ranks.get(t)) for v, _, t in private]
+    return [
+        (f"team{t}", v, private_ranks.get(t), public_ranks.get(t), len(counted[t]))
+        for v, _, t in private
+    ]
 
 
 def shown(board):
     return [
-        (r.team, r.value, r.rank, r.public_rank if board.subset == Score.PRIVATE else None)
+        (
+            r.team,
+            r.value,
+            r.rank,
+            r.public_rank if board.subset == Score.PRIVATE else None,
+            r.entries,
+        )
         for r in board.rows
     ]
 
@@ -303,14 +313,30 @@ def test_best_public_is_the_best_current_score_per_team(db):
     assert names(board) == [(1, "a", 2.0), (2, "b", 2.0), (3, "d", 0.5), (4, "e", None)]
 
 
-def test_a_team_with_only_failed_submissions_is_listed_last_without_a_score(db):
+def test_entries_count_scored_submissions_and_a_team_without_one_is_not_listed(db):
+    """Failed submissions, and those not scored yet, are not entries."""
     phase = bare_phase()
     good, broken = make_team(phase.challenge, "good"), make_team(phase.challenge, "broken")
+    waiting = make_team(phase.challenge, "waiting")
     add_entry(phase, broken, status=Submission.FAILED, scored=False, at=T0 - timedelta(days=1))
     add_entry(phase, good, public=0.1)
-    assert names(leaderboard.compute(phase, Score.PUBLIC)) == [
-        (1, "good", 0.1),
-        (2, "broken", None),
+    add_entry(phase, good, public=0.3, at=T0 + timedelta(minutes=1))
+    add_entry(phase, good, status=Submission.FAILED, scored=False)
+    add_entry(phase, good, status=Submission.RUNNING, scored=False)
+    add_entry(phase, waiting, status=Submission.RUNNING, scored=False)
+    board = leaderboard.compute(phase, Score.PUBLIC)
+    assert [(r.rank, r.team, r.value, r.entries) for r in board.rows] == [(1, "good", 0.3, 2)]
+
+
+def test_an_undefined_score_is_an_entry_listed_last(db):
+    phase = bare_phase()
+    good, odd = make_team(phase.challenge, "good"), make_team(phase.challenge, "odd")
+    add_entry(phase, odd, public=None, at=T0 - timedelta(days=1))
+    add_entry(phase, good, public=0.1)
+    board = leaderboard.compute(phase, Score.PUBLIC)
+    assert [(r.rank, r.team, r.value, r.entries) for r in board.rows] == [
+        (1, "good", 0.1, 1),
+        (2, "odd", None, 1),
     ]
 
 

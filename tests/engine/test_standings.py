@@ -43,6 +43,15 @@ def send(tiny, user, noise: float, seed: int) -> Submission:
     )
 
 
+def entries(phase, team_id) -> int:
+    return (
+        Standing.objects.filter(phase=phase, team_id=team_id)
+        .values_list("entries", flat=True)
+        .first()
+        or 0
+    )
+
+
 def best_public(phase, team_id) -> float | None:
     row = next(r for r in leaderboard.compute(phase, Score.PUBLIC).rows if r.team_id == team_id)
     return row.value
@@ -54,21 +63,26 @@ def test_every_engine_step_keeps_standings_equal_to_a_rebuild(
     phase = tiny.main
     alice, bob = make_user("alice"), make_user("bob")
 
-    rough = send(tiny, alice, noise=2.0, seed=1)  # uploaded: listed, not yet scored
+    rough = send(tiny, alice, noise=2.0, seed=1)  # uploaded, not scored: not an entry yet
     assert_kept_equals_rebuilt(phase)
+    assert entries(phase, rough.team_id) == 0
+    assert leaderboard.compute(phase, Score.PUBLIC).rows == []
     worker.process(rough.pk)
+    assert entries(phase, rough.team_id) == 1
     sharp = send(tiny, alice, noise=0.3, seed=2)
     worker.process(sharp.pk)
     assert_kept_equals_rebuilt(phase)
     team = sharp.team_id
+    assert entries(phase, team) == 2
     assert best_public(phase, team) == sharp.scores.get(subset=Score.PUBLIC).value
 
     mine = send(tiny, bob, noise=0.5, seed=3)
     worker.process(mine.pk)
     monkeypatch.setattr(AmsMetric, "evaluate", _raise(ZeroDivisionError("no events")))
     broken = send(tiny, bob, noise=0.5, seed=4)
-    worker.process(broken.pk)  # fails with a reason: listed, its scores never count
+    worker.process(broken.pk)  # fails with a reason: not an entry, its scores never count
     assert Submission.objects.get(pk=broken.pk).status == Submission.FAILED
+    assert entries(phase, broken.team_id) == 1
     assert_kept_equals_rebuilt(phase)
 
     # a re-scoring that fails takes the submission's old scores off the board
@@ -76,6 +90,7 @@ def test_every_engine_step_keeps_standings_equal_to_a_rebuild(
     worker.process(sharp.pk)
     assert Submission.objects.get(pk=sharp.pk).status == Submission.FAILED
     assert best_public(phase, team) == rough.scores.get(subset=Score.PUBLIC, current=True).value
+    assert entries(phase, team) == 1  # the re-scoring that failed took an entry away
     assert_kept_equals_rebuilt(phase)
     monkeypatch.undo()
     for submission in Submission.objects.filter(phase=phase, status=Submission.QUEUED):

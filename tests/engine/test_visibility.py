@@ -56,8 +56,7 @@ def scored(phase, user, content: bytes, name: str) -> Submission:
 
 
 @pytest.fixture
-def scene(db, tmp_path, monkeypatch) -> Scene:
-    monkeypatch.setattr("fivesigma.challenges.web.organiser_pages._worker_health", lambda: [])
+def scene(db, tmp_path) -> Scene:
     users = {
         "alice": make_user("alice"),
         "bob": make_user("bob"),

@@ -1,7 +1,8 @@
 // Physics plots with Plotly: a submission's diagnostics and a leaderboard's charts.
 //
 // Submission page: each `.diagnostics[data-source][data-metric]` reads the JSON emitted by
-// `json_script` under the id in data-source (the scoring package's evaluate() diagnostics).
+// `json_script` under the id in data-source (the scoring package's evaluate() diagnostics);
+// `.run-chart[data-source]` reads a code submission's seconds per event.
 // Leaderboard page: `#leaderboard-charts[data-chart-url]` fetches the chart data of the API.
 // A missing key or a failing chart leaves a short note in its place; nothing here throws.
 (() => {
@@ -96,7 +97,7 @@
     const x = events.map((e) => String(e.event_id));
     const y = events.map((e) => e.score);
     return [[{ type: "bar", x, y, marker: { color: COLORS.accent }, hovertemplate: "event %{x}<br>accuracy %{y:.4f}<extra></extra>" }],
-      layout("TrackML accuracy per event", "event", "accuracy", { xaxis: { title: { text: "event" }, type: "category" }, yaxis: { title: { text: "accuracy" }, range: [0, 1] }, showlegend: false })];
+      layout("TrackML accuracy per event", "event number", "tracking accuracy", { xaxis: { title: { text: "event number" }, type: "category" }, yaxis: { title: { text: "tracking accuracy" }, range: [0, 1] }, showlegend: false })];
   };
 
   // Wilson score interval at one standard deviation: bounded to [0, 1], sensible for few particles.
@@ -126,8 +127,8 @@
       text: bins.map((b) => `${b.low}–${open(b) ? "∞" : b.high}${unit ? " " + unit : ""}: ${b.found} of ${b.total} particles found`),
       hovertemplate: "%{text}<extra></extra>",
     };
-    const xaxis = label === "pT" ? { title: { text: axis }, type: "log" } : { title: { text: axis } };
-    return [[trace], layout(`Tracking efficiency against ${label}`, axis, "efficiency", { xaxis, yaxis: { title: { text: "efficiency" }, range: [0, 1.05] }, showlegend: false })];
+    const xaxis = unit === "GeV" ? { title: { text: `${axis}, log scale` }, type: "log" } : { title: { text: axis } };
+    return [[trace], layout(`Tracking efficiency against ${label}`, axis, "efficiency (fraction of particles found)", { xaxis, yaxis: { title: { text: "efficiency (fraction of particles found)" }, range: [0, 1.05] }, showlegend: false })];
   };
 
   const eventDisplay = (display) => () => {
@@ -183,7 +184,7 @@
       marker: { size: 10, color: usable.map((p) => (p.is_benchmark ? COLORS.muted : COLORS.accent)) },
       hovertemplate: "%{text}<br>%{x:.3g} s/event<br>accuracy %{y:.4f}<extra></extra>",
     });
-    return [traces, layout(title, "seconds per event", "accuracy", { xaxis: { title: { text: "seconds per event" }, type: "log" }, yaxis: { title: { text: "accuracy" }, range: [0.45, 1.02] } })];
+    return [traces, layout(title, "time per event [s/event], log scale", "tracking accuracy", { xaxis: { title: { text: "time per event [s/event], log scale" }, type: "log" }, yaxis: { title: { text: "tracking accuracy" }, range: [0.45, 1.02] } })];
   };
 
   // Points no other point beats on both speed (fewer seconds) and accuracy, fastest first.
@@ -199,14 +200,29 @@
     trackml: (d, el) => {
       const eff = d.efficiency || {};
       chart(el, "per-event accuracy", perEvent(d));
-      chart(el, "efficiency against pT", efficiency(eff.pt, "pT", "GeV"));
-      chart(el, "efficiency against eta", efficiency(eff.eta, "eta", ""));
+      chart(el, "efficiency against pT", efficiency(eff.pt, "transverse momentum pT", "GeV"));
+      chart(el, "efficiency against eta", efficiency(eff.eta, "pseudorapidity η", ""));
       chart(el, "event display", eventDisplay(d.display));
     },
     throughput: (d, el) => {
       chart(el, "accuracy against speed", speedAccuracy([{ accuracy: d.accuracy, seconds_per_event: d.seconds_per_event, score: d.score }], "Accuracy against seconds per event"));
       chart(el, "per-event accuracy", perEvent(d));
     },
+  };
+
+  // ---- Code submissions: the run report -------------------------------------------------
+
+  const runSeconds = (events) => () => {
+    if (!Array.isArray(events) || events.length === 0) return "No per-event timings in this run.";
+    const x = events.map((e) => String(e.event).replace(/^event0*/, ""));
+    const y = events.map((e) => e.seconds);
+    if (!isNumberList(y)) return "The per-event timings of this run are malformed.";
+    return [[{ type: "bar", x, y, marker: { color: COLORS.accent }, hovertemplate: "event %{x}<br>%{y:.3f} s<extra></extra>" }],
+      layout("Seconds per event", "event number", "wall-clock time [s]", { xaxis: { title: { text: "event number" }, type: "category" }, yaxis: { title: { text: "wall-clock time [s]" }, rangemode: "tozero" }, showlegend: false, height: 240, margin: { l: 56, r: 16, t: 36, b: 44 } })];
+  };
+
+  const drawRun = () => {
+    for (const el of document.querySelectorAll(".run-chart[data-source]")) chart(el, "seconds per event", runSeconds(readJson(el.dataset.source)));
   };
 
   const readJson = (id) => {
@@ -227,7 +243,10 @@
 
   // ---- Leaderboard -----------------------------------------------------------------------
 
-  const records = (data) => () => {
+  // A benchmark team's name with "(baseline)" unless the name already says so.
+  const baselineName = (team) => (/baseline/i.test(team) ? team : `${team} (baseline)`);
+
+  const records = (data, title) => () => {
     const steps = Array.isArray(data.records) ? data.records : [];
     if (steps.length === 0) return "No scored submission yet: the best score over time appears with the first one.";
     const x = steps.map((r) => r.at);
@@ -237,10 +256,11 @@
     const traces = [{ x, y, mode: "lines+markers", line: { shape: "hv", color: COLORS.accent }, name: "best score", text: steps.map((r) => r.team).concat([""]), hovertemplate: "%{text}<br>%{y:.5f}<br>%{x}<extra></extra>" }];
     for (const b of data.benchmarks || []) {
       if (typeof b.score !== "number") continue;
-      traces.push({ x: [x[0], x[x.length - 1]], y: [b.score, b.score], mode: "lines", line: { dash: "dash", color: COLORS.muted }, name: `${b.team} (baseline)` });
+      traces.push({ x: [x[0], x[x.length - 1]], y: [b.score, b.score], mode: "lines", line: { dash: "dash", color: COLORS.muted }, name: baselineName(b.team) });
     }
     const better = data.higher_is_better ? "higher" : "lower";
-    return [traces, layout(`Best ${data.subset} score over time (${better} is better)`, "", data.metric || "score", { xaxis: { type: "date" } })];
+    const metric = title || data.metric || "score";
+    return [traces, layout(`Best ${data.subset} score over time (${better} is better)`, "upload time", metric, { xaxis: { title: { text: "upload time" }, type: "date" } })];
   };
 
   const drawLeaderboard = async () => {
@@ -255,16 +275,17 @@
       note(el, "The charts could not be loaded.");
       return;
     }
-    chart(el, "best score over time", records(data));
+    chart(el, "best score over time", records(data, el.dataset.metricTitle));
     if (data.kind === "code") chart(el, "accuracy against speed", speedAccuracy(data.speed || [], "Accuracy against seconds per event (best entry of each team)"));
   };
 
   document.addEventListener("DOMContentLoaded", () => {
     const ready = typeof window.Plotly !== "undefined";
     if (!ready) {
-      for (const el of document.querySelectorAll(".diagnostics, #leaderboard-charts")) note(el, "The plotting library did not load; the charts are not shown.");
+      for (const el of document.querySelectorAll(".diagnostics, .run-chart, #leaderboard-charts")) note(el, "The plotting library did not load; the charts are not shown.");
       return;
     }
+    drawRun();
     drawSubmission();
     drawLeaderboard();
   });
