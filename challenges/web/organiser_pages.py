@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
 from pathlib import Path
 
 from django.contrib import messages
@@ -13,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from fivesigma.challenges.engine import bundles, lifecycle, visibility
+from fivesigma.challenges.engine import bundles, lifecycle, upload_spool, visibility
 from fivesigma.challenges.engine.operations import (
     HEARTBEAT_EVERY_S,
     RECENT_STARTS,
@@ -88,7 +87,7 @@ def upload_bundle(request):
     problems = []
     if request.method == "POST" and request.FILES.get("bundle"):
         upload = request.FILES["bundle"]
-        with tempfile.TemporaryDirectory() as tmp:
+        with upload_spool.scratch_folder() as tmp:
             path = Path(tmp) / "bundle.zip"
             with open(path, "wb") as out:
                 for chunk in upload.chunks():

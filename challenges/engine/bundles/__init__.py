@@ -15,7 +15,6 @@ The format is documented in docs/bundles.md, whose field reference reference.py 
 
 from __future__ import annotations
 
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,10 +81,11 @@ def load_bundle(
     """
     from django.conf import settings
 
+    from fivesigma.challenges.engine import upload_spool
     from fivesigma.challenges.engine.bundles.install import install
 
     path = Path(path)
-    with tempfile.TemporaryDirectory(prefix="fivesigma-bundle-") as tmp:
+    with upload_spool.scratch_folder() as tmp:
         scratch = Path(tmp)
         root, budget = path, max_bytes
         if path.is_file():
@@ -112,7 +112,9 @@ def parse(root: Path, scratch: Path | None = None, max_bytes: int = MAX_BUNDLE_B
         raise BundleError([f"{manifest}: the top level must be a mapping of fields"])
     keep = None
     if scratch is None:
-        keep = tempfile.TemporaryDirectory(prefix="fivesigma-bundle-")
+        from fivesigma.challenges.engine import upload_spool
+
+        keep = upload_spool.scratch_folder()
         scratch = Path(keep.name)
     context = Context(root, scratch, max_bytes)
     try:
