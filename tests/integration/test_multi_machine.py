@@ -130,6 +130,9 @@ def test_web_and_workers_on_machines_that_share_no_disk(machines, s3_server, tmp
     # a new sandbox machine, empty cache; the sweep finds the submission stuck and re-queues it
     second_sandbox = machines.start_worker("sandbox-2", "sandbox", TMPDIR=str(scratch))
     second_sandbox.wait_ready()
+    # the result file is done first: a sweep an hour ahead would take a live scoring run,
+    # whose heartbeat is then an hour old, for a dead one
+    wait_for(lambda: all_done([Submission(pk=scored_id)]), timeout=90, what="the result file")
     later = timezone.now() + timedelta(seconds=3601)
     assert lifecycle.sweep_stuck(now=later) == {"requeued": 1, "failed": 0}
     try:
