@@ -210,6 +210,12 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o755
 DATA_UPLOAD_MAX_MEMORY_SIZE = 4 * 1024**2
 # Running participant code outside bubblewrap: for local development only, never in production.
 FIVESIGMA_ALLOW_UNCONFINED_CODE = env_bool("FIVESIGMA_ALLOW_UNCONFINED_CODE", False)
+# Where each worker machine keeps its speed calibration (runner/calibration.py): the ranked
+# seconds per event of code submissions are normalised to the reference machine with it.
+# Empty: no calibration, raw on-CPU seconds are ranked.
+FIVESIGMA_CALIBRATION_DIR = os.environ.get(
+    "FIVESIGMA_CALIBRATION_DIR", str(DATA_DIR / "calibration")
+)
 # A submission waiting in the queue, or running, this long (or twice its phase's time limit,
 # if longer) is re-queued, then failed.
 FIVESIGMA_STUCK_AFTER_S = int(os.environ.get("FIVESIGMA_STUCK_AFTER_S", 3600))

@@ -90,6 +90,7 @@ def _run_in_sandbox(submission: Submission, phase: Phase, workdir: Path):
                 time_limit_s=phase.time_limit_s, memory_limit_mb=phase.memory_limit_mb
             ),
             allow_unconfined=settings.FIVESIGMA_ALLOW_UNCONFINED_CODE,
+            worker=runner_settings(),
         )
     except runner.SandboxUnavailable as error:
         log.error("sandbox unavailable for submission %s: %s", submission.pk, error)
@@ -97,6 +98,21 @@ def _run_in_sandbox(submission: Submission, phase: Phase, workdir: Path):
             f"The platform could not run code submissions on this worker: {error} "
             "This is not a fault of your code; the organisers have been told."
         ) from error
+
+
+def runner_settings():
+    """The runner's machine-wide settings: calibrated when FIVESIGMA_CALIBRATION_DIR is set."""
+    from fivesigma import runner
+
+    directory = settings.FIVESIGMA_CALIBRATION_DIR
+    return runner.Worker(calibration_dir=Path(directory) if directory else None)
+
+
+def ranked_seconds(run_report: dict) -> float | None:
+    """The seconds per event a code submission is ranked by: on-CPU seconds of its process
+    tree, normalised to the reference machine (docs/runner.md, "Which seconds are ranked");
+    the wall seconds for a report from before they were measured."""
+    return run_report.get("ranked_seconds") or run_report.get("mean_seconds")
 
 
 def run_code(submission: Submission) -> None:
@@ -129,7 +145,7 @@ def score(submission: Submission) -> None:
     result_file, context = submission.file, {}
     if phase.kind == Phase.CODE:
         result_file = submission.output
-        context = {"seconds_per_event": submission.run_report.get("mean_seconds")}
+        context = {"seconds_per_event": ranked_seconds(submission.run_report)}
     from fivesigma.scoring.validation import SubmissionError
 
     try:

@@ -34,7 +34,11 @@ def test_code_submission_is_run_timed_and_scored(tracking_phase, tmp_path, eager
     assert "warmup" in report["stage_seconds"]
     public = Score.objects.get(submission=submission, subset="public", current=True)
     assert public.details["accuracy"] == pytest.approx(1.0)  # the model finds every straight track
-    seconds = report["mean_seconds"]
+    # ranked by the tree's on-CPU seconds, normalised with this worker's calibration
+    calibration = report["calibration"]
+    assert calibration is not None and calibration["factor"] > 0
+    seconds = report["ranked_seconds"]
+    assert seconds == pytest.approx(report["mean_cpu_seconds"] * calibration["factor"])
     assert public.value == pytest.approx(math.sqrt(math.log(1 + 600 / seconds) * 0.5**2))
     row = leaderboard.compute(tracking_phase, "public").rows[0]
     assert row.details["seconds_per_event"] == pytest.approx(seconds)
