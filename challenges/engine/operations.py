@@ -15,7 +15,6 @@ import threading
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
-from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db.models import (
     Avg,
@@ -149,8 +148,9 @@ def write_heartbeat(worker: str, queues: list[str], busy: int, now: datetime) ->
     name = heartbeat_path(worker)
     try:
         path = Path(default_storage.path(name))
-    except NotImplementedError:
-        default_storage.save(name, ContentFile(body))
+    except NotImplementedError:  # an object store: written to the same key every time
+        with default_storage.open(name, "wb") as stream:
+            stream.write(body)
         return
     path.parent.mkdir(parents=True, exist_ok=True)
     partial = path.with_suffix(f".{os.getpid()}.part")

@@ -11,12 +11,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from fivesigma.challenges.engine import operations
 from fivesigma.challenges.models import Challenge, Phase, Submission, Team
 from tests.challenges.factories import make_user
 from tests.conftest import wait_for
+from tests.s3 import s3_storage
 
 NOW = datetime(2024, 3, 1, 0, 30, tzinfo=UTC)  # half an hour into a UTC day
 S = Submission
@@ -278,9 +280,13 @@ def test_heartbeats_say_which_workers_are_alive_busy_or_silent(db):
     assert health["queues_without_worker"] == ["sandbox"]
 
 
-def test_a_new_heartbeat_replaces_the_old_one_and_a_clean_stop_removes_it(db):
+@pytest.mark.parametrize("where", ["local", "s3"])
+def test_a_new_heartbeat_replaces_the_old_one_and_a_clean_stop_removes_it(db, request, where):
+    if where == "s3":  # an object store keeps one object per worker, rewritten at each beat
+        request.getfixturevalue(s3_storage.__name__)
     operations.write_heartbeat("w@x", ["scoring"], 0, NOW - timedelta(minutes=5))
     operations.write_heartbeat("w@x", ["scoring"], 1, NOW)
+    assert default_storage.listdir(operations.HEARTBEATS)[1] == ["w@x.json"]
     assert [(w["busy"], w["alive"]) for w in operations.worker_health(NOW)["workers"]] == [
         (1, True)
     ]
