@@ -42,6 +42,7 @@ ETC_ENTRIES = (
     "ssl",
     "ca-certificates",
 )
+HARNESS_DIR = Path(__file__).resolve().parent / "harness"  # mounted at /sandbox/lib/harness
 HIDDEN_PACKAGES = ("fivesigma",)  # the platform, site included; never imported by submissions
 SANDBOX_DIRS = ("/etc", "/sandbox", "/sandbox/lib", "/sandbox/venv", "/sandbox/venv/bin")
 SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
