@@ -36,7 +36,8 @@ def store(submission: Submission, output_dir: Path, notes: list[str] | None = No
     ones); their names, sorted. What is skipped, and why, is appended to ``notes``."""
     notes = notes if notes is not None else []
     remove(submission)
-    kept, total = [], 0
+    kept: list[str] = []
+    total = 0
     for name, path, info in _regular_files(Path(output_dir), notes):
         if name in SCORES_FILES:
             continue

@@ -81,7 +81,9 @@ def score(submission: Submission) -> tuple[dict, dict]:
         predictions = _predictions(submission, work / "res")
         reference = place_files(phase, DataFile.REFERENCE, work / "ref")
         split = sorted(p.name for p in reference.iterdir()) == sorted(SUBSETS)
-        runs, scores, kept = {}, {}, []
+        runs: dict = {}
+        scores: dict[str, tuple[dict, dict]] = {}
+        kept: list[str] = []
         for subset in SUBSETS if split else ("all",):
             folders = programs.ProgramFolders(
                 program=program,
@@ -245,7 +247,7 @@ def _predictions(submission: Submission, target: Path) -> Path:
     file under its own name)."""
     phase = submission.phase
     if phase.kind == Phase.CODE:
-        stored, name = submission.output, Path(submission.output.name).name
+        stored, name = submission.output, Path(str(submission.output.name)).name
         sha256 = ""
     else:
         stored, name, sha256 = submission.file, submission.original_name, submission.sha256
