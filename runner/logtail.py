@@ -35,6 +35,12 @@ class LogTail:
         """Wait for the writers to be gone (end of file)."""
         self._thread.join(timeout)
 
+    def tail(self) -> str:
+        """The last KEEP_BYTES bytes written, as text (undecodable bytes replaced)."""
+        with self._lock:
+            data = bytes(self._buffer[-KEEP_BYTES:])
+        return data.decode("utf-8", "replace")
+
     def text(self, lines: int = 50) -> str:
         """The last ``lines`` lines, each cut at LINE_CHARS characters."""
         with self._lock:

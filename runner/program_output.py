@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import stat
 from pathlib import Path
 
 import yaml
@@ -28,13 +29,15 @@ class ProgramOutputError(ValueError):
 def read_scores(output_dir: Path) -> tuple[dict[str, float | None], dict[str, float | None]]:
     """The (public, private) named numbers of ``output_dir/scores.json`` (or ``scores.txt``)."""
     found = [
-        Path(output_dir) / name for name in SCORES_FILES if (Path(output_dir) / name).is_file()
+        Path(output_dir) / name
+        for name in SCORES_FILES
+        if (Path(output_dir) / name).exists() or (Path(output_dir) / name).is_symlink()
     ]
     if not found:
-        raise ProgramOutputError(
-            "the scoring program wrote no scores (output/scores.json or output/scores.txt)"
-        )
+        raise ProgramOutputError("it wrote no scores (output/scores.json or output/scores.txt)")
     path = found[0]
+    if not stat.S_ISREG(path.lstat().st_mode):  # a link could point at the worker's own files
+        raise ProgramOutputError(f"{path.name} is not a regular file (a link, a folder, ...)")
     if path.stat().st_size > MAX_SCORES_BYTES:
         raise ProgramOutputError(f"{path.name} is larger than {MAX_SCORES_BYTES // 1000} kB")
     text = path.read_text(encoding="utf-8", errors="replace")

@@ -21,7 +21,14 @@ from fivesigma.runner.reasons import (
     wall_time_reason,
 )
 from fivesigma.runner.report import RunReport
-from fivesigma.runner.sandbox import Bubblewrap, Mounts, SandboxUnavailable, Unconfined, confinement
+from fivesigma.runner.sandbox import (
+    HARNESS_DIR,
+    Bubblewrap,
+    Mounts,
+    SandboxUnavailable,
+    Unconfined,
+    confinement,
+)
 from fivesigma.runner.session import (
     HarnessDied,
     HarnessError,
@@ -33,7 +40,6 @@ from fivesigma.runner.tree import open_tree
 from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
 from fivesigma.runner.worker import Worker
 
-HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 DEFAULT_LIMITS = Limits()  # frozen, so one shared default is safe
 DEFAULT_WORKER = Worker()
 BUILT_IN_HARNESSES = ("trackml", "higgsml")

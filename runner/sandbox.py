@@ -1,6 +1,9 @@
-"""How the harness process is confined: bubblewrap, or (for local development only) nothing.
+"""How a sandboxed process is confined: bubblewrap, or (for local development only) nothing.
 
-Inside bubblewrap the process sees a read-only system (/usr and a few files of /etc), a
+Two kinds of process run here, built by one code path (``Bubblewrap.confine``) from a
+``View`` of what they see: a participant's harness (``Mounts.view``: the harness modules and
+the unpacked submission) and an organiser's program (``runner.programs``: Codabench's
+``/app/...`` folders, the program's own environment). For the harness, the process sees a read-only system (/usr and a few files of /etc), a
 read-only Python environment, the harness modules and the unpacked submission (all
 read-only), a fresh size-limited tmpfs at /tmp (the only writable place), a private /proc
 and a minimal /dev. The phase's input data is not mounted: each task's files come through
@@ -14,6 +17,7 @@ from __future__ import annotations
 import logging
 import os
 import shutil
+import site
 import sys
 import sysconfig
 from dataclasses import dataclass
@@ -38,13 +42,40 @@ ETC_ENTRIES = (
     "ssl",
     "ca-certificates",
 )
+HARNESS_DIR = Path(__file__).resolve().parent / "harness"  # mounted at /sandbox/lib/harness
 HIDDEN_PACKAGES = ("fivesigma",)  # the platform, site included; never imported by submissions
 SANDBOX_DIRS = ("/etc", "/sandbox", "/sandbox/lib", "/sandbox/venv", "/sandbox/venv/bin")
+SYSTEM_PATH = "/usr/local/bin:/usr/bin:/bin"
+PROGRAM_ENVIRONMENT = "/sandbox/env"  # an organiser's program environment (runner.environments)
 ROOT_LINKS = ("bin", "sbin", "lib", "lib32", "lib64", "libx32")
 
 
 class SandboxUnavailable(RuntimeError):
     """Code submissions cannot run here: bubblewrap is missing or does not work."""
+
+
+@dataclass(frozen=True)
+class Bind:
+    """A host folder seen at ``inside``; read-only unless ``writable``."""
+
+    host: Path
+    inside: str
+    writable: bool = False
+
+
+@dataclass
+class View:
+    """What one sandboxed process sees and runs: ``binds`` besides the system and Python,
+    the working directory, and the arguments of the worker's Python (``-m harness.serve
+    ...``). ``environment``: an organiser's program environment (runner.environments),
+    mounted at PROGRAM_ENVIRONMENT and first on the PATH; ``env``: variables added to the
+    clean environment."""
+
+    binds: list[Bind]
+    python_args: list[str]
+    cwd: str = "/tmp"
+    environment: Path | None = None
+    env: dict[str, str] | None = None
 
 
 @dataclass
@@ -53,6 +84,16 @@ class Mounts:
 
     harness_dir: Path
     model_dir: Path
+
+    def view(self, harness_args: list[str]) -> View:
+        """The harness process: ``python -m harness.serve ... --model /sandbox/submission``."""
+        return View(
+            [
+                Bind(self.harness_dir, "/sandbox/lib/harness"),
+                Bind(self.model_dir, "/sandbox/submission"),
+            ],
+            ["-B", "-s", "-m", "harness.serve", *harness_args, "--model", "/sandbox/submission"],
+        )
 
 
 @dataclass
@@ -111,8 +152,13 @@ class Bubblewrap:
             )
 
     def launch(self, mounts: Mounts, work: Path, tmp_bytes: int, harness_args: list[str]) -> Launch:
-        """The bwrap command; ``work`` is a private host directory for generated files;
-        harness_args are the arguments of harness.serve other than --model."""
+        """The harness's bwrap command; ``work`` is a private host directory for generated
+        files; harness_args are the arguments of harness.serve other than --model."""
+        return self.confine(mounts.view(harness_args), work, tmp_bytes)
+
+    def confine(self, view: View, work: Path, tmp_bytes: int) -> Launch:
+        """The bwrap command running the worker's Python with ``view.python_args``, seeing
+        the system, the Python environment and ``view.binds``; /tmp a tmpfs of ``tmp_bytes``."""
         args = [self.bwrap, "--unshare-net", "--unshare-pid", "--unshare-ipc", "--unshare-uts"]
         args += [
             "--unshare-cgroup-try",
@@ -130,7 +176,7 @@ class Bubblewrap:
                 "--gid",
                 str(os.getgid()),
             ]
-        for directory in SANDBOX_DIRS:  # mount points bwrap would otherwise create as 0700
+        for directory in _mount_points(view):  # bwrap would otherwise create them as 0700
             args += ["--perms", "0755", "--dir", directory]
         args += ["--ro-bind", "/usr", "/usr"]
         for name in ROOT_LINKS:
@@ -147,10 +193,15 @@ class Bubblewrap:
             (work / name).write_text(text)
             args += ["--ro-bind", str(work / name), f"/etc/{name}"]
         args += ["--proc", "/proc", "--dev", "/dev"]
-        args += ["--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/tmp", "--chdir", "/tmp"]
+        args += ["--perms", "1777", "--size", str(tmp_bytes), "--tmpfs", "/tmp"]
         python, env_extra = _python_environment(args, work)
-        args += ["--ro-bind", str(mounts.harness_dir), "/sandbox/lib/harness"]
-        args += ["--ro-bind", str(mounts.model_dir), "/sandbox/submission"]
+        path = f"/sandbox/venv/bin:{SYSTEM_PATH}"
+        if view.environment is not None:
+            args += _program_environment(view.environment, python, work)
+            path = f"{PROGRAM_ENVIRONMENT}/bin:{path}"
+        for bind in view.binds:
+            args += ["--bind" if bind.writable else "--ro-bind", str(bind.host), bind.inside]
+        args += ["--chdir", view.cwd]
         fds: tuple[int, ...] = ()
         if self.privileged and (seccomp := filter_fd()) is not None:
             args += ["--add-seccomp-fd", str(seccomp)]
@@ -159,9 +210,20 @@ class Bubblewrap:
             drop = [str(SANDBOX_UID)] * 2
             args += [self.setpriv, "--reuid", drop[0], "--regid", drop[1], "--clear-groups"]
             args += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]
-        argv = args + [python, "-B", "-s", "-m", "harness.serve", *harness_args]
-        argv += ["--model", "/sandbox/submission"]
-        return Launch(argv, clean_environment("/sandbox/lib", env_extra), None, fds)
+        env = clean_environment("/sandbox/lib", {**env_extra, "PATH": path, **(view.env or {})})
+        return Launch(args + [python, *view.python_args], env, None, fds)
+
+
+def _mount_points(view: View) -> list[str]:
+    """The folders to create before binding: the sandbox's own and the parents of every bind."""
+    points = list(SANDBOX_DIRS)
+    for bind in view.binds:
+        for parent in reversed(Path(bind.inside).parents):
+            if str(parent) != "/" and str(parent) not in points:
+                points.append(str(parent))
+    if view.environment is not None:
+        points += [PROGRAM_ENVIRONMENT, f"{PROGRAM_ENVIRONMENT}/bin"]
+    return points
 
 
 def _identity_files(uid: int) -> dict[str, str]:
@@ -180,36 +242,85 @@ def _python_environment(args: list[str], work: Path) -> tuple[str, dict[str, str
     An interpreter outside /usr (pyenv, conda, a venv's base) is mounted at /sandbox/python;
     a virtualenv is rebuilt at /sandbox/venv from its lib directory and a pyvenv.cfg pointing
     at /sandbox/python, so none of the worker's own paths (its home, the site) are visible.
+    /sandbox/venv/bin holds ``python`` and ``python3`` either way (first on the PATH).
     """
     base = Path(sys.base_prefix).resolve()
-    base_exe = Path(getattr(sys, "_base_executable", sys.executable))
-    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    python = _base_python()
     extra: dict[str, str] = {}
-    if base.is_relative_to("/usr"):
-        python = str(base_exe) if base_exe.exists() else f"{base}/bin/{version}"
-    else:
+    if not base.is_relative_to("/usr"):
         args += ["--ro-bind", str(base), "/sandbox/python"]
-        relative = (
-            base_exe.relative_to(base) if base_exe.is_relative_to(base) else Path("bin", version)
-        )
-        python = f"/sandbox/python/{relative}"
         extra["LD_LIBRARY_PATH"] = "/sandbox/python/lib"  # an absolute RUNPATH would point outside
     prefix = Path(sys.prefix).resolve()
     if prefix != base:
         config = (prefix / "pyvenv.cfg").read_text() if (prefix / "pyvenv.cfg").exists() else ""
-        system = "true" if "include-system-site-packages = true" in config else "false"
-        (work / "pyvenv.cfg").write_text(
-            f"home = {Path(python).parent}\ninclude-system-site-packages = {system}\n"
-            f"version = {'.'.join(map(str, sys.version_info[:3]))}\n"
-        )
+        args += _pyvenv_cfg(work / "pyvenv.cfg", config, python, "/sandbox/venv")
         args += ["--ro-bind", str(prefix / "lib"), "/sandbox/venv/lib"]
         if (prefix / "lib64").exists():
             args += ["--symlink", "lib", "/sandbox/venv/lib64"]
         args += _hide_site_packages(prefix / "lib", "/sandbox/venv/lib")
-        args += ["--ro-bind", str(work / "pyvenv.cfg"), "/sandbox/venv/pyvenv.cfg"]
-        args += ["--symlink", python, "/sandbox/venv/bin/python"]
-        python = "/sandbox/venv/bin/python"
-    return python, extra
+    for name in ("python", "python3"):
+        args += ["--symlink", python, f"/sandbox/venv/bin/{name}"]
+    return ("/sandbox/venv/bin/python" if prefix != base else python), extra
+
+
+def _base_python() -> str:
+    """The worker's base interpreter as the sandbox sees it."""
+    base = Path(sys.base_prefix).resolve()
+    base_exe = Path(getattr(sys, "_base_executable", sys.executable))
+    version = f"python{sys.version_info.major}.{sys.version_info.minor}"
+    if base.is_relative_to("/usr"):
+        return str(base_exe) if base_exe.exists() else f"{base}/bin/{version}"
+    relative = base_exe.relative_to(base) if base_exe.is_relative_to(base) else Path("bin", version)
+    return f"/sandbox/python/{relative}"
+
+
+def _pyvenv_cfg(path: Path, host_config: str, python: str, inside: str) -> list[str]:
+    """A pyvenv.cfg making ``inside`` a virtualenv of the sandbox's interpreter ``python``,
+    with the system site-packages if the host's configuration has them."""
+    system = "true" if "include-system-site-packages = true" in host_config else "false"
+    path.write_text(
+        f"home = {Path(python).parent}\ninclude-system-site-packages = {system}\n"
+        f"version = {'.'.join(map(str, sys.version_info[:3]))}\n"
+    )
+    return ["--ro-bind", str(path), f"{inside}/pyvenv.cfg"]
+
+
+def _program_environment(folder: Path, python: str, work: Path) -> list[str]:
+    """Mount an organiser's program environment (runner.environments) at PROGRAM_ENVIRONMENT:
+    its packages read-only, a pyvenv.cfg pointing at the sandbox's interpreter, ``python``
+    and ``python3`` in its bin, and its link to the worker's packages rewritten to where the
+    sandbox sees them (the host's paths are not mounted)."""
+    from fivesigma.runner.environments import WORKER_PACKAGES_PTH
+
+    host_config = (folder / "pyvenv.cfg").read_text() if (folder / "pyvenv.cfg").exists() else ""
+    base = _base_python()
+    (work / "env").mkdir(exist_ok=True)
+    args = _pyvenv_cfg(work / "env" / "pyvenv.cfg", host_config, base, PROGRAM_ENVIRONMENT)
+    args += ["--ro-bind", str(folder / "lib"), f"{PROGRAM_ENVIRONMENT}/lib"]
+    args += _hide_site_packages(folder / "lib", f"{PROGRAM_ENVIRONMENT}/lib")
+    for name in ("python", "python3"):
+        args += ["--symlink", base, f"{PROGRAM_ENVIRONMENT}/bin/{name}"]
+    for pth in (folder / "lib").glob(f"python*/site-packages/{WORKER_PACKAGES_PTH}"):
+        lines = [f"import site; site.addsitedir({p!r})" for p in _worker_site_packages()]
+        (work / "env" / WORKER_PACKAGES_PTH).write_text("\n".join(lines) + "\n")
+        inside = f"{PROGRAM_ENVIRONMENT}/{pth.relative_to(folder).as_posix()}"
+        args += ["--ro-bind", str(work / "env" / WORKER_PACKAGES_PTH), inside]
+    return args
+
+
+def _worker_site_packages() -> list[str]:
+    """The worker's site-packages folders, as the sandbox sees them."""
+    base, prefix = Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()
+    found = []
+    for folder in map(Path, site.getsitepackages()):
+        folder = folder.resolve()
+        if prefix != base and folder.is_relative_to(prefix / "lib"):
+            found.append(f"/sandbox/venv/lib/{folder.relative_to(prefix / 'lib').as_posix()}")
+        elif not base.is_relative_to("/usr") and folder.is_relative_to(base):
+            found.append(f"/sandbox/python/{folder.relative_to(base).as_posix()}")
+        elif folder.is_relative_to("/usr"):
+            found.append(str(folder))
+    return found
 
 
 def _hide_site_packages(lib: Path, inside: str) -> list[str]:

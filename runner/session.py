@@ -12,8 +12,6 @@ import fcntl
 import json
 import os
 import select
-import signal
-import subprocess
 import time
 from pathlib import Path
 
@@ -26,9 +24,9 @@ from fivesigma.runner.harness.protocol import (
     encode_head,
 )
 from fivesigma.runner.limits import Limits
-from fivesigma.runner.logtail import LogTail
+from fivesigma.runner.process import ConfinedProcess, TreeLimitExceeded, WallTimeExceeded
 from fivesigma.runner.sandbox import Bubblewrap, Mounts, Unconfined
-from fivesigma.runner.tree import CgroupTree, ProcfsTree, Violation
+from fivesigma.runner.tree import CgroupTree, ProcfsTree
 
 PIPE_BYTES = 1 << 20  # a 120k-hit event's track ids (960 kB) fit in one pipe buffer
 GO = encode_frame({"cmd": "go"})
@@ -51,19 +49,7 @@ class HarnessDied(Exception):
         self.returncode = returncode
 
 
-class WallTimeExceeded(Exception):
-    """The deadline passed; the process has been killed."""
-
-
-class TreeLimitExceeded(Exception):
-    """The process tree went over a limit (``violation``); it has been killed."""
-
-    def __init__(self, violation: Violation):
-        super().__init__(violation.what)
-        self.violation = violation
-
-
-class HarnessProcess:
+class HarnessProcess(ConfinedProcess):
     """A running ``harness.serve`` process, confined by ``sandbox``, pinned to ``cpu``, its
     process tree accounted and limited by ``tree``. Use as a context manager."""
 
@@ -79,11 +65,9 @@ class HarnessProcess:
     ):
         cmd_read, self._cmd = os.pipe()
         self._results, result_write = os.pipe()
-        log_read, log_write = os.pipe()
         _widen(self._results)
         _widen(self._cmd)
         os.set_blocking(self._cmd, False)  # a harness that stops reading cannot hold the worker
-        self.cpu, self.tree = cpu, tree
         rlimits = limits.rlimits(tree_limits_processes=tree.enforces_processes)
         harness_args = ["--harness", harness, "--limits", json.dumps(rlimits)]
         harness_args += [
@@ -92,44 +76,22 @@ class HarnessProcess:
             "--result-fd",
             str(result_write),
             "--cpu",
-            str(self.cpu),
+            str(cpu),
         ]
         launch = sandbox.launch(mounts, work, int(limits.max_output_mb * 1024 * 1024), harness_args)
-        self.started = time.monotonic()
         try:
-            self.popen = subprocess.Popen(
-                tree.command(launch.argv),
-                env=launch.env,
-                cwd=launch.cwd,
-                stdin=subprocess.DEVNULL,
-                stdout=log_write,
-                stderr=log_write,
-                pass_fds=(cmd_read, result_write, *launch.fds),
-                start_new_session=True,
-            )
+            super().__init__(launch, tree, cpu, pass_fds=(cmd_read, result_write))
         finally:
-            for fd in (cmd_read, result_write, log_write, *launch.fds):
+            for fd in (cmd_read, result_write):
                 os.close(fd)
-        try:
-            os.sched_setaffinity(self.popen.pid, {self.cpu})
-        except OSError:
-            pass  # already gone; the harness pins itself as well
-        tree.started(self.popen.pid)
-        self.log = LogTail(log_read)
-        self.returncode: int | None = None
-        self.peak_memory_mb = 0.0
-
-    def __enter__(self) -> HarnessProcess:
-        return self
 
     def __exit__(self, *exc_info) -> None:
-        self.kill()
+        super().__exit__(*exc_info)
         for fd in (self._cmd, self._results):
             try:
                 os.close(fd)
             except OSError:
                 pass
-        self.log.close()
 
     # ---- frames ----------------------------------------------------------------------------
 
@@ -166,13 +128,6 @@ class HarnessProcess:
             if poller.poll(min(remaining, self.tree.interval_s) * 1000):
                 return
             self.watch()
-
-    def watch(self) -> None:
-        """Kill the sandbox and raise TreeLimitExceeded if the tree broke a limit."""
-        violation = self.tree.check()
-        if violation is not None:
-            self.kill()
-            raise TreeLimitExceeded(violation)
 
     def _read(self, n: int, deadline: float) -> bytearray:
         view = memoryview(bytearray(n))
@@ -243,17 +198,6 @@ class HarnessProcess:
         self.watch()
         return wall, cpu, header, payload
 
-    def note_peak_memory(self) -> None:
-        """Fold the tree's peak memory into ``peak_memory_mb`` (read before the tree is gone).
-
-        Never from wait4's rusage: a process started by exec inherits the resident peak of
-        the process it replaced, so bwrap's figure would be the worker's own size.
-        """
-        try:
-            self.peak_memory_mb = max(self.peak_memory_mb, self.tree.peak_memory_mb())
-        except OSError:
-            pass
-
     # ---- the end ---------------------------------------------------------------------------
 
     def finish(self) -> None:
@@ -269,36 +213,9 @@ class HarnessProcess:
         """Collect a harness that is exiting on its own."""
         self._collect(EXIT_GRACE_S)
 
-    def kill(self) -> None:
-        """Kill the sandbox (bwrap takes its whole PID namespace with it) and collect it."""
-        if self.returncode is not None:
-            return
-        self.note_peak_memory()
-        self.tree.kill()
-        try:
-            os.killpg(self.popen.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
-        self._collect(None)
-
     def _died(self) -> HarnessDied:
         self.stop()
         return HarnessDied(self.returncode)
-
-    def _collect(self, timeout: float | None) -> None:
-        """Wait for the process to end; kill it after timeout."""
-        if self.returncode is not None:
-            return
-        limit = None if timeout is None else time.monotonic() + timeout
-        while True:
-            pid, status = os.waitpid(self.popen.pid, 0 if limit is None else os.WNOHANG)
-            if pid:
-                break
-            if time.monotonic() > limit:
-                self.kill()
-                return
-            time.sleep(0.005)
-        self.returncode = self.popen.returncode = os.waitstatus_to_exitcode(status)
 
 
 def _widen(fd: int) -> None:

@@ -49,6 +49,13 @@ def unpack_submission(zip_path: Path, destination: Path, *, max_files: int, max_
     The model directory is the one holding ``submission.py``: the zip's root, or its single
     top-level folder when the participant zipped a folder. Raises SubmissionRejected.
     """
+    unpack_zip(zip_path, destination, max_files=max_files, max_bytes=max_bytes)
+    return _model_dir(destination)
+
+
+def unpack_zip(zip_path: Path, destination: Path, *, max_files: int, max_bytes: int) -> Path:
+    """Unpack ``zip_path`` as it is into the new directory ``destination`` (every folder
+    and file readable by the sandbox's user); return ``destination``. Raises SubmissionRejected."""
     try:
         archive = zipfile.ZipFile(zip_path)
     except DAMAGED_ZIP as exc:
@@ -71,7 +78,7 @@ def unpack_submission(zip_path: Path, destination: Path, *, max_files: int, max_
             written = extract_member(
                 archive, info, destination.joinpath(*parts), written, max_bytes
             )
-    return _model_dir(destination)
+    return destination
 
 
 def member_parts(info: zipfile.ZipInfo) -> tuple[str, ...]:

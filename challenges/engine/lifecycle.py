@@ -17,10 +17,11 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from fivesigma.challenges.engine import standings
-from fivesigma.challenges.engine.reasons import readable
+from fivesigma.challenges.engine.reasons import PROGRAM_FAILED, readable
 from fivesigma.challenges.models import Phase, Score, Submission, SubmissionEvent
 
 log = logging.getLogger(__name__)
@@ -235,9 +236,14 @@ def _why_stuck(submission: Submission, now) -> str:
 
 
 def rescore_phase(phase: Phase) -> int:
-    """Queue every scored submission of ``phase`` to be scored again from its stored files."""
+    """Queue every scored submission of ``phase`` to be scored again from its stored files,
+    and every submission an organiser's program failed (reasons.PROGRAM_FAILED): after the
+    organisers fixed their program, it runs again."""
+    by_program = Q()
+    for start in PROGRAM_FAILED:
+        by_program |= Q(status=Submission.FAILED, reason__startswith=start)
     count = 0
-    for submission in phase.submissions.filter(status=Submission.FINISHED):
+    for submission in phase.submissions.filter(Q(status=Submission.FINISHED) | by_program):
         with transaction.atomic():
             submission.attempts = 0
             submission.save(update_fields=["attempts"])

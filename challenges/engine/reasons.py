@@ -17,6 +17,11 @@ class ScoringFailure(Exception):
     """A reason, for the participant, why their submission could not be scored."""
 
 
+# How a failure caused by an organiser's program starts (runner.programs.ProgramFailed):
+# re-scoring runs the program again for these, as for finished submissions.
+PROGRAM_FAILED = ("scoring program failed: ", "ingestion program failed: ")
+
+
 def readable(message: str, line_chars: int = 300, total_chars: int = 2000) -> str:
     """A message short enough for a person: long lines cut (a 60 MB cell quoted back by a
     validator stays out of the page), at most ``total_chars`` characters in all."""

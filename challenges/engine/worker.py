@@ -1,5 +1,8 @@
 """The worker's steps for one submission: run it (code phases), score it, save the scores.
 
+Phases whose organisers bring programs take the same steps through ``programs``: an
+ingestion program runs the code, a scoring program scores (docs/bundles.md).
+
 ``process`` is the body of both Celery tasks. Every step is idempotent: a task delivered
 twice, or re-queued after its worker died, finds the submission's status and either carries
 on or does nothing. Scores and the final status are written in one transaction, so a
@@ -19,7 +22,7 @@ import numpy as np
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
-from fivesigma.challenges.engine import files, standings
+from fivesigma.challenges.engine import files, programs, standings
 from fivesigma.challenges.engine.lifecycle import Heartbeat, fail, is_current_attempt, transition
 from fivesigma.challenges.engine.reasons import ScoringFailure, failure_reason
 from fivesigma.challenges.engine.solutions import input_directory, load_solution
@@ -61,7 +64,11 @@ def process(submission_id: int) -> None:
     try:
         with Heartbeat(submission):
             if submission.phase.kind == Phase.CODE and not submission.output:
-                run_code(submission)  # a re-scored code submission keeps its output and timing
+                # a re-scored code submission keeps its output and timing
+                if submission.phase.ingestion_command:
+                    programs.ingest(submission)
+                else:
+                    run_code(submission)
             with transaction.atomic():
                 if not is_current_attempt(submission):
                     return
@@ -139,9 +146,14 @@ def run_code(submission: Submission) -> None:
 
 
 def score(submission: Submission) -> None:
-    """Score the stored result file against the phase's hidden solution and finish."""
+    """Score the stored result file against the phase's hidden solution (or with the
+    organisers' scoring program) and finish."""
     phase = submission.phase
     metric = phase.get_metric()
+    if phase.is_program_scored:
+        public, private = programs.score(submission)
+        save_scores(submission, metric.key, metric.result(public, private))
+        return
     result_file, context = submission.file, {}
     if phase.kind == Phase.CODE:
         result_file = submission.output
