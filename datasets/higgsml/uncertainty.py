@@ -84,7 +84,7 @@ class Size:
     pseudo_experiments: int
 
 
-SIZES = {"demo": Size(150_000, 100), "full": Size(500_000, 1000)}
+SIZES = {"demo": Size(400_000, 100), "full": Size(1_000_000, 1000)}
 
 
 def expected_events() -> dict[str, float]:
@@ -100,9 +100,12 @@ def expected_events() -> dict[str, float]:
 EXPECTED_EVENTS = expected_events()
 
 
-def simulate_table(counts: dict[str, int], seed: int, progress: Progress | None = None):
+def simulate_table(
+    counts: dict[str, int], seed: int, progress: Progress | None = None, derive=True
+):
     """Freshly simulated events: (table of the 30 features, process per row), processes in
-    ``SAMPLES`` order. The DER_ features are those of :func:`systematics.derive_features`."""
+    ``SAMPLES`` order. The DER_ features are those of :func:`systematics.derive_features`
+    (NaN with ``derive=False``, for tables that :func:`apply_systematics` will measure)."""
     streams = np.random.SeedSequence(seed).spawn(len(SAMPLES))
     parts, names = [], []
     for (name, count), stream in zip(counts.items(), streams, strict=False):
@@ -113,8 +116,8 @@ def simulate_table(counts: dict[str, int], seed: int, progress: Progress | None 
                 primary_table(select_events(np.random.default_rng(stream), name, count, PROCESSES))
             )
             names.append(np.full(count, name))
-    table = derive_features(pd.concat(parts, ignore_index=True))
-    return table, np.concatenate(names)
+    table = pd.concat(parts, ignore_index=True)
+    return derive_features(table) if derive else table, np.concatenate(names)
 
 
 def primary_table(reco: RecoEvents) -> pd.DataFrame:
@@ -178,7 +181,7 @@ def pseudo_experiments(truths: pd.DataFrame, seed: int = 0, progress: Progress |
     features with ``pseudo_experiment`` first, rows grouped by it; ``truths`` gains
     ``n_events``, the rows kept after the shift."""
     counts = {name: int(truths[name].sum()) for name in SAMPLES}
-    table, process = simulate_table(counts, seed + 1_000_003, progress)
+    table, process = simulate_table(counts, seed + 1_000_003, progress, derive=False)
     start = {
         name: int(np.flatnonzero(process == name)[0]) if counts[name] else 0 for name in SAMPLES
     }
