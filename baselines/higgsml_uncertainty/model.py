@@ -115,7 +115,7 @@ def train_classifier(train: pd.DataFrame, seed: int) -> HistGradientBoostingClas
     weight = train["Weight"].to_numpy()
     weight = np.where(label, weight / weight[label].sum(), weight / weight[~label].sum())
     classifier = HistGradientBoostingClassifier(
-        max_iter=200, learning_rate=0.1, max_leaf_nodes=31, random_state=seed
+        max_iter=100, learning_rate=0.15, max_leaf_nodes=31, random_state=seed
     )
     return classifier.fit(
         train[list(FEATURES)].to_numpy(), label, sample_weight=weight * len(train)
