@@ -64,19 +64,26 @@ def _numeric_matrix(frame: pd.DataFrame) -> np.ndarray:
     return values
 
 
-def _label_table():
-    width = max(len(label) for label in _LABELS)
-    labels = np.zeros((len(_LABELS), width), dtype=np.uint8)
-    for k, label in enumerate(_LABELS):
+def label_table(names=_LABELS):
+    """The CATEGORY strings ``names`` as the (table, lengths) pair the CSV formatter reads."""
+    width = max(len(label) for label in names)
+    labels = np.zeros((len(names), width), dtype=np.uint8)
+    for k, label in enumerate(names):
         labels[k, : len(label)] = np.frombuffer(label.encode(), dtype=np.uint8)
-    return labels, np.array([len(label) for label in _LABELS], dtype=np.int64)
+    return labels, np.array([len(label) for label in names], dtype=np.int64)
 
 
-def _write_rows(path, header, matrix, rows, columns) -> Path:
-    """Write ``matrix[rows][:, columns]`` under ``header`` names; the file appears complete."""
+def write_rows(path, header, matrix, rows, columns, kinds=None, labels=None) -> Path:
+    """Write ``matrix[rows][:, columns]`` under ``header`` names; the file appears complete.
+
+    ``kinds`` (one csvwriter format per column) default to those of the official columns,
+    ``labels`` (a :func:`label_table`) to the official categories.
+    """
     path = Path(path)
-    kinds = np.array([column_kind(c) for c in header], dtype=np.int64)
-    labels, lengths = _label_table()
+    if kinds is None:
+        kinds = [column_kind(c) for c in header]
+    kinds = np.array(kinds, dtype=np.int64)
+    labels, lengths = label_table() if labels is None else labels
     partial = path.with_name(path.name + ".partial")
     opener = gzip.open if path.suffix == ".gz" else open
     buffer = np.empty(csvwriter.buffer_size((_CHUNK_ROWS, len(header))), dtype=np.uint8)
@@ -118,5 +125,5 @@ def generate(out_dir, seed: int = 0, n_events: int = 818238, progress: Progress 
         if progress:
             progress(f"writing {FILE_NAMES[name]}")
         indices = np.array([columns[c] for c in header], dtype=np.int64)
-        paths[name] = _write_rows(out_dir / FILE_NAMES[name], header, matrix, rows, indices)
+        paths[name] = write_rows(out_dir / FILE_NAMES[name], header, matrix, rows, indices)
     return paths

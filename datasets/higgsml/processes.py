@@ -308,16 +308,32 @@ def top_pairs(rng: np.random.Generator, n: int) -> TruthEvents:
         bosons.append(w)
         bquarks.append(b)
     lepton, nu_lep, is_muon = w_to_lepton(rng, bosons[0])
-    true_tau, nu_tau = w_to_hadronic_tau(rng, bosons[1])
-    q1, q2 = kin.two_body_decay(bosons[1], 0.3, 0.3, *kin.isotropic(rng, n))
-    fake, remainder = fake_tau(rng, q1)
-    is_fake = (rng.random(n) < 0.4)[:, None]
-    tau = np.where(is_fake, fake, true_tau)
-    neutrinos = nu_lep + np.where(is_fake, 0.0, nu_tau)
-    soft = isr.soft + np.where(is_fake, remainder, 0.0)[:, 1:3]
+    tau, nu_tau, remainder, quark = w_to_tau_candidate(rng, bosons[1], 0.4)
     isr_partons = isr.partons(rng, np.arange(n))
-    partons = pad_partons(bquarks[0], bquarks[1], np.where(is_fake, q2, 0.0), isr_partons)
-    return TruthEvents(lepton, is_muon, tau, partons, neutrinos, soft).filtered()
+    partons = pad_partons(bquarks[0], bquarks[1], quark, isr_partons)
+    return TruthEvents(
+        lepton, is_muon, tau, partons, nu_lep + nu_tau, isr.soft + remainder
+    ).filtered()
+
+
+def w_to_tau_candidate(rng, w: np.ndarray, fake_share: float):
+    """W -> hadronic tau nu, or (a share ``fake_share``) W -> two quarks of which one fakes
+    the tau.
+
+    Returns (visible tau candidate, neutrinos, the faking jet's remainder (px, py) that joins
+    the soft recoil, the other quark (zero rows for true taus)).
+    """
+    n = len(w)
+    true_tau, nu_tau = w_to_hadronic_tau(rng, w)
+    q1, q2 = kin.two_body_decay(w, 0.3, 0.3, *kin.isotropic(rng, n))
+    fake, remainder = fake_tau(rng, q1)
+    is_fake = (rng.random(n) < fake_share)[:, None]
+    return (
+        np.where(is_fake, fake, true_tau),
+        np.where(is_fake, 0.0, nu_tau),
+        np.where(is_fake, remainder, 0.0)[:, 1:3],
+        np.where(is_fake, q2, 0.0),
+    )
 
 
 PROCESSES = {

@@ -29,9 +29,12 @@ class Simulation:
     process: np.ndarray  # process name per row (ggH, VBFH, VH, Ztautau, ttbar, Wjets)
 
 
-def select_events(rng: np.random.Generator, name: str, count: int) -> RecoEvents:
-    """Draw candidate collisions of process ``name`` until ``count`` pass the selection."""
-    generate = PROCESSES[name]
+def select_events(
+    rng: np.random.Generator, name: str, count: int, processes=PROCESSES
+) -> RecoEvents:
+    """Draw candidate collisions of process ``name`` (a key of ``processes``, a mapping of
+    names to generator functions) until ``count`` pass the selection."""
+    generate = processes[name]
     batches, accepted, tried, batch = [], 0, 0, 20_000
     while accepted < count:
         reco = measure(rng, generate(rng, batch))

@@ -1,0 +1,39 @@
+"""Train a reference model once and measure mu in every pseudo-experiment of a data folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from fivesigma.baselines.higgsml_uncertainty.model import Model
+from fivesigma.datasets.higgsml.uncertainty import FILE_NAMES
+
+METHODS = {"stats": False, "profiled": True}  # method name: profiled
+PREDICTION_COLUMNS = ("pseudo_experiment", "mu_hat", "delta_mu_hat", "p16", "p84")
+
+
+def predict_all(model, test: pd.DataFrame) -> pd.DataFrame:
+    """``model.predict`` on each pseudo-experiment of ``test`` (rows grouped by
+    ``pseudo_experiment``); one row per pseudo-experiment."""
+    rows = []
+    for number, events in test.groupby("pseudo_experiment", sort=True):
+        rows.append(
+            {"pseudo_experiment": number, **model.predict(events.drop(columns="pseudo_experiment"))}
+        )
+    return pd.DataFrame(rows, columns=list(PREDICTION_COLUMNS))
+
+
+def run(method: str, data_dir, out_path=None, seed: int = 0) -> pd.DataFrame:
+    """Fit ``method`` (``stats`` or ``profiled``) on ``data_dir/train.csv``, predict every
+    pseudo-experiment of ``data_dir/test.csv``; written to ``out_path`` when given."""
+    if method not in METHODS:
+        raise ValueError(f"unknown method {method!r}; choose one of {sorted(METHODS)}")
+    data_dir = Path(data_dir)
+    train = pd.read_csv(data_dir / FILE_NAMES["training"])
+    test = pd.read_csv(data_dir / FILE_NAMES["test"])
+    model = Model(profiled=METHODS[method], seed=seed).fit(train)
+    predictions = predict_all(model, test)
+    if out_path is not None:
+        predictions.to_csv(out_path, index=False)
+    return predictions
