@@ -14,13 +14,13 @@ from fivesigma.runner.calibration import CalibrationStore
 from fivesigma.runner.cgroups import CgroupUnavailable
 from fivesigma.runner.cpuslots import CpuSlots
 from fivesigma.runner.limits import MB, Limits
-from fivesigma.runner.reasons import (
+from fivesigma.runner.report import RunReport
+from fivesigma.runner.run_failures import (
     death_reason,
     error_reason,
     tree_limit_reason,
     wall_time_reason,
 )
-from fivesigma.runner.report import RunReport
 from fivesigma.runner.sandbox import Bubblewrap, Mounts, SandboxUnavailable, Unconfined, confinement
 from fivesigma.runner.session import (
     HarnessDied,
@@ -31,7 +31,7 @@ from fivesigma.runner.session import (
 )
 from fivesigma.runner.tree import open_tree
 from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
-from fivesigma.runner.worker import Worker
+from fivesigma.runner.worker_machine import Worker
 
 HARNESS_DIR = Path(__file__).resolve().parent / "harness"
 DEFAULT_LIMITS = Limits()  # frozen, so one shared default is safe
@@ -61,7 +61,10 @@ def load_harness(name: str) -> Harness:
         raise ValueError(
             f"unknown harness {name!r}: the built-in harnesses are {', '.join(BUILT_IN_HARNESSES)}"
         )
-    return Harness(importlib.import_module(f"fivesigma.runner.harness.{name}"), f"harness.{name}")
+    module = f"{name}_harness"  # runner/harness/<name>_harness.py
+    return Harness(
+        importlib.import_module(f"fivesigma.runner.harness.{module}"), f"harness.{module}"
+    )
 
 
 def run_submission(

@@ -15,7 +15,7 @@ from fivesigma.runner.limits import Limits
 from fivesigma.runner.report import RunReport
 from fivesigma.runner.run import DEFAULT_WORKER, run_confined
 from fivesigma.runner.sandbox import Bubblewrap, Unconfined
-from fivesigma.runner.worker import Worker
+from fivesigma.runner.worker_machine import Worker
 
 PROBE = """
 import os, socket

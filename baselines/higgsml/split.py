@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fivesigma.baselines.higgsml.events import Events, load_events
-from fivesigma.baselines.higgsml.validation import renormalise
+from fivesigma.baselines.higgsml.cross_validation import renormalise
+from fivesigma.baselines.higgsml.event_loading import Events, load_events
 
 
 def write_validation_split(

@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from fivesigma.baselines.higgsml.events import Events
+from fivesigma.baselines.higgsml.event_loading import Events
 from fivesigma.baselines.higgsml.methods import make_method
 from fivesigma.scoring.kernels.ams import (
     AmsCurve,

@@ -2,7 +2,7 @@
 
 Reads ``eventNNNNNNNNN-hits.csv`` (and ``-cells.csv`` when present) through
 ``datasets.trackml``, so the real released files work as well as generated ones; when a
-``-truth.csv`` lies next to the hits, each event is scored with ``scoring.kernels.trackml``.
+``-truth.csv`` lies next to the hits, each event is scored with ``scoring.kernels.weighted_accuracy``.
 """
 
 import time
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from fivesigma.datasets.trackml import list_events, read_event
-from fivesigma.scoring.kernels.trackml import score_event
+from fivesigma.scoring.kernels.weighted_accuracy import score_event
 from fivesigma.scoring.throughput import throughput_score
 
 from .dbscan import reconstruct_dbscan
