@@ -10,7 +10,7 @@ from django.core.cache import cache
 
 from fivesigma.challenges.models import Submission
 from tests.browser.conftest import SHOTS, Console, log_in
-from tests.challenges.factories import make_user
+from tests.builders.users import make_user
 from tests.challenges.test_dashboard import add, make_phase
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -15,7 +15,7 @@ from django.urls import reverse
 from fivesigma.celery import app
 from fivesigma.challenges.engine import operations
 from fivesigma.challenges.models import Challenge, Phase, Submission, Team
-from tests.challenges.factories import make_user
+from tests.builders.users import make_user
 from tests.conftest import wait_for
 
 NOW = datetime(2024, 3, 1, 0, 30, tzinfo=UTC)  # half an hour into a UTC day

@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from fivesigma.challenges.engine import bundles
-from tests.challenges.factories import write_ams_bundle
+from tests.builders.higgsml_files import write_ams_bundle
 
 
 @pytest.fixture

@@ -40,7 +40,7 @@ from fivesigma.challenges.models import (
     Submission,
     Team,
 )
-from tests.challenges.factories import make_user
+from tests.builders.users import make_user
 from tests.conftest import REPO, require
 from tests.scoring import twins
 

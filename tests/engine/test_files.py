@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 
 from fivesigma.challenges.engine import bundles, solutions, stored_files
 from fivesigma.challenges.models import DataFile
-from tests.challenges.tracks import write_tracking_bundle
+from tests.builders.trackml_files import write_tracking_bundle
 from tests.s3 import s3_storage
 
 __all__ = ["s3_storage"]
