@@ -129,7 +129,7 @@ def run_confined(
         with slots.acquire(limits.cpu, worker.slot_timeout_s) as cpu:
             report.cpu = cpu
             if worker.calibration_dir is not None:
-                report.calibration = _calibration(worker, cpu)
+                report.calibration = _calibration(worker.calibration_dir, worker, cpu)
             try:
                 tree = open_tree(worker.accounting, limits, cpu)
             except CgroupUnavailable as exc:
@@ -154,9 +154,10 @@ def run_confined(
     return report
 
 
-def _calibration(worker: Worker, cpu: int) -> dict:
-    """The worker's calibration for a run on ``cpu`` (measured now if stale), as a dict."""
-    store = CalibrationStore(worker.calibration_dir, worker.recalibrate_every)
+def _calibration(calibration_dir: Path, worker: Worker, cpu: int) -> dict:
+    """The worker's calibration (kept in ``calibration_dir``) for a run on ``cpu`` (measured
+    now if stale), as a dict."""
+    store = CalibrationStore(calibration_dir, worker.recalibrate_every)
     try:
         return store.for_run(cpu).to_dict()
     except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:

@@ -48,8 +48,8 @@ class Model:
 def self_check(
     sandbox: Bubblewrap | Unconfined, limits: Limits, worker: Worker = DEFAULT_WORKER
 ) -> RunReport:
-    with tempfile.TemporaryDirectory(prefix="fivesigma-check-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="fivesigma-check-") as tmp_name:
+        tmp = Path(tmp_name)
         phase = tmp / "input"
         phase.mkdir()
         (phase / "event000000001-hits.csv").write_text(

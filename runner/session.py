@@ -175,7 +175,8 @@ class HarnessProcess:
             raise TreeLimitExceeded(violation)
 
     def _read(self, n: int, deadline: float) -> bytearray:
-        view = memoryview(bytearray(n))
+        buffer = bytearray(n)
+        view = memoryview(buffer)
         got = 0
         poller = select.poll()
         poller.register(self._results, select.POLLIN)
@@ -185,9 +186,9 @@ class HarnessProcess:
             if k == 0:
                 raise self._died()
             got += k
-        return view.obj  # the bytearray itself: a 1 MB result is not copied again
+        return buffer  # the bytearray itself: a 1 MB result is not copied again
 
-    def receive(self, deadline: float) -> tuple[dict, bytearray]:
+    def receive(self, deadline: float) -> tuple[dict, bytearray | bytes]:
         """The next frame; HarnessError for an error frame."""
         try:
             header_bytes, payload_bytes = decode_prefix(self._read(PREFIX.size, deadline))
@@ -206,7 +207,7 @@ class HarnessProcess:
             raise HarnessError(header)
         return header, payload
 
-    def expect(self, kind: str, deadline: float) -> tuple[dict, bytes]:
+    def expect(self, kind: str, deadline: float) -> tuple[dict, bytearray | bytes]:
         header, payload = self.receive(deadline)
         if header.get("type") != kind:
             self.kill()
@@ -232,7 +233,7 @@ class HarnessProcess:
         """Wait for the harness to run (nothing of the submission has yet)."""
         self.expect("started", deadline)
 
-    def go(self, deadline: float) -> tuple[float, float, dict, bytearray]:
+    def go(self, deadline: float) -> tuple[float, float, dict, bytearray | bytes]:
         """Run the loaded task: (wall seconds, on-CPU seconds of the process tree, header, payload)."""
         cpu_before = self.tree.cpu_seconds()
         start = time.perf_counter()
@@ -294,7 +295,7 @@ class HarnessProcess:
             pid, status = os.waitpid(self.popen.pid, 0 if limit is None else os.WNOHANG)
             if pid:
                 break
-            if time.monotonic() > limit:
+            if limit is not None and time.monotonic() > limit:  # None: waitpid blocked
                 self.kill()
                 return
             time.sleep(0.005)

@@ -53,7 +53,7 @@ def _concat(parts: list[RecoEvents]) -> RecoEvents:
     )
 
 
-def assign_sets(rng: np.random.Generator, label: np.ndarray) -> np.ndarray:
+def assign_sets(rng: np.random.Generator, label: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row order and KaggleSet: returns (order, kaggle_set) with t rows first, then b and v
     interleaved, then u, each set holding its share of signal."""
     sizes = wt.set_sizes(len(label))
