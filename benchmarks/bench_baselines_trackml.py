@@ -3,7 +3,7 @@
 Generates the 10 default training events (seed 0, default pile-up, truth included) and runs
 the seeded tracker through ``baselines.trackml.run``, which times only the per-event
 reconstruction call (wall clock, after the numba kernels are compiled) and scores each
-event with ``scoring.kernels.trackml``. The code is single-threaded; seconds are also given as this
+event with ``scoring.kernels.weighted_accuracy``. The code is single-threaded; seconds are also given as this
 process's CPU time, which a busy machine inflates less than the wall clock. The tracker runs
 once over the 10 events: the mean over events is the figure, as in the challenge.
 Targets: accuracy >= 0.90 at < 1 s per event, i.e. a throughput score

@@ -21,7 +21,7 @@ from benchmarks.harness import Table, median_seconds
 from fivesigma.datasets import trackml
 from fivesigma.datasets.trackml import spectra
 from fivesigma.datasets.trackml.io import PARTS, event_prefix, write_event
-from fivesigma.scoring.kernels.trackml import score_event
+from fivesigma.scoring.kernels.weighted_accuracy import score_event
 
 AREA = "datasets_trackml"
 TARGET_SECONDS = 1.0

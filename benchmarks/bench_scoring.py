@@ -28,7 +28,11 @@ from benchmarks.harness import Table, median_seconds
 from fivesigma.scoring import registry
 from fivesigma.scoring.kernels.ams import ams_curve, score_submission
 from fivesigma.scoring.kernels.bootstrap import ams_replicas
-from fivesigma.scoring.kernels.trackml import prepare_truth, score_event, score_event_pandas
+from fivesigma.scoring.kernels.weighted_accuracy import (
+    prepare_truth,
+    score_event,
+    score_event_pandas,
+)
 
 AREA = "scoring"
 REPO = Path(__file__).resolve().parent.parent
@@ -283,7 +287,7 @@ COLD_START = textwrap.dedent(
     import json, time
     start = time.perf_counter()
     import numpy as np, pandas as pd
-    from fivesigma.scoring.kernels.trackml import score_event
+    from fivesigma.scoring.kernels.weighted_accuracy import score_event
     from fivesigma.scoring.kernels.bootstrap import replica_sums
     imported = time.perf_counter()
     truth = pd.DataFrame({"hit_id": [1, 2, 3], "particle_id": [2**60, 2**60, 0], "weight": [0.5, 0.5, 0.0]})

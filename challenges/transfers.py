@@ -11,7 +11,7 @@ from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.http.response import HttpResponseBase
 from django.utils.http import content_disposition_header
 
-from fivesigma.challenges.engine.files import StoredFile
+from fivesigma.challenges.engine.stored_files import StoredFile
 
 # A compressed file is sent as what it is, never with a Content-Encoding that an HTTP client
 # would undo on the way (its checksum is the compressed bytes').

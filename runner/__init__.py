@@ -15,7 +15,7 @@ from fivesigma.runner.limits import Limits
 from fivesigma.runner.report import RunReport
 from fivesigma.runner.run import run_submission
 from fivesigma.runner.sandbox import SandboxUnavailable
-from fivesigma.runner.worker import Worker
+from fivesigma.runner.worker_machine import Worker
 
 __all__ = [
     "Limits",

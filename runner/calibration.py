@@ -153,7 +153,7 @@ class CalibrationStore:
         """The calibration a run on ``cpu`` uses (measured first when stale); counts the run."""
         with self._locked():
             calibration = self.load()
-            if not self._fresh(calibration):
+            if calibration is None or not self._fresh(calibration):
                 calibration = self._measure(cpu)
             calibration.runs_since += 1
             self._save(calibration)

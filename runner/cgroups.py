@@ -114,7 +114,7 @@ def find_hierarchy() -> Hierarchy | None:
             found = _v2_base(_inside(mount_point, root, own[""]), mount_point)
             if found:
                 return Hierarchy(2, {"": found[0]}, cpuset=found[1])
-    bases = {}
+    bases: dict[str, Path] = {}
     for mount_point, root, fstype, options in mounts:
         if fstype != "cgroup":
             continue
@@ -254,7 +254,7 @@ class Cgroup:
         return 0
 
     def pids(self) -> list[int]:
-        found = set()
+        found: set[int] = set()
         for path in self.procs_files:
             try:
                 found.update(int(p) for p in path.read_text().split())

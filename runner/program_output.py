@@ -50,7 +50,8 @@ def read_scores(output_dir: Path) -> tuple[dict[str, float | None], dict[str, fl
         raise ProgramOutputError(f"{path.name} must hold an object of named numbers")
     if set(raw) <= set(SUBSETS) and all(isinstance(v, dict) for v in raw.values()):
         public = named_numbers(raw.get("public", {}), f"{path.name}, public")
-        private = named_numbers(raw.get("private", raw.get("public", {})), f"{path.name}, private")
+        private_raw = raw["private"] if "private" in raw else raw.get("public", {})
+        private = named_numbers(private_raw, f"{path.name}, private")
         return public, private
     flat = named_numbers(raw, path.name)
     return flat, dict(flat)

@@ -37,7 +37,7 @@ from fivesigma.runner.cpuslots import CpuSlots
 from fivesigma.runner.limits import MB, Limits
 from fivesigma.runner.process import ConfinedProcess, TreeLimitExceeded, WallTimeExceeded
 from fivesigma.runner.program_output import ProgramOutputError, read_scores
-from fivesigma.runner.reasons import death_reason, limit_hint
+from fivesigma.runner.run_failures import death_reason, limit_hint
 from fivesigma.runner.sandbox import (
     HARNESS_DIR,
     Bind,
@@ -48,7 +48,7 @@ from fivesigma.runner.sandbox import (
     confinement,
 )
 from fivesigma.runner.tree import CgroupTree, ProcfsTree, Violation, open_tree
-from fivesigma.runner.worker import Worker
+from fivesigma.runner.worker_machine import Worker
 
 DEFAULT_WORKER = Worker()
 SCORING, INGESTION = "scoring", "ingestion"

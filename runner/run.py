@@ -14,13 +14,13 @@ from fivesigma.runner.calibration import CalibrationStore
 from fivesigma.runner.cgroups import CgroupUnavailable
 from fivesigma.runner.cpuslots import CpuSlots
 from fivesigma.runner.limits import MB, Limits
-from fivesigma.runner.reasons import (
+from fivesigma.runner.report import RunReport
+from fivesigma.runner.run_failures import (
     death_reason,
     error_reason,
     tree_limit_reason,
     wall_time_reason,
 )
-from fivesigma.runner.report import RunReport
 from fivesigma.runner.sandbox import (
     HARNESS_DIR,
     Bubblewrap,
@@ -38,7 +38,7 @@ from fivesigma.runner.session import (
 )
 from fivesigma.runner.tree import open_tree
 from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
-from fivesigma.runner.worker import Worker
+from fivesigma.runner.worker_machine import Worker
 
 DEFAULT_LIMITS = Limits()  # frozen, so one shared default is safe
 DEFAULT_WORKER = Worker()
@@ -67,7 +67,10 @@ def load_harness(name: str) -> Harness:
         raise ValueError(
             f"unknown harness {name!r}: the built-in harnesses are {', '.join(BUILT_IN_HARNESSES)}"
         )
-    return Harness(importlib.import_module(f"fivesigma.runner.harness.{name}"), f"harness.{name}")
+    module = f"{name}_harness"  # runner/harness/<name>_harness.py
+    return Harness(
+        importlib.import_module(f"fivesigma.runner.harness.{module}"), f"harness.{module}"
+    )
 
 
 def run_submission(
@@ -132,7 +135,7 @@ def run_confined(
         with slots.acquire(limits.cpu, worker.slot_timeout_s) as cpu:
             report.cpu = cpu
             if worker.calibration_dir is not None:
-                report.calibration = _calibration(worker, cpu)
+                report.calibration = _calibration(worker.calibration_dir, worker, cpu)
             try:
                 tree = open_tree(worker.accounting, limits, cpu)
             except CgroupUnavailable as exc:
@@ -157,9 +160,10 @@ def run_confined(
     return report
 
 
-def _calibration(worker: Worker, cpu: int) -> dict:
-    """The worker's calibration for a run on ``cpu`` (measured now if stale), as a dict."""
-    store = CalibrationStore(worker.calibration_dir, worker.recalibrate_every)
+def _calibration(calibration_dir: Path, worker: Worker, cpu: int) -> dict:
+    """The worker's calibration (kept in ``calibration_dir``) for a run on ``cpu`` (measured
+    now if stale), as a dict."""
+    store = CalibrationStore(calibration_dir, worker.recalibrate_every)
     try:
         return store.for_run(cpu).to_dict()
     except (RuntimeError, OSError, ValueError, subprocess.TimeoutExpired) as exc:

@@ -207,6 +207,7 @@ class Bubblewrap:
             args += ["--add-seccomp-fd", str(seccomp)]
             fds = (seccomp,)
         if self.privileged:
+            assert self.setpriv is not None  # __init__ refuses to run privileged without it
             drop = [str(SANDBOX_UID)] * 2
             args += [self.setpriv, "--reuid", drop[0], "--regid", drop[1], "--clear-groups"]
             args += ["--inh-caps=-all", "--bounding-set=-all", "--no-new-privs"]

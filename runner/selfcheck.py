@@ -15,7 +15,7 @@ from fivesigma.runner.limits import Limits
 from fivesigma.runner.report import RunReport
 from fivesigma.runner.run import DEFAULT_WORKER, run_confined
 from fivesigma.runner.sandbox import Bubblewrap, Unconfined
-from fivesigma.runner.worker import Worker
+from fivesigma.runner.worker_machine import Worker
 
 PROBE = """
 import os, socket
@@ -48,8 +48,8 @@ class Model:
 def self_check(
     sandbox: Bubblewrap | Unconfined, limits: Limits, worker: Worker = DEFAULT_WORKER
 ) -> RunReport:
-    with tempfile.TemporaryDirectory(prefix="fivesigma-check-") as tmp:
-        tmp = Path(tmp)
+    with tempfile.TemporaryDirectory(prefix="fivesigma-check-") as tmp_name:
+        tmp = Path(tmp_name)
         phase = tmp / "input"
         phase.mkdir()
         (phase / "event000000001-hits.csv").write_text(

@@ -130,7 +130,8 @@ class HarnessProcess(ConfinedProcess):
             self.watch()
 
     def _read(self, n: int, deadline: float) -> bytearray:
-        view = memoryview(bytearray(n))
+        buffer = bytearray(n)
+        view = memoryview(buffer)
         got = 0
         poller = select.poll()
         poller.register(self._results, select.POLLIN)
@@ -140,9 +141,9 @@ class HarnessProcess(ConfinedProcess):
             if k == 0:
                 raise self._died()
             got += k
-        return view.obj  # the bytearray itself: a 1 MB result is not copied again
+        return buffer  # the bytearray itself: a 1 MB result is not copied again
 
-    def receive(self, deadline: float) -> tuple[dict, bytearray]:
+    def receive(self, deadline: float) -> tuple[dict, bytearray | bytes]:
         """The next frame; HarnessError for an error frame."""
         try:
             header_bytes, payload_bytes = decode_prefix(self._read(PREFIX.size, deadline))
@@ -161,7 +162,7 @@ class HarnessProcess(ConfinedProcess):
             raise HarnessError(header)
         return header, payload
 
-    def expect(self, kind: str, deadline: float) -> tuple[dict, bytes]:
+    def expect(self, kind: str, deadline: float) -> tuple[dict, bytearray | bytes]:
         header, payload = self.receive(deadline)
         if header.get("type") != kind:
             self.kill()
@@ -187,7 +188,7 @@ class HarnessProcess(ConfinedProcess):
         """Wait for the harness to run (nothing of the submission has yet)."""
         self.expect("started", deadline)
 
-    def go(self, deadline: float) -> tuple[float, float, dict, bytearray]:
+    def go(self, deadline: float) -> tuple[float, float, dict, bytearray | bytes]:
         """Run the loaded task: (wall seconds, on-CPU seconds of the process tree, header, payload)."""
         cpu_before = self.tree.cpu_seconds()
         start = time.perf_counter()

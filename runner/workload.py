@@ -10,9 +10,18 @@ import argparse
 import json
 import os
 import time
+from typing import TypedDict
 
 REPEATS = 5
-EVENT = {"event_id": 1000, "seed": 0, "pileup": 200.0}
+
+
+class WorkloadEvent(TypedDict):
+    event_id: int
+    seed: int
+    pileup: float  # mean pile-up interactions
+
+
+EVENT: WorkloadEvent = {"event_id": 1000, "seed": 0, "pileup": 200.0}
 
 
 def _workload_seconds(repeats: int) -> float:

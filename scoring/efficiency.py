@@ -1,7 +1,7 @@
 """Tracking efficiency of a TrackML submission versus particle pT and pseudorapidity eta.
 
 A particle is *found* when it is the majority particle of a good track (the rules of
-:mod:`scoring.kernels.trackml`); the denominator is every particle with non-zero truth weight.
+:mod:`scoring.kernels.weighted_accuracy`); the denominator is every particle with non-zero truth weight.
 Particle kinematics come from the truth momentum at its hits (tpx, tpy, tpz in GeV),
 averaged over the particle's hits.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from fivesigma.scoring.kernels.trackml import EventMatch
+from fivesigma.scoring.kernels.weighted_accuracy import EventMatch
 from fivesigma.scoring.metric import finite_or_none, rounded
 
 PT_EDGES_GEV = (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0)  # last bin open above 10 GeV

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from fivesigma.scoring.files import DEFAULT_MAX_BYTES, read_csv
+from fivesigma.scoring.csv_reader import DEFAULT_MAX_BYTES, read_csv
 from fivesigma.scoring.kernels.bootstrap import interval
 from fivesigma.scoring.validation import SubmissionError, check_columns, raise_if
 

@@ -2,7 +2,7 @@
 
     score = sqrt(ln(1 + 600 / t) * (A - 0.5)^2)  if A >= 0.5, else 0
 
-A is the mean event accuracy (:mod:`scoring.kernels.trackml`), t the mean wall-clock seconds per
+A is the mean event accuracy (:mod:`scoring.kernels.weighted_accuracy`), t the mean wall-clock seconds per
 event spent in the participant's reconstruction call.
 """
 

@@ -21,7 +21,7 @@ def parser() -> argparse.ArgumentParser:
     )
     commands = cli.add_subparsers(dest="command", required=True)
     for name, cls in METHODS.items():
-        method = commands.add_parser(name, help=cls.__doc__.split("\n")[0])
+        method = commands.add_parser(name, help=(cls.__doc__ or name).split("\n")[0])
         method.add_argument(
             "--train", required=True, help="training file (Kaggle layout, with Weight and Label)"
         )

@@ -142,7 +142,9 @@ class XGBoost:
         return self.model.predict_proba(features.to_numpy(np.float64))[:, 1]
 
 
-METHODS = {cls.name: cls for cls in (MassWindow, BoostedDecisionTrees, XGBoost)}
+METHODS: dict[str, type[MassWindow] | type[BoostedDecisionTrees] | type[XGBoost]] = {
+    cls.name: cls for cls in (MassWindow, BoostedDecisionTrees, XGBoost)
+}
 
 
 def check_method(name: str) -> None:
@@ -158,4 +160,4 @@ def make_method(name: str, seed: int = 0, threads: int = 1):
     """
     check_method(name)
     cls = METHODS[name]
-    return cls() if cls is MassWindow else cls(seed=seed, threads=threads)
+    return cls() if issubclass(cls, MassWindow) else cls(seed=seed, threads=threads)

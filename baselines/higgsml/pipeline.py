@@ -7,10 +7,10 @@ from pathlib import Path
 
 import numpy as np
 
-from fivesigma.baselines.higgsml.events import load_events
+from fivesigma.baselines.higgsml.cross_validation import cross_validate
+from fivesigma.baselines.higgsml.event_loading import load_events
+from fivesigma.baselines.higgsml.kaggle_submission import write_submission
 from fivesigma.baselines.higgsml.methods import check_method
-from fivesigma.baselines.higgsml.submission import write_submission
-from fivesigma.baselines.higgsml.validation import cross_validate
 
 DEFAULT_FOLDS = 3
 

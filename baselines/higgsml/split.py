@@ -14,8 +14,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fivesigma.baselines.higgsml.events import Events, load_events
-from fivesigma.baselines.higgsml.validation import renormalise
+from fivesigma.baselines.higgsml.cross_validation import renormalise
+from fivesigma.baselines.higgsml.event_loading import Events, load_events
 
 
 def write_validation_split(
@@ -32,25 +32,27 @@ def write_validation_split(
     if not 0.0 < fraction < 1.0:
         raise ValueError(f"--fraction must lie strictly between 0 and 1, got {fraction}")
     events = load_events(train_path, with_truth=True)
-    is_held = np.zeros(len(events.labels), dtype=bool)
+    labels, _ = events.truth()
+    is_held = np.zeros(len(labels), dtype=bool)
     rng = np.random.default_rng(seed)
     for cls in (0, 1):
-        members = rng.permutation(np.flatnonzero(events.labels == cls))
+        members = rng.permutation(np.flatnonzero(labels == cls))
         is_held[members[: round(fraction * len(members))]] = True
     kept, held = events.subset(np.flatnonzero(~is_held)), events.subset(np.flatnonzero(is_held))
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [out_dir / "training.csv", out_dir / "test.csv", out_dir / "solution.csv"]
-    _with_ids(kept).assign(Weight=kept.weights, Label=_label_letters(kept)).to_csv(
+    _with_ids(kept).assign(Weight=kept.truth()[1], Label=_label_letters(kept)).to_csv(
         paths[0], index=False
     )
     _with_ids(held).to_csv(paths[1], index=False)
-    public = np.random.default_rng(seed).random(len(held.labels)) < 0.5
+    held_labels, held_weights = held.truth()
+    public = np.random.default_rng(seed).random(len(held_labels)) < 0.5
     solution = pd.DataFrame(
         {
             "EventId": held.event_ids,
             "Label": _label_letters(held),
-            "Weight": renormalise(held.labels, held.weights, events.class_totals()),
+            "Weight": renormalise(held_labels, held_weights, events.class_totals()),
             "KaggleSet": np.where(public, "b", "v"),
             "Usage": np.where(public, "Public", "Private"),
         }
@@ -66,4 +68,4 @@ def _with_ids(events: Events) -> pd.DataFrame:
 
 
 def _label_letters(events: Events) -> np.ndarray:
-    return np.where(events.labels == 1, "s", "b")
+    return np.where(events.truth()[0] == 1, "s", "b")

@@ -9,6 +9,6 @@ pseudo-experiment, or ``run(method, data_dir)`` for every pseudo-experiment at o
 """
 
 from fivesigma.baselines.higgsml_uncertainty.model import Model
-from fivesigma.baselines.higgsml_uncertainty.pipeline import METHODS, predict_all, run
+from fivesigma.baselines.higgsml_uncertainty.pseudo_experiments import METHODS, predict_all, run
 
 __all__ = ["METHODS", "Model", "predict_all", "run"]

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from fivesigma.baselines.higgsml_uncertainty.pipeline import METHODS, run
+from fivesigma.baselines.higgsml_uncertainty.pseudo_experiments import METHODS, run
 from fivesigma.datasets.higgsml.uncertainty import FILE_NAMES
 from fivesigma.scoring.metrics.interval_coverage import score_predictions
 

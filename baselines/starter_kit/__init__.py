@@ -12,9 +12,9 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from fivesigma.baselines.starter_kit import higgsml, trackml
+from fivesigma.baselines.starter_kit import higgsml_kit, trackml_kit
 
-KITS = {"higgsml": higgsml.contents, "trackml": trackml.contents}
+KITS = {"higgsml": higgsml_kit.contents, "trackml": trackml_kit.contents}
 PROJECT_ROOT = (
     Path(__file__).resolve().parents[2]
 )  # the directory holding baselines/, scoring/, datasets/

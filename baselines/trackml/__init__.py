@@ -8,7 +8,7 @@
 from the command line. Lengths in mm, momenta in GeV, times in seconds.
 """
 
-from .events import METHODS, reconstruct_event, run
 from .packaging import build_submission_zip
+from .reconstruction import METHODS, reconstruct_event, run
 
 __all__ = ["METHODS", "build_submission_zip", "reconstruct_event", "run"]

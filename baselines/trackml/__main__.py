@@ -10,7 +10,7 @@ import sys
 
 from fivesigma.datasets.trackml import FormatError
 
-from .events import METHODS, run
+from .reconstruction import METHODS, run
 
 
 def main(argv=None) -> int:

@@ -1,7 +1,7 @@
 """Tracks by DBSCAN on unrolled helices, the well-known TrackML baseline.
 
 For each hypothesis (curvature c, origin z0) on a grid, the hits are mapped to the
-unrolled coordinates of :mod:`baselines.trackml.features` and clustered with
+unrolled coordinates of :mod:`baselines.trackml.helix_unrolling` and clustered with
 scikit-learn's DBSCAN. A hit moves to the cluster of a new hypothesis when that cluster is
 larger than the one it belongs to (but no larger than a real track can be), so each hit
 ends in the largest consistent group found over the whole scan.
@@ -12,7 +12,7 @@ from typing import NamedTuple
 import numpy as np
 from sklearn.cluster import DBSCAN
 
-from .features import curvature_of, unrolled_features
+from .helix_unrolling import curvature_of, unrolled_features
 
 
 class DbscanConfig(NamedTuple):

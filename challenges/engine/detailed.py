@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.core.files.storage import default_storage
 
-from fivesigma.challenges.engine import files
+from fivesigma.challenges.engine import stored_files
 from fivesigma.challenges.models import Submission
 
 MAX_FILES = 50
@@ -55,7 +55,7 @@ def store(submission: Submission, output_dir: Path, notes: list[str] | None = No
             target = storage_name(submission, name)
             default_storage.delete(target)  # left by a scoring that did not finish
             with open(path, "rb") as stream:
-                files.store(stream, target)
+                stored_files.store(stream, target)
             kept.append(name)
             total += info.st_size
     return kept

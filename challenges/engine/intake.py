@@ -26,7 +26,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
-from fivesigma.challenges.engine import files, lifecycle, standings, teams
+from fivesigma.challenges.engine import lifecycle, standings, stored_files, teams
 from fivesigma.challenges.engine.reasons import Refused, ScoringFailure, readable
 from fivesigma.challenges.engine.solutions import load_solution
 from fivesigma.challenges.models import Phase, Submission, Team
@@ -133,7 +133,7 @@ def validate_zip(upload, refusal: str) -> None:
         archive = Path(tmp) / "submission.zip"
         upload.seek(0)
         with open(archive, "wb") as out:
-            shutil.copyfileobj(upload, out, files.CHUNK)
+            shutil.copyfileobj(upload, out, stored_files.CHUNK)
         upload.seek(0)
         try:
             unpack_submission(
@@ -187,7 +187,7 @@ def submit(
         description=description[:500],
         is_late=phase.has_ended(now),
     )
-    stored, sha, size = files.store(
+    stored, sha, size = stored_files.store(
         upload, f"submissions/{phase.pk}/{submission.uid}/{storage_name(upload.name)}"
     )
     try:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 from django.conf import settings
 
-from fivesigma.challenges.engine import files
+from fivesigma.challenges.engine import stored_files
 from fivesigma.challenges.engine.reasons import ScoringFailure
 from fivesigma.challenges.models import DataFile, Phase
 
@@ -27,7 +27,7 @@ def load_solution(phase: Phase):
     return _read_solution(
         phase.metric,
         tuple(sorted(phase.metric_options.items())),
-        str(files.local_path(solution.file, solution.sha256)),
+        str(stored_files.local_path(solution.file, solution.sha256)),
         solution.sha256,
     )
 
@@ -44,7 +44,7 @@ def input_directory(phase: Phase) -> Path:
     inputs = list(phase.files.filter(role=DataFile.INPUT))
     if not inputs:
         raise ScoringFailure("This code phase has no input data; the organisers have been told.")
-    first = files.local_path(inputs[0].file, inputs[0].sha256)
+    first = stored_files.local_path(inputs[0].file, inputs[0].sha256)
     root = first.parent
     names = {Path(f.name).name for f in inputs}
     if {p.name for p in root.iterdir()} == names:
@@ -57,7 +57,7 @@ def input_directory(phase: Phase) -> Path:
     for data_file in inputs:
         target = root / Path(data_file.name).name
         if not target.exists():
-            files.place(files.local_path(data_file.file, data_file.sha256), target)
+            stored_files.place(stored_files.local_path(data_file.file, data_file.sha256), target)
     return root
 
 

@@ -22,7 +22,7 @@ import numpy as np
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, transaction
 
-from fivesigma.challenges.engine import files, programs, standings
+from fivesigma.challenges.engine import program_steps, standings, stored_files
 from fivesigma.challenges.engine.lifecycle import Heartbeat, fail, is_current_attempt, transition
 from fivesigma.challenges.engine.reasons import ScoringFailure, failure_reason
 from fivesigma.challenges.engine.solutions import input_directory, load_solution
@@ -66,7 +66,7 @@ def process(submission_id: int) -> None:
             if submission.phase.kind == Phase.CODE and not submission.output:
                 # a re-scored code submission keeps its output and timing
                 if submission.phase.ingestion_command:
-                    programs.ingest(submission)
+                    program_steps.ingest(submission)
                 else:
                     run_code(submission)
             with transaction.atomic():
@@ -89,7 +89,7 @@ def _run_in_sandbox(submission: Submission, phase: Phase, workdir: Path):
 
     try:
         return runner.run_submission(
-            files.local_path(submission.file, submission.sha256),
+            stored_files.local_path(submission.file, submission.sha256),
             input_directory(phase),
             workdir / "output",
             harness=phase.harness or "trackml",
@@ -136,7 +136,7 @@ def run_code(submission: Submission) -> None:
             raise ScoringFailure(report.reason or "The code submission failed.")
         output = workdir / "output" / "submission.csv"
         with open(output, "rb") as stream:
-            stored, _, _ = files.store(
+            stored, _, _ = stored_files.store(
                 stream, f"submissions/{phase.pk}/{submission.uid}/output.csv"
             )
         submission.output.name = stored
@@ -151,7 +151,7 @@ def score(submission: Submission) -> None:
     phase = submission.phase
     metric = phase.get_metric()
     if phase.is_program_scored:
-        public, private = programs.score(submission)
+        public, private = program_steps.score(submission)
         save_scores(submission, metric.key, metric.result(public, private))
         return
     result_file, context = submission.file, {}
@@ -162,7 +162,7 @@ def score(submission: Submission) -> None:
 
     try:
         table = metric.read_submission(
-            files.local_path(result_file), name=Path(str(result_file.name)).name
+            stored_files.local_path(result_file), name=Path(str(result_file.name)).name
         )
         solution = load_solution(phase)
         metric.check(solution, table)

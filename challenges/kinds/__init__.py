@@ -8,10 +8,10 @@ checklist). A challenge that is not a built-in kind brings its own programs in i
 
 from __future__ import annotations
 
-from fivesigma.challenges.kinds import higgsml, trackml
+from fivesigma.challenges.kinds import higgsml_kind, trackml_kind
 from fivesigma.challenges.kinds.kind import DEMO_SIZES, Baseline, Kind
 
-KINDS: dict[str, Kind] = {kind.key: kind for kind in (higgsml.KIND, trackml.KIND)}
+KINDS: dict[str, Kind] = {kind.key: kind for kind in (higgsml_kind.KIND, trackml_kind.KIND)}
 
 __all__ = ["DEMO_SIZES", "KINDS", "Baseline", "Kind", "harnesses"]
 

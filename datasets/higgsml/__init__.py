@@ -14,8 +14,8 @@ Command line: ``python -m fivesigma.datasets.higgsml generate --out DIR --seed N
 """
 
 from fivesigma.datasets.higgsml.features import FEATURES
-from fivesigma.datasets.higgsml.files import FILE_NAMES, generate
 from fivesigma.datasets.higgsml.layout import CERN_COLUMNS, FormatError, read_events
+from fivesigma.datasets.higgsml.official_files import FILE_NAMES, generate
 from fivesigma.datasets.higgsml.simulation import simulate_events
 
 __all__ = [

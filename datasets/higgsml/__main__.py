@@ -8,9 +8,9 @@ import time
 
 from tqdm import tqdm
 
-from fivesigma.datasets.higgsml.files import FILE_NAMES, generate
+from fivesigma.datasets.higgsml.official_files import FILE_NAMES, generate
 from fivesigma.datasets.higgsml.processes import PROCESSES
-from fivesigma.datasets.higgsml.weights import OFFICIAL_EVENTS
+from fivesigma.datasets.higgsml.sample_weights import OFFICIAL_EVENTS
 
 
 def main(argv: list[str] | None = None) -> int:

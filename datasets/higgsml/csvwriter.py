@@ -218,10 +218,10 @@ def format_value(x: float, kind: int, labels=()) -> str:
     if kind == DECIMAL3:
         text = f"{x:.3f}".rstrip("0")
         return text + "0" if text.endswith(".") else text
-    mantissa, exponent = f"{x:.14e}".split("e")
+    mantissa, power = f"{x:.14e}".split("e")
     sign, digits = ("-", mantissa[1:]) if mantissa.startswith("-") else ("", mantissa)
     digits = digits.replace(".", "")
-    exponent = int(exponent)
+    exponent = int(power)
     if exponent >= 0:
         whole, frac = digits[: exponent + 1], digits[exponent + 1 :]
     else:

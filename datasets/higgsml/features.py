@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from fivesigma.datasets.higgsml import kinematics as kin
-from fivesigma.datasets.higgsml.detector import RecoEvents
+from fivesigma.datasets.higgsml.detector_response import RecoEvents
 from fivesigma.datasets.higgsml.mmc import mass_mmc
 
 UNDEFINED = -999.0

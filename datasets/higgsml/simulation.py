@@ -12,8 +12,8 @@ from dataclasses import dataclass, fields
 import numpy as np
 import pandas as pd
 
-from fivesigma.datasets.higgsml import weights as wt
-from fivesigma.datasets.higgsml.detector import RecoEvents, measure, passes_selection
+from fivesigma.datasets.higgsml import sample_weights as wt
+from fivesigma.datasets.higgsml.detector_response import RecoEvents, measure, passes_selection
 from fivesigma.datasets.higgsml.features import FEATURES, compute_features
 from fivesigma.datasets.higgsml.layout import CERN_COLUMNS
 from fivesigma.datasets.higgsml.processes import PROCESSES
@@ -56,7 +56,7 @@ def _concat(parts: list[RecoEvents]) -> RecoEvents:
     )
 
 
-def assign_sets(rng: np.random.Generator, label: np.ndarray) -> np.ndarray:
+def assign_sets(rng: np.random.Generator, label: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Row order and KaggleSet: returns (order, kaggle_set) with t rows first, then b and v
     interleaved, then u, each set holding its share of signal."""
     sizes = wt.set_sizes(len(label))

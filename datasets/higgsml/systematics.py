@@ -35,7 +35,7 @@ import numpy as np
 import pandas as pd
 
 from fivesigma.datasets.higgsml import kinematics as kin
-from fivesigma.datasets.higgsml.detector import JET_PT_MIN, TAU_PT_MIN, RecoEvents
+from fivesigma.datasets.higgsml.detector_response import JET_PT_MIN, TAU_PT_MIN, RecoEvents
 from fivesigma.datasets.higgsml.features import FEATURES, UNDEFINED, compute_features
 
 TAU_VISIBLE_MASS = 0.8  # GeV, the visible hadronic tau's mass assumed from the table

@@ -38,11 +38,12 @@ import numpy as np
 import pandas as pd
 
 from fivesigma.datasets.higgsml import csvwriter
-from fivesigma.datasets.higgsml.detector import RecoEvents
+from fivesigma.datasets.higgsml.detector_response import RecoEvents
 from fivesigma.datasets.higgsml.diboson import w_pairs
 from fivesigma.datasets.higgsml.features import FEATURES, compute_features
-from fivesigma.datasets.higgsml.files import column_kind, label_table, write_rows
+from fivesigma.datasets.higgsml.official_files import column_kind, label_table, write_rows
 from fivesigma.datasets.higgsml.processes import PROCESSES as PROCESSES_2014
+from fivesigma.datasets.higgsml.sample_weights import Sample, split_counts
 from fivesigma.datasets.higgsml.simulation import select_events
 from fivesigma.datasets.higgsml.systematics import (
     NUISANCES,
@@ -51,7 +52,6 @@ from fivesigma.datasets.higgsml.systematics import (
     derive_features,
     draw_nuisances,
 )
-from fivesigma.datasets.higgsml.weights import Sample, split_counts
 
 PROCESSES = {**PROCESSES_2014, "diboson": w_pairs}
 # Shares of each class's expected events (weight) and of its simulated events, as in the

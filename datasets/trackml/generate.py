@@ -14,7 +14,7 @@ from tqdm import tqdm
 
 from fivesigma.datasets.trackml.io import PARTS, event_prefix, write_detectors, write_event
 from fivesigma.datasets.trackml.simulate import DEFAULT_PILEUP, simulate_event
-from fivesigma.scoring.kernels.trackml import SOLUTION_COLUMNS
+from fivesigma.scoring.kernels.weighted_accuracy import SOLUTION_COLUMNS
 
 
 def generate(

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from fivesigma.datasets.trackml.detector import DETECTOR_COLUMNS, detectors_frame
+from fivesigma.datasets.trackml.detector_geometry import DETECTOR_COLUMNS, detectors_frame
 
 INT, FLOAT32, FLOAT64, PARTICLE_ID = "int64", "float32", "float64", "particle_id"
 

@@ -18,10 +18,10 @@ import numpy as np
 import pandas as pd
 
 from fivesigma.datasets.trackml import barcode
-from fivesigma.datasets.trackml.detector import geometry
+from fivesigma.datasets.trackml.detector_geometry import geometry
 from fivesigma.datasets.trackml.digitization import digitize, noise_hits
 from fivesigma.datasets.trackml.propagation import PION_MASS, transport
-from fivesigma.datasets.trackml.weights import event_weights
+from fivesigma.datasets.trackml.truth_weights import event_weights
 
 DEFAULT_PILEUP = 200.0
 FIELD_TESLA = 2.0

@@ -33,7 +33,7 @@ def encode_frame(header: dict, payload: bytes = b"") -> bytes:
     return encode_head(header, len(payload)) + payload
 
 
-def decode_prefix(prefix: bytes) -> tuple[int, int]:
+def decode_prefix(prefix: bytes | bytearray) -> tuple[int, int]:
     """Header and payload sizes (bytes) from the 8-byte prefix; refuses absurd sizes."""
     header_bytes, payload_bytes = PREFIX.unpack(prefix)
     if header_bytes > MAX_HEADER_BYTES or payload_bytes > MAX_PAYLOAD_BYTES:
@@ -41,7 +41,7 @@ def decode_prefix(prefix: bytes) -> tuple[int, int]:
     return header_bytes, payload_bytes
 
 
-def decode_header(text: bytes) -> dict:
+def decode_header(text: bytes | bytearray) -> dict:
     try:
         header = json.loads(text)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -51,7 +51,7 @@ def decode_header(text: bytes) -> dict:
     return header
 
 
-def write_frame(fd: int, header: dict, payload: bytes = b"") -> None:
+def write_frame(fd: int, header: dict, payload: bytes | bytearray | memoryview = b"") -> None:
     """Write one frame to a blocking file descriptor (the payload is not copied)."""
     body = memoryview(payload).cast("B")
     parts = [memoryview(encode_head(header, len(body))), body]

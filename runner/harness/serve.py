@@ -27,6 +27,7 @@ import json
 import os
 import sys
 import traceback
+from typing import NoReturn
 
 from .protocol import read_frame, write_frame
 from .rlimits import apply_limits
@@ -50,11 +51,11 @@ class Channel:
         self._guard()
         return read_frame(self.cmd_fd)
 
-    def send(self, header: dict, payload: bytes = b"") -> None:
+    def send(self, header: dict, payload: bytes | bytearray | memoryview = b"") -> None:
         self._guard()
         write_frame(self.result_fd, header, payload)
 
-    def fail(self, stage: str, exc: BaseException, task: str | None = None) -> None:
+    def fail(self, stage: str, exc: BaseException, task: str | None = None) -> NoReturn:
         """Report a failure, print the traceback to the log, and exit when the worker says so.
 
         Waiting for the worker's next command lets it read this process's peak memory first.
@@ -76,7 +77,7 @@ class Channel:
             _exit(1)
 
 
-def _exit(code: int) -> None:
+def _exit(code: int) -> NoReturn:
     """Exit now: no atexit handlers or non-daemon threads of the submission can hold us."""
     for stream in (sys.stdout, sys.stderr):
         try:
@@ -121,7 +122,7 @@ def serve(channel: Channel, harness, model) -> None:
                 loaded = harness.load_task(task, split_files(command["files"], payload))
             except BaseException as exc:
                 channel.fail("load", exc, task)
-            payload = None
+            del payload
             gc.collect()  # the garbage of loading is not the timed call's to collect
             channel.send({"type": "ready", "task": task})
         elif command.get("cmd") == "go":

@@ -16,7 +16,7 @@ from fivesigma.scoring.efficiency import (
     particle_kinematics,
 )
 from fivesigma.scoring.kernels.bootstrap import mean_replicas
-from fivesigma.scoring.kernels.trackml import (
+from fivesigma.scoring.kernels.weighted_accuracy import (
     SOLUTION_COLUMNS,
     event_slices,
     matched_events,

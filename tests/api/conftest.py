@@ -6,9 +6,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.api.site import fast_passwords, fresh_throttles, site
+from tests.builders.fixtures import fresh_throttles, site
 
-__all__ = ["fast_passwords", "fresh_throttles", "site"]
+__all__ = ["fresh_throttles", "site"]
 
 
 def api_client(user=None) -> APIClient:

@@ -5,8 +5,8 @@ from __future__ import annotations
 from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import Challenge
 from tests.api.conftest import api_client
-from tests.api.site import PASSWORD
-from tests.challenges.factories import make_user, upload
+from tests.builders.submissions import upload
+from tests.builders.users import PASSWORD, make_user
 
 
 def test_challenge_list_shows_public_challenges_with_their_phases(site, anonymous):
@@ -86,6 +86,6 @@ def test_bad_token_is_refused(db, anonymous):
 
 
 def _valid(site) -> bytes:
-    from tests.api.site import ranked_submission
+    from tests.builders.higgsml_files import noisy_submission
 
-    return ranked_submission(site.solution)
+    return noisy_submission(site.solution)

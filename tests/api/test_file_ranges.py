@@ -10,8 +10,9 @@ from django.conf import settings
 
 from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import DataFile
-from tests.api.site import load_site_challenge, ranked_submission
-from tests.challenges.factories import upload
+from tests.builders.challenges import load_site_challenge
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import upload
 from tests.s3 import S3_BACKEND, s3_storage
 
 __all__ = ["s3_storage"]
@@ -143,7 +144,7 @@ def test_the_page_download_takes_ranges_too(local_file, client):
 
 
 def test_a_submission_file_download_takes_ranges(storage_site, client):
-    content = ranked_submission(storage_site.solution)
+    content = noisy_submission(storage_site.solution)
     submission = intake.submit(storage_site.phase, storage_site.alice, upload("mine.csv", content))
     client.force_login(storage_site.alice)
     reply = client.get(f"/s/{submission.uid}/file/", HTTP_RANGE="bytes=4-40")

@@ -41,7 +41,7 @@ def test_hidden_solution_cannot_be_downloaded_by_participants(
 
 
 def test_file_of_another_challenge_is_not_served_under_this_one(site, anonymous, tmp_path):
-    from tests.api.site import load_site_challenge
+    from tests.builders.challenges import load_site_challenge
 
     other = load_site_challenge(tmp_path, slug="other-higgs")
     foreign = DataFile.objects.get(challenge=other.challenge, role=DataFile.PUBLIC)

@@ -10,13 +10,15 @@ from django.urls import reverse
 from fivesigma.challenges.engine import intake, worker
 from fivesigma.challenges.models import Score, Standing, Submission
 from tests.api.conftest import api_client
-from tests.api.site import end_phase, finished, ranked_submission
-from tests.challenges.factories import make_user, upload
+from tests.builders.challenges import end_phase
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import finished, upload
+from tests.builders.users import make_user
 
 
 def scored(site, user, seed: int) -> Submission:
     submission = intake.submit(
-        site.phase, user, upload(f"s{seed}.csv", ranked_submission(site.solution, seed=seed))
+        site.phase, user, upload(f"s{seed}.csv", noisy_submission(site.solution, seed=seed))
     )
     worker.process(submission.pk)
     return finished(submission)
@@ -55,9 +57,7 @@ def test_final_selection_refusals_match_the_page(site, alice_api, bob_api, clien
     assert choose(bob_api, mine, True).status_code == 404  # another team's: hidden
     assert choose(api_client(), mine, True).status_code == 401
     assert choose(alice_api, mine, "maybe").status_code == 400
-    failed = intake.submit(
-        site.phase, site.alice, upload("f.csv", ranked_submission(site.solution))
-    )
+    failed = intake.submit(site.phase, site.alice, upload("f.csv", noisy_submission(site.solution)))
     Submission.objects.filter(pk=failed.pk).update(status=Submission.FAILED)
     reply = choose(alice_api, failed, True)
     assert reply.status_code == 400 and "Only scored submissions" in reply.json()["detail"]
@@ -106,7 +106,7 @@ def test_team_actions_through_the_api(site, alice_api, bob_api):
 
 
 def test_an_invitation_code_of_another_challenge_does_not_join(site, bob_api, tmp_path):
-    from tests.api.site import load_site_challenge
+    from tests.builders.challenges import load_site_challenge
 
     other = load_site_challenge(tmp_path, slug="other-higgs")
     code = intake.teams.ensure_team(other.alice, other.challenge).invite_code

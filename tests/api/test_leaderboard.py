@@ -7,8 +7,9 @@ from datetime import timedelta
 import numpy as np
 from django.utils import timezone
 
-from tests.api.site import end_phase
-from tests.engine.builders import T0, add_entry, make_team
+from tests.builders.challenges import T0, end_phase
+from tests.builders.submissions import add_entry
+from tests.builders.users import make_team
 
 URL = "/api/challenges/tiny-higgs/phases/main/leaderboard/"
 

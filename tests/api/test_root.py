@@ -5,8 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from fivesigma.challenges.engine import intake, visibility
-from tests.api.site import ranked_submission
-from tests.challenges.factories import upload
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import upload
 
 
 def path_of(url: str) -> str:
@@ -28,7 +28,7 @@ def test_the_root_links_to_the_docs_and_every_entry_point(site, anonymous, alice
 
 def test_every_template_of_the_root_leads_to_an_answering_endpoint(site, anonymous, alice_api):
     submission = intake.submit(
-        site.phase, site.alice, upload("mine.csv", ranked_submission(site.solution))
+        site.phase, site.alice, upload("mine.csv", noisy_submission(site.solution))
     )
     values = {
         "slug": site.challenge.slug,

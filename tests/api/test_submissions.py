@@ -9,8 +9,9 @@ import pytest
 
 from fivesigma.challenges.api.throttles import UploadThrottle
 from fivesigma.challenges.models import Phase, Submission
-from tests.api.site import end_phase, finished, ranked_submission
-from tests.challenges.factories import reference_ams
+from tests.builders.challenges import end_phase
+from tests.builders.higgsml_files import noisy_submission, reference_ams
+from tests.builders.submissions import finished
 
 URL = "/api/challenges/tiny-higgs/phases/main/submissions/"
 
@@ -26,7 +27,7 @@ def _post(client, content: bytes, name: str = "mine.csv", url: str = URL, **extr
 
 
 def test_valid_upload_is_scored_and_readable_by_its_team(site, alice_api, eager_tasks):
-    content = ranked_submission(site.solution)
+    content = noisy_submission(site.solution)
     reply = _post(alice_api, content, description="first try")
     assert reply.status_code == 201, reply.content
     created = reply.json()
@@ -63,7 +64,7 @@ def test_valid_upload_is_scored_and_readable_by_its_team(site, alice_api, eager_
 def test_private_score_shown_to_organisers_and_to_the_team_after_the_end(
     site, alice_api, organiser_api, eager_tasks
 ):
-    created = _post(alice_api, ranked_submission(site.solution)).json()
+    created = _post(alice_api, noisy_submission(site.solution)).json()
     finished(Submission.objects.get(uid=created["uid"]))
     organiser_view = organiser_api.get(created["url"]).json()
     assert [s["subset"] for s in organiser_view["scores"]] == ["public", "private"]
@@ -87,13 +88,13 @@ def test_upload_without_a_file_field(site, alice_api):
 
 
 def test_anonymous_callers_can_neither_submit_nor_list(site, anonymous):
-    assert _post(anonymous, ranked_submission(site.solution)).status_code == 401
+    assert _post(anonymous, noisy_submission(site.solution)).status_code == 401
     assert anonymous.get(URL).status_code == 401
     assert Submission.objects.count() == 0
 
 
 def test_other_teams_cannot_see_a_submission(site, alice_api, bob_api, anonymous):
-    created = _post(alice_api, ranked_submission(site.solution)).json()
+    created = _post(alice_api, noisy_submission(site.solution)).json()
     assert bob_api.get(created["url"]).status_code == 404
     assert anonymous.get(created["url"]).status_code == 404
     assert bob_api.get(URL).json()["results"] == []
@@ -103,22 +104,22 @@ def test_other_teams_cannot_see_a_submission(site, alice_api, bob_api, anonymous
 
 
 def test_organisers_list_every_team(site, alice_api, bob_api, organiser_api):
-    _post(alice_api, ranked_submission(site.solution))
-    _post(bob_api, ranked_submission(site.solution, seed=4))
+    _post(alice_api, noisy_submission(site.solution))
+    _post(bob_api, noisy_submission(site.solution, seed=4))
     teams = {s["team"] for s in organiser_api.get(URL).json()["results"]}
     assert teams == {site.alice.username, site.bob.username}
 
 
 def test_daily_limit_refuses_with_a_message(site, alice_api):
     Phase.objects.filter(pk=site.phase.pk).update(daily_limit=1)
-    assert _post(alice_api, ranked_submission(site.solution)).status_code == 201
-    reply = _post(alice_api, ranked_submission(site.solution, seed=5))
+    assert _post(alice_api, noisy_submission(site.solution)).status_code == 201
+    reply = _post(alice_api, noisy_submission(site.solution, seed=5))
     assert reply.status_code == 400
     assert "used its 1 submissions for today" in reply.json()["detail"]
 
 
 def test_ended_phase_refuses_uploads(site, alice_api):
-    reply = _post(alice_api, ranked_submission(site.solution), url=URL.replace("main", "past"))
+    reply = _post(alice_api, noisy_submission(site.solution), url=URL.replace("main", "past"))
     assert reply.status_code == 400 and "has ended" in reply.json()["detail"]
 
 

@@ -9,7 +9,8 @@ from fivesigma.challenges.models import Submission
 
 def test_oversized_api_upload_is_refused_with_the_limit(db, settings, client, tmp_path):
     from fivesigma.challenges.engine import bundles
-    from tests.challenges.factories import make_user, write_ams_bundle
+    from tests.builders.higgsml_files import write_ams_bundle
+    from tests.builders.users import make_user
 
     write_ams_bundle(tmp_path / "bundle")
     challenge = bundles.load(tmp_path / "bundle")

@@ -8,7 +8,7 @@ function still ties the two modules together.
 from __future__ import annotations
 
 import ast
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -25,6 +25,31 @@ def source_files() -> Iterator[tuple[str, Path]]:
                 continue
             parts = [p for p in relative.parts if p != "__init__"]
             yield ".".join([prefix, *parts]), path
+
+
+def package_modules(folders: tuple[str, ...] = FOLDERS) -> Iterator[Path]:
+    """Source paths of the importable modules of ``folders``: files in a package (every folder
+    from the top one down holds an ``__init__.py``), package markers, ``__main__``, conftest,
+    migrations and tests left out. A starter notebook or a code submission's ``submission.py``
+    kept as package data is not a module of the tree."""
+    skipped = {"__init__.py", "__main__.py", "conftest.py"}
+    for folder in folders:
+        root = REPO / folder
+        for path in sorted(root.rglob("*.py")):
+            inside = path.relative_to(root).parent.parts
+            if path.name in skipped or {"migrations", "tests"} & set(inside):
+                continue
+            packages = [root.joinpath(*inside[:depth]) for depth in range(len(inside) + 1)]
+            if all((package / "__init__.py").is_file() for package in packages):
+                yield path
+
+
+def shared_names(paths: Iterable[Path]) -> dict[str, list[str]]:
+    """Module file name -> its paths, for every name more than one path has."""
+    by_name: dict[str, list[str]] = {}
+    for path in paths:
+        by_name.setdefault(path.name, []).append(path.relative_to(REPO).as_posix())
+    return {name: found for name, found in sorted(by_name.items()) if len(found) > 1}
 
 
 def imported_names(module: str, path: Path) -> Iterator[str]:

@@ -10,14 +10,14 @@ import pytest
 
 from fivesigma.baselines.higgsml import run
 from fivesigma.baselines.higgsml.__main__ import main
-from fivesigma.baselines.higgsml.submission import rank_order
-from fivesigma.baselines.higgsml.validation import (
+from fivesigma.baselines.higgsml.cross_validation import (
     ams_lower_bound,
     best_cut,
     renormalise,
     smoothed_ams,
     top_fraction_threshold,
 )
+from fivesigma.baselines.higgsml.kaggle_submission import rank_order
 from fivesigma.datasets.higgsml import FEATURES, generate, read_events
 from fivesigma.scoring.kernels.ams import ams_curve
 

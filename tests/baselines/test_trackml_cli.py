@@ -12,7 +12,7 @@ import pytest
 from fivesigma.baselines.trackml import build_submission_zip, run
 from fivesigma.baselines.trackml.__main__ import main
 from fivesigma.datasets.trackml import generate
-from fivesigma.scoring.kernels.trackml import score_event
+from fivesigma.scoring.kernels.weighted_accuracy import score_event
 
 
 @pytest.fixture(scope="module")

@@ -6,9 +6,9 @@ import pytest
 
 from fivesigma.baselines.trackml import reconstruct_event
 from fivesigma.baselines.trackml.dbscan import DbscanConfig, merge_clusters, reconstruct_dbscan
-from fivesigma.baselines.trackml.features import curvature_of, unrolled_features
+from fivesigma.baselines.trackml.helix_unrolling import curvature_of, unrolled_features
 from fivesigma.datasets.trackml import simulate_event
-from fivesigma.scoring.kernels.trackml import score_event
+from fivesigma.scoring.kernels.weighted_accuracy import score_event
 from tests.baselines.test_trackml_helices import helix_points, toy_accuracy, toy_event
 
 

@@ -9,10 +9,10 @@ import pytest
 from django.conf import settings
 from django.test import Client
 
-from tests.api.site import fast_passwords, fresh_throttles, site
+from tests.builders.fixtures import fresh_throttles, site
 from tests.conftest import require
 
-__all__ = ["fast_passwords", "fresh_throttles", "site"]
+__all__ = ["fresh_throttles", "site"]
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [

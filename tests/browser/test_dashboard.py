@@ -9,7 +9,7 @@ import pytest
 from fivesigma.challenges.engine import operations
 from fivesigma.challenges.models import Submission
 from tests.browser.conftest import Console, log_in, shoot
-from tests.challenges.factories import make_user
+from tests.builders.users import make_user
 from tests.challenges.test_dashboard import add, make_phase
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

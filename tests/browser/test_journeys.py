@@ -8,9 +8,9 @@ import zipfile
 import pytest
 
 from fivesigma.challenges.models import Challenge, Membership, Submission
-from tests.api.site import PASSWORD, ranked_submission
 from tests.browser.conftest import log_in
-from tests.challenges.factories import make_user, write_ams_bundle
+from tests.builders.higgsml_files import noisy_submission, write_ams_bundle
+from tests.builders.users import PASSWORD, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -89,7 +89,7 @@ def test_invalid_upload_shows_the_reason_then_a_valid_one_reaches_the_leaderboar
     page.set_input_files(
         "input[name=file]",
         files=[
-            {"name": "good.csv", "mimeType": "text/csv", "buffer": ranked_submission(site.solution)}
+            {"name": "good.csv", "mimeType": "text/csv", "buffer": noisy_submission(site.solution)}
         ],
     )
     page.get_by_role("button", name="Submit").click()

@@ -8,11 +8,12 @@ import pytest
 
 from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import Phase
-from tests.api.site import load_site_challenge, ranked_submission
 from tests.browser.conftest import log_in, shoot
-from tests.browser.trackml_toy import diagnostics
-from tests.challenges.factories import upload
-from tests.engine.builders import add_entry, make_team
+from tests.builders.challenges import load_site_challenge
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import add_entry, upload
+from tests.builders.trackml_files import toy_diagnostics
+from tests.builders.users import make_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -21,7 +22,7 @@ WIDTHS = (390, 1280)
 
 def _pages(site, tmp_path) -> dict[str, str]:
     mine = intake.submit(
-        site.phase, site.alice, upload("mine.csv", ranked_submission(site.solution))
+        site.phase, site.alice, upload("mine.csv", noisy_submission(site.solution))
     )
     add_entry(site.phase, make_team(site.challenge, "Baseline: mass window", benchmark=True), 1.2)
     for i, value in enumerate((0.9, 1.4, 1.1)):
@@ -29,7 +30,7 @@ def _pages(site, tmp_path) -> dict[str, str]:
     tracks = load_site_challenge(tmp_path, slug="toy-tracks")
     Phase.objects.filter(pk=tracks.phase.pk).update(metric="trackml")
     tracks.phase.refresh_from_db()
-    scores, diags = diagnostics("trackml")
+    scores, diags = toy_diagnostics("trackml")
     trackers = make_team(tracks.challenge, "trackers")
     tracked = add_entry(tracks.phase, trackers, scores["public"]["score"], diagnostics=diags)
     tracked.team.members.add(site.alice, through_defaults={"challenge": tracks.challenge})

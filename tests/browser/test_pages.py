@@ -12,11 +12,12 @@ from django.contrib.auth import get_user_model
 
 from fivesigma.challenges.engine import lifecycle
 from fivesigma.challenges.models import Phase, Submission
-from tests.api.site import PASSWORD, ranked_submission
 from tests.browser.conftest import log_in, shoot
-from tests.browser.trackml_toy import diagnostics
-from tests.challenges.factories import make_user
-from tests.engine.builders import T0, add_entry, make_team
+from tests.builders.challenges import T0
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import add_entry
+from tests.builders.trackml_files import toy_diagnostics
+from tests.builders.users import PASSWORD, make_team, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -160,7 +161,7 @@ RUN_REPORT = {
 
 def test_a_code_submission_shows_its_run_report(page, site, live_server):
     change_phase(site.phase, metric="throughput", kind=Phase.CODE)
-    scores, diags = diagnostics("throughput", seconds_per_event=1.0)
+    scores, diags = toy_diagnostics("throughput", seconds_per_event=1.0)
     submission = add_entry(
         site.phase,
         make_team(site.challenge, "coders", members=[site.alice]),
@@ -252,7 +253,7 @@ def axis_titles(page) -> dict[str, list[str]]:
 
 def test_every_chart_axis_is_titled_in_words(page, site, live_server):
     change_phase(site.phase, metric="trackml")
-    scores, diags = diagnostics("trackml")
+    scores, diags = toy_diagnostics("trackml")
     submission = add_entry(
         site.phase,
         make_team(site.challenge, "trackers"),
@@ -359,7 +360,7 @@ def test_upload_errors_say_what_is_wrong(page, site, live_server):
     page.get_by_role("button", name="Submit").click()
     assert "named .zip but is not a zip archive" in page.locator("#upload-error").inner_text()
 
-    full = ranked_submission(site.solution).decode().splitlines()
+    full = noisy_submission(site.solution).decode().splitlines()
     page.set_input_files(
         "input[name=file]",
         files=[

@@ -6,8 +6,9 @@ import pytest
 
 from fivesigma.challenges.models import Phase
 from tests.browser.conftest import log_in, wait_for_charts
-from tests.browser.trackml_toy import diagnostics
-from tests.engine.builders import add_entry, make_team
+from tests.builders.submissions import add_entry
+from tests.builders.trackml_files import toy_diagnostics
+from tests.builders.users import make_team
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -36,7 +37,7 @@ def _webgl(page) -> bool:
 
 def test_trackml_submission_shows_accuracy_efficiency_and_event_display(page, site, live_server):
     _change_phase(site.phase, metric="trackml")
-    scores, diags = diagnostics("trackml")
+    scores, diags = toy_diagnostics("trackml")
     submission = add_entry(
         site.phase,
         make_team(site.challenge, "trackers"),
@@ -73,7 +74,7 @@ def test_trackml_submission_shows_accuracy_efficiency_and_event_display(page, si
 
 def test_throughput_submission_and_leaderboard_show_accuracy_against_speed(page, site, live_server):
     _change_phase(site.phase, metric="throughput", kind=Phase.CODE)
-    scores, diags = diagnostics("throughput", seconds_per_event=2.0)
+    scores, diags = toy_diagnostics("throughput", seconds_per_event=2.0)
     submission = add_entry(
         site.phase,
         make_team(site.challenge, "trackers"),

@@ -7,8 +7,10 @@ from django.urls import reverse
 
 from fivesigma.challenges.engine import intake, worker
 from fivesigma.challenges.models import Score, Standing, Submission, Team
-from tests.challenges.factories import make_user, upload
-from tests.engine.builders import load_tiny_challenge, noisy_submission
+from tests.builders.challenges import load_tiny_challenge
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import upload
+from tests.builders.users import make_user
 
 MODELS = ("challenge", "phase", "datafile", "team", "submission", "score", "standing")
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from fivesigma.challenges.engine import operations
 from fivesigma.challenges.models import Challenge, Phase, Submission, Team
-from tests.challenges.factories import make_user
+from tests.builders.users import make_user
 from tests.conftest import wait_for
 from tests.s3 import s3_storage
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 
 from fivesigma.challenges.engine import demo
 from fivesigma.challenges.models import Preparation
-from tests.challenges.factories import make_user
+from tests.builders.users import make_user
 
 
 def pages() -> dict[str, str]:

@@ -13,13 +13,9 @@ import pytest
 
 from fivesigma.challenges.engine import bundles, intake, leaderboard
 from fivesigma.challenges.models import Score, Submission
-from tests.challenges.factories import (
-    make_user,
-    reference_ams,
-    submission_csv,
-    upload,
-    write_ams_bundle,
-)
+from tests.builders.higgsml_files import reference_ams, submission_csv, write_ams_bundle
+from tests.builders.submissions import upload
+from tests.builders.users import make_user
 from tests.conftest import wait_for
 
 pytestmark = pytest.mark.integration

@@ -11,8 +11,9 @@ from django.contrib.messages import get_messages
 from django.urls import reverse
 
 from fivesigma.challenges.engine import bundles
-from tests.challenges.factories import make_user, write_ams_bundle
-from tests.engine.builders import add_entry, make_team
+from tests.builders.higgsml_files import write_ams_bundle
+from tests.builders.submissions import add_entry
+from tests.builders.users import make_team, make_user
 
 
 @pytest.fixture

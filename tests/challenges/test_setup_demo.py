@@ -30,7 +30,7 @@ from django.urls import reverse
 
 from fivesigma.challenges import tasks
 from fivesigma.challenges.engine import demo, leaderboard
-from fivesigma.challenges.kinds import higgsml, trackml
+from fivesigma.challenges.kinds import higgsml_kind, trackml_kind
 from fivesigma.challenges.models import (
     Challenge,
     DataFile,
@@ -40,7 +40,7 @@ from fivesigma.challenges.models import (
     Submission,
     Team,
 )
-from tests.challenges.factories import make_user
+from tests.builders.users import make_user
 from tests.conftest import REPO, require
 from tests.scoring import twins
 
@@ -153,7 +153,7 @@ def check_data(data_dir: Path, client: Client) -> None:
             link = reverse("download-file", args=[slug, hidden.pk])
             assert client.get(link).status_code == 404  # participants never get the solution
     higgs = pd.read_csv(data_dir / "demo" / f"higgsml-{SIZE}" / "data" / "test.csv")
-    assert len(higgs) < higgsml.EVENTS[SIZE] < higgsml.EVENTS["small"]  # the tiny data
+    assert len(higgs) < higgsml_kind.EVENTS[SIZE] < higgsml_kind.EVENTS["small"]  # the tiny data
 
 
 def check_baselines(baselines: dict, data_dir: Path, client: Client) -> dict[tuple, tuple]:
@@ -284,4 +284,4 @@ def test_setup_demo_with_code_baselines_scores_the_tracker_run_in_the_sandbox(
     ((submission_pk, _),) = check_baselines(CODE_BASELINES, isolated_storage, client).values()
     report = Submission.objects.get(pk=submission_pk).run_report
     assert report["confined"] is True
-    assert len(report["per_event_seconds"]) == trackml.EVENTS[SIZE][1]  # each test event timed
+    assert len(report["per_event_seconds"]) == trackml_kind.EVENTS[SIZE][1]  # each test event timed

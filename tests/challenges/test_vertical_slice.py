@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from fivesigma.challenges.engine import bundles, leaderboard
 from fivesigma.challenges.models import Score, Submission
-from tests.challenges.factories import make_user, reference_ams, submission_csv, write_ams_bundle
+from tests.builders.higgsml_files import reference_ams, submission_csv, write_ams_bundle
+from tests.builders.users import make_user
 
 
 @pytest.fixture

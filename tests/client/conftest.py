@@ -6,9 +6,9 @@ import pytest
 from rest_framework.authtoken.models import Token
 
 from fivesigma.challenges.client.__main__ import main
-from tests.api.site import fast_passwords, fresh_throttles, site
+from tests.builders.fixtures import fresh_throttles, site
 
-__all__ = ["fast_passwords", "fresh_throttles", "site"]
+__all__ = ["fresh_throttles", "site"]
 
 
 @pytest.fixture(autouse=True)

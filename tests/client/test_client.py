@@ -13,9 +13,9 @@ from fivesigma.challenges.client.__main__ import main
 from fivesigma.challenges.client.remote import MultipartBody
 from fivesigma.challenges.engine import intake, reasons, worker
 from fivesigma.challenges.models import DataFile, Score, Submission
-from tests.api.site import PASSWORD, ranked_submission
-from tests.challenges.factories import upload
-from tests.engine.builders import add_entry, make_team
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import add_entry, upload
+from tests.builders.users import PASSWORD, make_team
 
 
 def test_login_with_a_token_stores_it_for_the_owner_only(site, live_server, client_config, capsys):
@@ -62,7 +62,7 @@ def test_download_refuses_bytes_with_the_wrong_checksum(site, logged_in, tmp_pat
 
 def test_submit_and_wait_prints_the_score(site, logged_in, tmp_path, eager_tasks, capsys):
     path = tmp_path / "mine.csv"
-    path.write_bytes(ranked_submission(site.solution))
+    path.write_bytes(noisy_submission(site.solution))
     assert main(["submit", "tiny-higgs", "main", str(path), "--wait", "--description", "cli"]) == 0
     output = capsys.readouterr().out
     submission = Submission.objects.get()
@@ -88,7 +88,7 @@ def test_submit_wait_prints_the_failure_reason(
 
     monkeypatch.setattr(worker, "score", broken)
     path = tmp_path / "mine.csv"
-    path.write_bytes(ranked_submission(site.solution))
+    path.write_bytes(noisy_submission(site.solution))
     assert main(["submit", "tiny-higgs", "main", str(path), "--wait"]) == 1
     assert "Failed: the solution file is being replaced" in capsys.readouterr().out
 
@@ -191,7 +191,7 @@ def test_team_submissions_and_final_choice_from_the_command_line(site, logged_in
     out = capsys.readouterr().out
     assert "Team 'Tau Finders'" in out and "Invitation code" in out
     submission = intake.submit(
-        site.phase, site.alice, upload("mine.csv", ranked_submission(site.solution))
+        site.phase, site.alice, upload("mine.csv", noisy_submission(site.solution))
     )
     worker.process(submission.pk)
     assert main(["submissions", "tiny-higgs", "main"]) == 0
@@ -208,7 +208,7 @@ def test_team_submissions_and_final_choice_from_the_command_line(site, logged_in
 
 def test_an_unknown_phase_is_named_with_the_real_ones(site, logged_in, tmp_path, capsys):
     path = tmp_path / "x.csv"
-    path.write_bytes(ranked_submission(site.solution))
+    path.write_bytes(noisy_submission(site.solution))
     assert main(["submit", "tiny-higgs", "mian", str(path)]) == 1
     err = capsys.readouterr().err
     assert "no phase 'mian'" in err and "main, past" in err

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fivesigma.datasets.higgsml import kinematics as kin
-from fivesigma.datasets.higgsml.detector import RecoEvents
+from fivesigma.datasets.higgsml.detector_response import RecoEvents
 from fivesigma.datasets.higgsml.features import FEATURES, compute_features, met_phi_centrality
 from fivesigma.datasets.higgsml.mmc import mass_mmc
 

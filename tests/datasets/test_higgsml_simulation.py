@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from fivesigma.datasets import higgsml
-from fivesigma.datasets.higgsml import weights
+from fivesigma.datasets.higgsml import sample_weights
 from fivesigma.datasets.higgsml.simulation import simulate
 
 SIGNAL_TOTAL, BACKGROUND_TOTAL = 691.988607712, 410999.847322
@@ -48,9 +48,9 @@ def test_kaggle_sets_in_official_proportions(events):
 
 
 def test_full_size_split_is_the_official_one():
-    sizes = weights.set_sizes(818238)
+    sizes = sample_weights.set_sizes(818238)
     assert sizes == {"t": 250000, "b": 100000, "v": 450000, "u": 18238}
-    assert weights.signal_counts(sizes)["t"] == 85667
+    assert sample_weights.signal_counts(sizes)["t"] == 85667
 
 
 def test_weights_sum_to_the_official_totals(events):

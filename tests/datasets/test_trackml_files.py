@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from fivesigma.datasets import trackml
-from fivesigma.datasets.trackml.detector import DETECTOR_COLUMNS
+from fivesigma.datasets.trackml.detector_geometry import DETECTOR_COLUMNS
 from fivesigma.datasets.trackml.io import read_table
 
 PREFIX = "event000001000"

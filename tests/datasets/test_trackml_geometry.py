@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from fivesigma.datasets import trackml
-from fivesigma.datasets.trackml.detector import detectors_frame
+from fivesigma.datasets.trackml.detector_geometry import detectors_frame
 
 # REFERENCE.md section 2, detector table
 BARRELS = {8: (32, 72, 116, 172), 13: (260, 360, 500, 660), 17: (820, 1020)}

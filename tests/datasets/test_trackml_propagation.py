@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from fivesigma.datasets.trackml import simulate
-from fivesigma.datasets.trackml.detector import geometry
+from fivesigma.datasets.trackml.detector_geometry import geometry
 from fivesigma.datasets.trackml.propagation import (
     cylinder_crossings,
     helix,

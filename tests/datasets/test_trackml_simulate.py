@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from fivesigma.datasets import trackml
-from fivesigma.datasets.trackml.detector import detectors_frame
+from fivesigma.datasets.trackml.detector_geometry import detectors_frame
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,7 @@ import pandas as pd
 import pytest
 
 from fivesigma.datasets import trackml
-from fivesigma.datasets.trackml.weights import event_weights, order_weights, pt_weight
+from fivesigma.datasets.trackml.truth_weights import event_weights, order_weights, pt_weight
 
 PROFILE = [10, 8, 6, 5, 3, 3, 3, 5, 6]
 

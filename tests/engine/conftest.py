@@ -1,17 +1,17 @@
-"""Fixtures of the engine tests: cheap bootstrap, cheap passwords, a loaded tiny challenge."""
+"""Fixtures of the engine tests: cheap bootstrap, a loaded tiny challenge (cheap passwords for
+every test: tests/conftest.py)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.engine.builders import load_tiny_challenge
+from tests.builders.challenges import load_tiny_challenge
 
 
 @pytest.fixture(autouse=True)
 def fast_engine(settings):
-    """Few bootstrap replicas and a cheap password hash: these tests check rules, not statistics."""
+    """Few bootstrap replicas: these tests check rules, not statistics."""
     settings.FIVESIGMA_BOOTSTRAP_REPLICAS = 40
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import yaml
 
 from fivesigma.challenges.engine import bundles
 from fivesigma.challenges.models import Challenge, DataFile
-from tests.engine.codabench_bundles import write
+from tests.builders.codabench_bundles import write
 
 
 def write_program_bundle(root: Path) -> Path:

@@ -14,8 +14,9 @@ import yaml
 
 from fivesigma.challenges.engine import bundles, intake, worker
 from fivesigma.challenges.models import Challenge, DataFile, Phase, Score, Submission
-from tests.challenges.factories import make_user, upload, write_ams_bundle
-from tests.engine.builders import noisy_submission
+from tests.builders.higgsml_files import noisy_submission, write_ams_bundle
+from tests.builders.submissions import upload
+from tests.builders.users import make_user
 
 
 @pytest.fixture

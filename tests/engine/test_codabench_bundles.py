@@ -14,7 +14,7 @@ import yaml
 
 from fivesigma.challenges.engine import bundles
 from fivesigma.challenges.models import Challenge, DataFile
-from tests.engine.codabench_bundles import (
+from tests.builders.codabench_bundles import (
     write_code_bundle,
     write_legacy_bundle,
     write_result_bundle,
@@ -301,7 +301,7 @@ def test_the_upload_page_loads_a_codabench_zip_and_shows_its_notes(db, isolated_
     from django.test import Client
     from django.urls import reverse
 
-    from tests.challenges.factories import make_user
+    from tests.builders.users import make_user
 
     archive = zip_bundle(write_legacy_bundle(tmp_path / "legacy"), tmp_path / "legacy.zip")
     client = Client()

@@ -10,8 +10,10 @@ from django.utils import timezone as django_time
 
 from fivesigma.challenges.engine import intake, leaderboard, lifecycle, teams, worker
 from fivesigma.challenges.models import Phase, Submission
-from tests.challenges.factories import make_user, upload
-from tests.engine.builders import add_entry, bare_phase, make_team, noisy_submission
+from tests.builders.challenges import bare_phase
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import add_entry, upload
+from tests.builders.users import make_team, make_user
 
 
 def stored_files(media) -> list:

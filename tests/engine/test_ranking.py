@@ -25,7 +25,9 @@ from fivesigma.challenges.engine.leaderboard import Row
 from fivesigma.challenges.models import Score, Submission
 from fivesigma.scoring import registry
 from fivesigma.scoring.metrics.significance import AmsMetric
-from tests.engine.builders import T0, add_entry, bare_phase, make_team
+from tests.builders.challenges import T0, bare_phase
+from tests.builders.submissions import add_entry
+from tests.builders.users import make_team
 
 
 class LossLikeAms(AmsMetric):
@@ -474,8 +476,9 @@ def test_shuffled_score_rows_give_the_same_board(db):
 
 def test_a_kept_board_is_reused_until_something_happens(tiny, client, monkeypatch):
     from fivesigma.challenges.engine import intake
-    from tests.challenges.factories import make_user, upload
-    from tests.engine.builders import noisy_submission
+    from tests.builders.higgsml_files import noisy_submission
+    from tests.builders.submissions import upload
+    from tests.builders.users import make_user
 
     def scored(name, seed):
         submission = intake.submit(

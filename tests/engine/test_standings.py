@@ -18,8 +18,9 @@ from django.urls import reverse
 from fivesigma.challenges.engine import bundles, intake, leaderboard, lifecycle, standings, worker
 from fivesigma.challenges.models import Phase, Score, Standing, Submission
 from fivesigma.scoring.metrics.significance import AmsMetric
-from tests.challenges.factories import make_user, upload
-from tests.engine.builders import noisy_submission
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import upload
+from tests.builders.users import make_user
 
 
 def kept(phase) -> list[tuple]:
@@ -141,7 +142,7 @@ def test_two_scores_of_one_team_written_at_once_both_reach_its_standing(tmp_path
     """Two workers finish two submissions of one team together: the standing row is locked,
     so the later refresh sees the earlier one's score (without the lock, the slower writer
     would overwrite the row with a best computed before the other score existed)."""
-    from tests.engine.builders import load_tiny_challenge
+    from tests.builders.challenges import load_tiny_challenge
 
     tiny = load_tiny_challenge(tmp_path, n_events=200)
     user = make_user("erin")

@@ -16,8 +16,9 @@ from django.utils import timezone
 from fivesigma.challenges.engine import intake, leaderboard, lifecycle, solutions, worker
 from fivesigma.challenges.models import DataFile, Score, Submission
 from fivesigma.scoring.metrics.significance import AmsMetric
-from tests.challenges.factories import make_user, upload
-from tests.engine.builders import noisy_submission
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import upload
+from tests.builders.users import make_user
 
 
 class WorkerKilled(BaseException):

@@ -20,8 +20,10 @@ from django.urls import reverse
 
 from fivesigma.challenges.engine import intake, worker
 from fivesigma.challenges.models import Challenge, DataFile, Score, Submission
-from tests.challenges.factories import make_user, upload
-from tests.engine.builders import load_tiny_challenge, noisy_submission
+from tests.builders.challenges import load_tiny_challenge
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import upload
+from tests.builders.users import make_user
 
 PEOPLE = ("anonymous", "alice", "bob", "carol", "olga", "sam")
 ORGANISERS = {"olga", "sam"}

@@ -16,9 +16,10 @@ from django.utils import timezone
 
 from fivesigma.challenges.engine import bundles, intake, leaderboard, lifecycle
 from fivesigma.challenges.models import Score, Submission
-from tests.challenges.factories import make_user, reference_ams, upload, write_ams_bundle
+from tests.builders.higgsml_files import noisy_submission, reference_ams, write_ams_bundle
+from tests.builders.submissions import upload
+from tests.builders.users import make_user
 from tests.conftest import REPO, _database_url, spawn_worker, wait_for
-from tests.engine.builders import noisy_submission
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 

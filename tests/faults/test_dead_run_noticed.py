@@ -9,9 +9,10 @@ import pytest
 
 from fivesigma.challenges.engine import bundles, intake, lifecycle
 from fivesigma.challenges.models import Submission
-from tests.challenges.factories import make_user, upload, write_ams_bundle
+from tests.builders.higgsml_files import noisy_submission, write_ams_bundle
+from tests.builders.submissions import upload
+from tests.builders.users import make_user
 from tests.conftest import wait_for
-from tests.engine.builders import noisy_submission
 from tests.faults.checks import all_done, assert_settled
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]

@@ -13,7 +13,9 @@ from django.utils import timezone
 
 from fivesigma.challenges.engine import bundles, intake, lifecycle
 from fivesigma.challenges.models import Submission
-from tests.challenges.factories import make_user, submission_csv, upload, write_ams_bundle
+from tests.builders.higgsml_files import submission_csv, write_ams_bundle
+from tests.builders.submissions import upload
+from tests.builders.users import make_user
 from tests.conftest import wait_for
 from tests.faults.checks import all_done, assert_settled
 

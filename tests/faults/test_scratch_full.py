@@ -12,8 +12,9 @@ import pytest
 
 from fivesigma.challenges.engine import bundles, intake
 from fivesigma.challenges.models import Submission
-from tests.challenges.factories import make_user, upload
-from tests.challenges.tracks import model_zip, write_tracking_bundle
+from tests.builders.submissions import model_zip, upload
+from tests.builders.trackml_files import write_tracking_bundle
+from tests.builders.users import make_user
 from tests.conftest import require, wait_for
 from tests.faults.checks import all_done, assert_settled
 

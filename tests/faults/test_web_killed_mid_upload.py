@@ -17,7 +17,8 @@ from django.core.management import call_command
 from rest_framework.authtoken.models import Token
 
 from fivesigma.challenges.engine import bundles
-from tests.challenges.factories import make_user, write_ams_bundle
+from tests.builders.higgsml_files import write_ams_bundle
+from tests.builders.users import make_user
 from tests.conftest import REPO, _database_url, wait_for
 from tests.faults.services import free_port
 

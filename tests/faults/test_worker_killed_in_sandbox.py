@@ -12,8 +12,9 @@ from django.utils import timezone
 
 from fivesigma.challenges.engine import bundles, intake, leaderboard, lifecycle
 from fivesigma.challenges.models import Score, Submission
-from tests.challenges.factories import make_user, upload
-from tests.challenges.tracks import STRAIGHT_TRACK_MODEL, model_zip, write_tracking_bundle
+from tests.builders.submissions import model_zip, upload
+from tests.builders.trackml_files import STRAIGHT_TRACK_MODEL, write_tracking_bundle
+from tests.builders.users import make_user
 from tests.conftest import require, wait_for
 from tests.faults.checks import all_done, assert_settled
 from tests.faults.services import command_line, descendants, running

@@ -11,7 +11,7 @@ from django.core.cache import cache
 from django.test import Client
 from rest_framework.test import APIClient
 
-from tests.challenges.factories import make_user
+from tests.builders.users import make_user
 
 PASSWORD = "a-long-test-password"
 

@@ -19,7 +19,8 @@ from django.urls import reverse
 
 from fivesigma.challenges.engine import bundles
 from fivesigma.challenges.models import Challenge
-from tests.challenges.factories import make_user, write_ams_bundle
+from tests.builders.higgsml_files import write_ams_bundle
+from tests.builders.users import make_user
 
 
 @pytest.fixture

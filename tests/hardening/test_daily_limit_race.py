@@ -23,8 +23,9 @@ from django.urls import reverse
 
 from fivesigma.challenges.engine import lifecycle, teams
 from fivesigma.challenges.models import Challenge, Phase, Submission, SubmissionEvent
-from tests.challenges.factories import make_user
-from tests.engine.builders import load_tiny_challenge, noisy_submission
+from tests.builders.challenges import load_tiny_challenge
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.users import make_user
 
 LIMIT = 2  # submissions a team may make a day
 TEAMS = 3

@@ -69,7 +69,7 @@ def read_higgsml(data: bytes, name: str = "submission.zip"):
     return metric.read_submission(io.BytesIO(data), name=name)
 
 
-# -- submission CSVs (scoring/files.py) ----------------------------------------------------
+# -- submission CSVs (scoring/csv_reader.py) ----------------------------------------------------
 
 
 VALID_CSV = higgsml_submission(higgsml_solution())

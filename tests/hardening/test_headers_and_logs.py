@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.test import Client, RequestFactory
 
 from fivesigma.security import ContentSecurityPolicyMiddleware, untrusted_html
-from tests.challenges.factories import make_user
+from tests.builders.users import make_user
 
 
 def directives(value: str) -> dict[str, list[str]]:

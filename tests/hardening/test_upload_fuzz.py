@@ -27,8 +27,9 @@ from hypothesis import strategies as st
 
 from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import Submission, SubmissionEvent
-from tests.challenges.factories import make_user
-from tests.engine.builders import load_tiny_challenge, noisy_submission
+from tests.builders.challenges import load_tiny_challenge
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.users import make_user
 
 MESSAGE_LIMIT = 3000  # characters: a refusal is read by a person
 TALLY: Counter = Counter()

@@ -28,9 +28,10 @@ from fivesigma.challenges.client import commands
 from fivesigma.challenges.client.remote import Api
 from fivesigma.challenges.engine import lifecycle
 from fivesigma.challenges.models import DataFile, Score, Submission
-from tests.api.site import ranked_submission
-from tests.challenges.factories import make_user, reference_ams, write_ams_bundle
-from tests.challenges.tracks import model_zip, write_tracking_bundle
+from tests.builders.higgsml_files import noisy_submission, reference_ams, write_ams_bundle
+from tests.builders.submissions import model_zip
+from tests.builders.trackml_files import write_tracking_bundle
+from tests.builders.users import make_user
 from tests.conftest import require, wait_for
 from tests.faults.checks import all_done, assert_settled
 from tests.faults.services import running
@@ -105,7 +106,7 @@ def test_web_and_workers_on_machines_that_share_no_disk(machines, s3_server, tmp
     assert reply.headers["Content-Range"] == f"bytes 1000-1999/{len(content)}"
 
     # a result file for the scoring worker and a (slow) code submission for the sandbox
-    result = ranked_submission(solution)
+    result = noisy_submission(solution)
     (tmp_path / "alice.csv").write_bytes(result)
     scored = api.upload(
         "challenges/tiny-higgs/phases/main/submissions/", tmp_path / "alice.csv", {}

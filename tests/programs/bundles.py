@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from tests.engine.codabench_bundles import write, zip_folder
+from tests.builders.codabench_bundles import write, zip_folder
 
 # (a) result files: predictions.csv (id,y); reference split into public/ and private/.
 REGRESSION_SCORE = """\
@@ -263,7 +263,7 @@ json.dump(scores, open(os.path.join(out, "scores.json"), "w"))
 
 
 def write_higgs_program_bundle(root: Path, solution_csv: Path) -> Path:
-    """The tiny HiggsML challenge of tests.challenges.factories, scored by AMS_SCORE."""
+    """The tiny HiggsML challenge of tests.builders.higgsml_files, scored by AMS_SCORE."""
     write(
         root,
         {

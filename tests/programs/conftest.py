@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 
 from fivesigma.challenges.engine import worker
 from fivesigma.challenges.models import Phase, Score, Submission
-from tests.challenges.factories import make_user
+from tests.builders.users import make_user
 
 
 @pytest.fixture(autouse=True)

@@ -13,7 +13,7 @@ import pytest
 
 from fivesigma.challenges.engine import bundles
 from fivesigma.challenges.models import Score, Submission
-from tests.challenges.factories import reference_ams, submission_csv, write_ams_bundle
+from tests.builders.higgsml_files import reference_ams, submission_csv, write_ams_bundle
 from tests.programs.bundles import write_higgs_program_bundle
 from tests.programs.conftest import participant, processed, submit
 from tests.runner.conftest import needs_bwrap

@@ -14,7 +14,7 @@ from django.core.files.storage import default_storage
 
 from fivesigma.challenges.engine import bundles, detailed, lifecycle
 from fivesigma.challenges.models import Submission
-from tests.engine.codabench_bundles import zip_bundle
+from tests.builders.codabench_bundles import zip_bundle
 from tests.programs.bundles import (
     CODE_INPUT,
     TRUTH_PRIVATE,

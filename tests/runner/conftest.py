@@ -6,15 +6,14 @@ import hashlib
 import os
 import textwrap
 import time
-import zipfile
 from pathlib import Path
 
-import numpy as np
-import pandas as pd
 import pytest
 
 from fivesigma.runner import Limits, run_submission
 from fivesigma.runner.sandbox import find_bubblewrap
+from tests.builders.submissions import make_zip
+from tests.builders.trackml_files import write_trackml_event
 
 EVENTS = (1000, 1001)
 N_HITS = 300
@@ -28,28 +27,6 @@ needs_bwrap = pytest.mark.skipif(
 
 # Short limits: every sandbox rule is hit within seconds.
 FAST = Limits(time_limit_s=30, memory_limit_mb=1024, max_processes=32, max_output_mb=8, cpu=0)
-
-
-def write_trackml_event(directory: Path, event_id: int, n_hits: int, seed: int = 0) -> None:
-    """A tiny event in the official TrackML file format (positions in mm)."""
-    rng = np.random.default_rng(seed + event_id)
-    hit_id = np.arange(1, n_hits + 1)
-    hits = pd.DataFrame(
-        {
-            "hit_id": hit_id,
-            "x": rng.normal(0, 300, n_hits),
-            "y": rng.normal(0, 300, n_hits),
-            "z": rng.normal(0, 1000, n_hits),
-            "volume_id": 8,
-            "layer_id": 2 * rng.integers(1, 5, n_hits),
-            "module_id": rng.integers(1, 100, n_hits),
-        }
-    )
-    cells = pd.DataFrame(
-        {"hit_id": hit_id, "ch0": rng.integers(0, 100, n_hits), "ch1": 3, "value": 0.1}
-    )
-    hits.to_csv(directory / f"event{event_id:09d}-hits.csv", index=False)
-    cells.to_csv(directory / f"event{event_id:09d}-cells.csv", index=False)
 
 
 @pytest.fixture
@@ -67,13 +44,6 @@ def phase(tmp_path) -> dict[str, Path]:
     media.mkdir(exist_ok=True)
     (media / "other-team-submission.zip").write_text(TRUTH_MARKER)
     return {"input": input_dir, "truth": truth_dir, "root": tmp_path, "media": media}
-
-
-def make_zip(path: Path, files: dict[str, str | bytes]) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, content in files.items():
-            archive.writestr(name, content)
-    return path
 
 
 def submission(body: str) -> str:

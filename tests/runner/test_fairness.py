@@ -25,8 +25,10 @@ import pytest
 from fivesigma.runner import Worker, calibration, exclusive_cpu, run_submission
 from fivesigma.runner.calibration import REFERENCE_SECONDS, WORKLOAD, Calibration, CalibrationStore
 from fivesigma.runner.cpuslots import CpuSlots, NoFreeCpu
+from tests.builders.submissions import make_zip
+from tests.builders.trackml_files import write_trackml_event
 
-from .conftest import FAST, make_zip, needs_bwrap, submission, write_trackml_event
+from .conftest import FAST, needs_bwrap, submission
 
 HOLDER = """
 import sys

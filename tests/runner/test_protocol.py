@@ -18,7 +18,7 @@ from fivesigma.runner.harness.protocol import (
     write_frame,
 )
 from fivesigma.runner.limits import Limits
-from fivesigma.runner.reasons import death_reason, error_reason
+from fivesigma.runner.run_failures import death_reason, error_reason
 
 LIMITS = Limits(
     time_limit_s=60, memory_limit_mb=2048, cpu_time_s=30, max_output_mb=100, max_processes=16

@@ -18,8 +18,9 @@ from fivesigma.runner.__main__ import main as runner_main
 from fivesigma.runner.run import load_harness, run_confined
 from fivesigma.runner.sandbox import Unconfined
 from fivesigma.runner.selfcheck import self_check
+from tests.builders.submissions import make_zip
 
-from .conftest import EVENTS, FAST, N_HITS, make_zip, needs_bwrap, submission
+from .conftest import EVENTS, FAST, N_HITS, needs_bwrap, submission
 
 REPO = Path(__file__).resolve().parents[2]
 

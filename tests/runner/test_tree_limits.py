@@ -18,8 +18,9 @@ import pytest
 from fivesigma.runner import SandboxUnavailable, Worker, run_submission, tree
 from fivesigma.runner.cgroups import PREFIX, _inside, find_hierarchy
 from fivesigma.runner.procfs import tree_usage
+from tests.builders.submissions import make_zip
 
-from .conftest import FAST, make_zip, needs_bwrap, submission
+from .conftest import FAST, needs_bwrap, submission
 
 pytestmark = needs_bwrap
 HIERARCHY = find_hierarchy()

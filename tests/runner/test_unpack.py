@@ -9,8 +9,7 @@ from pathlib import Path
 import pytest
 
 from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
-
-from .conftest import make_zip
+from tests.builders.submissions import make_zip
 
 MB = 1024 * 1024
 CAPS = {"max_files": 50, "max_bytes": 4 * MB}

@@ -22,8 +22,9 @@ from schemathesis.checks import not_a_server_error
 from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import DataFile
 from fivesigma.wsgi import application
-from tests.api.site import load_site_challenge, ranked_submission
-from tests.challenges.factories import upload
+from tests.builders.challenges import load_site_challenge
+from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import upload
 
 MAX_EXAMPLES = 25
 
@@ -49,7 +50,7 @@ def world(db, tmp_path):
     """The tiny challenge, a participant's token, and the real values of every path parameter."""
     site = load_site_challenge(tmp_path)
     mine = intake.submit(
-        site.phase, site.alice, upload("alice.csv", ranked_submission(site.solution))
+        site.phase, site.alice, upload("alice.csv", noisy_submission(site.solution))
     )
     public_file = DataFile.objects.filter(challenge=site.challenge, phase=None).first()
     token = Token.objects.get_or_create(user=site.alice)[0].key

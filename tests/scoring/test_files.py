@@ -5,7 +5,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from fivesigma.scoring.files import read_csv
+from fivesigma.scoring.csv_reader import read_csv
 from fivesigma.scoring.validation import SubmissionError
 
 TEXT = "EventId,RankOrder,Class\n1,2,s\n2,1,b\n"

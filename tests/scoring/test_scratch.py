@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from fivesigma.scoring.kernels.scratch import KEPT_BYTES, Scratch
-from fivesigma.scoring.kernels.trackml import match_event, score_event, truth_event
+from fivesigma.scoring.kernels.weighted_accuracy import match_event, score_event, truth_event
 from tests.scoring import twins
 
 

@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fivesigma.scoring.kernels.dense_labels import dense_labels
-from fivesigma.scoring.kernels.trackml import (
+from fivesigma.scoring.kernels.weighted_accuracy import (
     prepare_truth,
     score_event,
     score_event_pandas,

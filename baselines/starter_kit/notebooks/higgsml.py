@@ -13,7 +13,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from fivesigma.baselines.higgsml import run
-from fivesigma.baselines.higgsml.events import load_events
+from fivesigma.baselines.higgsml.event_loading import load_events
 from fivesigma.baselines.higgsml.split import write_validation_split
 from fivesigma.scoring import registry
 

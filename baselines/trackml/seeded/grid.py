@@ -22,7 +22,7 @@ HX, HY, HZ, HR, HPHI, HCOT_LO, HCOT_HI = range(7)
 
 
 def geometry_table(layers) -> np.ndarray:
-    """The :class:`~.detector.Layers` as a (n_layers, 7) float64 table for numba kernels."""
+    """The :class:`~.measured_layers.Layers` as a (n_layers, 7) float64 table for numba kernels."""
     return np.column_stack(
         [
             layers.is_barrel.astype(np.float64),

@@ -89,11 +89,12 @@ def pixel_layer_triples(is_barrel, is_pixel, position, u_min, u_max, gaps=False,
     return np.column_stack([code // (n * n), code // n % n, code % n]).astype(np.int64)
 
 
-_TRIPLES_OF_DETECTOR = {}
+# (layer keys, positions to 10 mm, gaps) -> the layer triples of that detector
+_TRIPLES_OF_DETECTOR: dict[tuple, np.ndarray] = {}
 
 
 def remembered_layer_triples(layers, gaps):
-    """:func:`pixel_layer_triples` of a :class:`~.detector.Layers`, remembered per detector.
+    """:func:`pixel_layer_triples` of a :class:`~.measured_layers.Layers`, remembered per detector.
 
     Events of one detector have the same layers at the same places; only the extents
     measured from their hits differ by a few mm. So the first event's answer serves every

@@ -16,10 +16,10 @@ import numpy as np
 from numba import njit
 
 from .clusters import cluster_lengths, cot_theta_bounds
-from .detector import measure_layers
 from .following import MAX_TRACK_HITS, RoadConfig, follow
 from .grid import HR, build_grid, geometry_table, hit_table
 from .innermost import InnermostConfig, hits_of_tracks, resolve_innermost_hits
+from .measured_layers import measure_layers
 from .seeding import SeedConfig, best_first_hits, find_triplets, remembered_layer_triples
 
 

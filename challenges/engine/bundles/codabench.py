@@ -39,7 +39,7 @@ from fivesigma.challenges.engine.bundles.fields import (
     in_utc,
 )
 from fivesigma.challenges.engine.bundles.problems import label, shown
-from fivesigma.challenges.engine.bundles.programs import read_program
+from fivesigma.challenges.engine.bundles.program_folders import read_program
 from fivesigma.challenges.engine.bundles.spec import BundleSpec, Download, PhaseSpec
 
 MANIFEST = "competition.yaml"

@@ -22,9 +22,9 @@ from pathlib import Path
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from fivesigma.challenges.engine import files, standings
+from fivesigma.challenges.engine import standings, stored_files
 from fivesigma.challenges.engine.bundles.problems import BundleError
-from fivesigma.challenges.engine.bundles.programs import zip_folder
+from fivesigma.challenges.engine.bundles.program_folders import zip_folder
 from fivesigma.challenges.engine.bundles.spec import BundleSpec, PhaseSpec
 from fivesigma.challenges.engine.solutions import with_usage
 from fivesigma.challenges.models import Challenge, DataFile, Phase
@@ -132,7 +132,7 @@ def _store_file(
     if default_storage.exists(target):
         default_storage.delete(target)
     with open(source, "rb") as stream:
-        stored, sha, size = files.store(stream, target)
+        stored, sha, size = stored_files.store(stream, target)
     DataFile.objects.update_or_create(
         challenge=challenge,
         phase=phase,
@@ -145,7 +145,7 @@ def _store_file(
 def _sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with open(path, "rb") as stream:
-        while chunk := stream.read(files.CHUNK):
+        while chunk := stream.read(stored_files.CHUNK):
             digest.update(chunk)
     return digest.hexdigest()
 

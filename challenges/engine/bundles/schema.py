@@ -90,7 +90,7 @@ class Program(Strict):
     def _runs(cls, command: str, info: ValidationInfo) -> str:
         folder = info.data.get("program")
         if info.context is not None and folder is not None:
-            from fivesigma.challenges.engine.bundles.programs import read_program
+            from fivesigma.challenges.engine.bundles.program_folders import read_program
 
             try:
                 read_program(folder, info.context.name(folder), command)

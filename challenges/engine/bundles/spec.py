@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from fivesigma.challenges.engine.bundles import checks, schema
-from fivesigma.challenges.engine.bundles.programs import Program, read_program
+from fivesigma.challenges.engine.bundles.program_folders import Program, read_program
 
 
 @dataclass

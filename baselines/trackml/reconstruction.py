@@ -2,7 +2,7 @@
 
 Reads ``eventNNNNNNNNN-hits.csv`` (and ``-cells.csv`` when present) through
 ``datasets.trackml``, so the real released files work as well as generated ones; when a
-``-truth.csv`` lies next to the hits, each event is scored with ``scoring.kernels.trackml``.
+``-truth.csv`` lies next to the hits, each event is scored with ``scoring.kernels.weighted_accuracy``.
 """
 
 import time
@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from fivesigma.datasets.trackml import list_events, read_event
-from fivesigma.scoring.kernels.trackml import score_event
+from fivesigma.scoring.kernels.weighted_accuracy import score_event
 from fivesigma.scoring.throughput import throughput_score
 
 from .dbscan import reconstruct_dbscan
@@ -118,16 +118,16 @@ def run(
     out_path.parent.mkdir(parents=True, exist_ok=True)
     frame = pd.concat(rows, ignore_index=True)[["event_id", "hit_id", "track_id"]]
     frame.to_csv(out_path, index=False)
-    summary = {
+    mean_seconds = float(np.mean([e["seconds"] for e in events]))
+    summary: dict[str, object] = {
         "method": method,
         "events": events,
-        "mean_seconds": float(np.mean([e["seconds"] for e in events])),
+        "mean_seconds": mean_seconds,
         "mean_cpu_seconds": float(np.mean([e["cpu_seconds"] for e in events])),
     }
-    accuracies = [e["accuracy"] for e in events]
-    if all(a is not None for a in accuracies):
-        summary["mean_accuracy"] = float(np.mean(accuracies))
-        summary["throughput_score"] = float(
-            throughput_score(summary["mean_accuracy"], summary["mean_seconds"])
-        )
+    accuracies = [e["accuracy"] for e in events if e["accuracy"] is not None]
+    if len(accuracies) == len(events):
+        mean_accuracy = float(np.mean(accuracies))
+        summary["mean_accuracy"] = mean_accuracy
+        summary["throughput_score"] = float(throughput_score(mean_accuracy, mean_seconds))
     return summary

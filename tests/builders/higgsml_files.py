@@ -1,4 +1,4 @@
-"""Small challenges for tests: a HiggsML-like bundle with a known solution, users, uploads."""
+"""A HiggsML-like bundle with a known solution, Kaggle-format submissions, the AMS by hand."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from django.contrib.auth import get_user_model
-from django.core.files.uploadedfile import SimpleUploadedFile
 
 # A phase that has ended, appended to a bundle with write_ams_bundle(..., extra=PAST_PHASE).
 PAST_PHASE = """\
@@ -90,12 +88,11 @@ def submission_csv(
     return frame.to_csv(index=False).encode()
 
 
-def upload(name: str, content: bytes) -> SimpleUploadedFile:
-    return SimpleUploadedFile(name, content, content_type="text/csv")
-
-
-def make_user(username: str, password: str = "a-long-test-password", **fields):
-    return get_user_model().objects.create_user(username, password=password, **fields)
+def noisy_submission(solution: pd.DataFrame, noise: float = 0.8, seed: int = 3) -> bytes:
+    """A valid submission ranking events by the truth blurred with Gaussian ``noise``."""
+    rng = np.random.default_rng(seed)
+    truth = (solution["Label"] == "s").to_numpy() * 1.0
+    return submission_csv(solution, truth + rng.normal(0.0, noise, len(solution)))
 
 
 def reference_ams(solution: pd.DataFrame, submitted_class: np.ndarray, subset: str) -> float:

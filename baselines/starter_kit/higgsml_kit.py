@@ -101,7 +101,7 @@ this environment's Python as the kernel (no Jupyter yet? `pip install notebook`,
   discriminant value per event (larger = more signal-like). Add a class with `fit` and
   `decision` and register it in `METHODS` to get the command line, validation and
   submission writing for free.
-- `fivesigma/baselines/higgsml/validation.py`: weight renormalisation and the AMS-optimal cut.
+- `fivesigma/baselines/higgsml/cross_validation.py`: weight renormalisation and the AMS-optimal cut.
 - The AMS is noisy: a difference of 0.05 between two validation runs is often luck. Use
   `--cv 5` before trusting an improvement, and choose the cut on data the model did not
   train on.

@@ -26,8 +26,8 @@ from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 
-from fivesigma.challenges.engine import detailed, files
-from fivesigma.challenges.engine.bundles.programs import REQUIREMENTS, zip_folder
+from fivesigma.challenges.engine import detailed, stored_files
+from fivesigma.challenges.engine.bundles.program_folders import REQUIREMENTS, zip_folder
 from fivesigma.challenges.engine.intake import storage_name
 from fivesigma.challenges.engine.reasons import ScoringFailure
 from fivesigma.challenges.models import DataFile, Phase, Submission
@@ -62,7 +62,7 @@ def ingest(submission: Submission) -> None:
         run = _run(submission, programs.INGESTION, folders)
         archive = zip_folder(folders.output, work / "output.zip")
         with open(archive, "rb") as stream:
-            stored, _, _ = files.store(
+            stored, _, _ = stored_files.store(
                 stream, f"submissions/{phase.pk}/{submission.uid}/output.zip"
             )
     submission.output.name = stored
@@ -191,7 +191,7 @@ def environment(phase: Phase) -> Path | None:
 
 
 def _requirements(data_file: DataFile) -> str:
-    with zipfile.ZipFile(files.local_path(data_file.file, data_file.sha256)) as archive:
+    with zipfile.ZipFile(stored_files.local_path(data_file.file, data_file.sha256)) as archive:
         if REQUIREMENTS in archive.namelist():
             return archive.read(REQUIREMENTS).decode("utf-8")
     return ""
@@ -207,7 +207,7 @@ def place_files(phase: Phase, role: str, target: Path) -> Path:
             raise ValueError(f"{data_file}: the stored name is not a relative path")
         path = target.joinpath(*name.parts)
         path.parent.mkdir(parents=True, exist_ok=True)
-        files.place(files.local_path(data_file.file, data_file.sha256), path)
+        stored_files.place(stored_files.local_path(data_file.file, data_file.sha256), path)
     return target
 
 
@@ -218,7 +218,7 @@ def _unpack(phase: Phase, role: str, target: Path) -> Path:
         raise ScoringFailure(
             f"This phase has no {role.replace('_', ' ')} yet; the organisers have been told."
         )
-    return _unpack_zip(files.local_path(program.file, program.sha256), target)
+    return _unpack_zip(stored_files.local_path(program.file, program.sha256), target)
 
 
 def _unpack_zip(archive: Path, target: Path) -> Path:
@@ -238,7 +238,7 @@ def _unpack_zip(archive: Path, target: Path) -> Path:
 
 
 def _unpack_upload(field_file, sha256: str, target: Path) -> Path:
-    return _unpack_zip(files.local_path(field_file, sha256), target)
+    return _unpack_zip(stored_files.local_path(field_file, sha256), target)
 
 
 def _predictions(submission: Submission, target: Path) -> Path:
@@ -251,7 +251,7 @@ def _predictions(submission: Submission, target: Path) -> Path:
         sha256 = ""
     else:
         stored, name, sha256 = submission.file, submission.original_name, submission.sha256
-    path = files.local_path(stored, sha256)
+    path = stored_files.local_path(stored, sha256)
     if zipfile.is_zipfile(path):
         return _unpack_zip(path, target)
     target.mkdir(parents=True)

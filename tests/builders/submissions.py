@@ -1,79 +1,44 @@
-"""Engine states built directly: challenges, teams, submissions with chosen scores and times.
-
-The leaderboard tests need exact control over score values, upload times and statuses, so
-they write Submission and Score rows themselves; the pipeline tests go through the real
-upload and scoring path with a tiny bundle from ``tests.challenges.factories``.
-"""
+"""Submissions: uploads, code zips, and submissions written directly with chosen scores,
+times and statuses (the leaderboard tests need exact control over them; the pipeline tests
+go through the real upload and scoring path instead)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+import zipfile
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
-from django.utils import timezone
+from django.core.files.uploadedfile import SimpleUploadedFile
 
-from fivesigma.challenges.engine import bundles, standings
-from fivesigma.challenges.models import Challenge, Membership, Phase, Score, Submission, Team
-from tests.challenges.factories import PAST_PHASE, make_user, submission_csv, write_ams_bundle
-
-T0 = datetime(2024, 3, 1, 12, 0, tzinfo=UTC)
+from fivesigma.challenges.engine import standings
+from fivesigma.challenges.models import Phase, Score, Submission, Team
+from tests.builders.challenges import T0
+from tests.builders.trackml_files import STRAIGHT_TRACK_MODEL
 
 
-@dataclass
-class Tiny:
-    challenge: Challenge
-    main: Phase
-    past: Phase
-    solution: pd.DataFrame
-    bundle: Path
+def upload(name: str, content: bytes) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, content, content_type="text/csv")
 
 
-def load_tiny_challenge(
-    tmp_path: Path, slug: str = "tiny-higgs", organiser=None, n_events: int = 200, **bundle_args
-) -> Tiny:
-    """A HiggsML-like challenge: phase ``main`` open until 2099, phase ``past`` ended in 2021."""
-    bundle = tmp_path / f"bundle-{slug}"
-    solution = write_ams_bundle(
-        bundle, n_events=n_events, slug=slug, extra=PAST_PHASE, **bundle_args
-    )
-    challenge = bundles.load(bundle, organiser=organiser)
-    return Tiny(
-        challenge=challenge,
-        main=challenge.phases.get(key="main"),
-        past=challenge.phases.get(key="past"),
-        solution=solution,
-        bundle=bundle,
-    )
+def make_zip(path: Path, files: dict[str, str | bytes]) -> Path:
+    """A zip at ``path`` holding ``files`` (name in the zip -> content)."""
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, content in files.items():
+            archive.writestr(name, content)
+    return path
 
 
-def noisy_submission(solution: pd.DataFrame, noise: float = 0.8, seed: int = 3) -> bytes:
-    """A valid submission ranking events by the truth blurred with Gaussian ``noise``."""
-    rng = np.random.default_rng(seed)
-    truth = (solution["Label"] == "s").to_numpy() * 1.0
-    return submission_csv(solution, truth + rng.normal(0.0, noise, len(solution)))
+def model_zip(path: Path, source: str = STRAIGHT_TRACK_MODEL) -> Path:
+    """A code submission: ``submission.py`` with ``source`` at the zip's root."""
+    return make_zip(path, {"submission.py": source})
 
 
-def bare_phase(slug: str = "bare", metric: str = "ams", **fields) -> Phase:
-    """A challenge with one open phase and no files (for leaderboard tests on hand-made scores)."""
-    challenge = Challenge.objects.create(slug=slug, title=slug.title())
-    defaults = {
-        "key": "main",
-        "title": "Main",
-        "start": T0 - timedelta(days=30),
-        "end": T0 + timedelta(days=3650 * 10),
-        "metric": metric,
-    }
-    return Phase.objects.create(challenge=challenge, **{**defaults, **fields})
-
-
-def make_team(challenge: Challenge, name: str, benchmark: bool = False, members=()) -> Team:
-    team = Team.objects.create(challenge=challenge, name=name, is_benchmark=benchmark)
-    for user in members:
-        Membership.objects.create(team=team, user=user, challenge=challenge)
-    return team
+def finished(submission: Submission) -> Submission:
+    """The submission read again, which must have finished (else its reason is shown)."""
+    submission.refresh_from_db()
+    assert submission.status == Submission.FINISHED, submission.reason
+    return submission
 
 
 def add_entry(
@@ -140,11 +105,3 @@ def _add_scores(submission, current_values, retired, replicas, details, diagnost
                 current=current and submission.status != Submission.FAILED,
                 late=submission.is_late,
             )
-
-
-def users(*names: str, **fields):
-    return [make_user(name, **fields) for name in names]
-
-
-def now_minus(**delta) -> datetime:
-    return timezone.now() - timedelta(**delta)

@@ -20,7 +20,7 @@ import tempfile
 import zipfile
 from collections import Counter
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Protocol
 
 import pandas as pd
 
@@ -37,10 +37,16 @@ ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 
 
+class ByteReader(Protocol):
+    """What is read from a (decompressed) stream: a plain file, a gzip stream, a zip member."""
+
+    def read(self, size: int = -1, /) -> bytes: ...
+
+
 class _Capped(io.RawIOBase):
     """A read-only stream that fails with a clear message after ``limit`` bytes."""
 
-    def __init__(self, stream: BinaryIO, limit: int, name: str):
+    def __init__(self, stream: ByteReader, limit: int, name: str):
         self._stream = stream
         self._left = limit
         self._limit = limit
@@ -58,7 +64,7 @@ class _Capped(io.RawIOBase):
         return len(data)
 
 
-def _read(stream: BinaryIO, size: int, name: str) -> bytes:
+def _read(stream: ByteReader, size: int, name: str) -> bytes:
     try:
         return stream.read(size)
     except DAMAGED_ZIP as error:  # gzip's damage too (BadGzipFile, zlib, EOFError)
@@ -121,7 +127,7 @@ def read_csv(
                 ) from None
 
 
-def _count(stream: BinaryIO, max_bytes: int, name: str) -> None:
+def _count(stream: ByteReader, max_bytes: int, name: str) -> None:
     """Read ``stream`` to its end, keeping nothing; SubmissionError past ``max_bytes``."""
     total = 0
     while chunk := _read(stream, 1 << 20, name):
@@ -145,7 +151,9 @@ def _check_header(head: bytes, name: str) -> None:
     than MAX_HEADER_BYTES or naming a column twice. pandas renames repeated names in time
     quadratic in their number (30,000 copies of one name take 13 s of CPU), so they are
     refused before it sees them."""
-    end = HEADER_RECORD.match(head).end()
+    record = HEADER_RECORD.match(head)
+    assert record is not None  # the pattern matches any start, the empty one included
+    end = record.end()
     if len(head) > MAX_HEADER_BYTES and head[end : end + 1] not in (b"\r", b"\n"):
         raise SubmissionError(
             [
@@ -239,7 +247,7 @@ class _decompressed:
         self._name = name
         self._closers: list = []
 
-    def __enter__(self) -> BinaryIO:
+    def __enter__(self) -> ByteReader:
         head, raw = _peek(self._raw, 16)
         if head[:2] == GZIP_MAGIC:
             stream = gzip.GzipFile(fileobj=raw, mode="rb")
@@ -258,7 +266,7 @@ class _decompressed:
                 )
         return raw
 
-    def _zip_member(self, raw: BinaryIO) -> BinaryIO:
+    def _zip_member(self, raw: BinaryIO) -> ByteReader:
         if not (hasattr(raw, "seekable") and raw.seekable()):
             spool = tempfile.TemporaryFile()
             self._closers.append(spool)

@@ -36,11 +36,16 @@ class Events:
             None if self.weights is None else self.weights[rows],
         )
 
+    def truth(self) -> tuple[np.ndarray, np.ndarray]:
+        """(labels, weights) of training events; ValueError for test events, which have none."""
+        if self.labels is None or self.weights is None:
+            raise ValueError(f"{self.path}: these events have no Label and Weight (a test file)")
+        return self.labels, self.weights
+
     def class_totals(self) -> tuple[float, float]:
         """Sum of weights of signal and of background events."""
-        return float(self.weights[self.labels == 1].sum()), float(
-            self.weights[self.labels == 0].sum()
-        )
+        labels, weights = self.truth()
+        return float(weights[labels == 1].sum()), float(weights[labels == 0].sum())
 
 
 def load_events(path: str | Path, with_truth: bool) -> Events:
@@ -62,8 +67,8 @@ def load_events(path: str | Path, with_truth: bool) -> Events:
         missing = [c for c in ("Weight", "Label") if c not in frame.columns]
         if missing:
             raise ValueError(f"{path}: a training file needs the column(s) {', '.join(missing)}")
-        events.labels = (frame["Label"].to_numpy() == "s").astype(np.int8)
-        events.weights = frame["Weight"].to_numpy(dtype=np.float64)
-        if events.labels.min() == events.labels.max():
+        labels = (frame["Label"].to_numpy() == "s").astype(np.int8)
+        events.labels, events.weights = labels, frame["Weight"].to_numpy(dtype=np.float64)
+        if labels.min() == labels.max():
             raise ValueError(f"{path}: the training file holds only one class (Label s or b)")
     return events

@@ -184,7 +184,10 @@ def _endcap_modules(layer: EndcapLayer, rings):
 @functools.cache
 def geometry() -> Geometry:
     """Build (once) the flat geometry arrays of the whole tracker."""
-    layers, rings, modules, ids = [], [], [], []
+    layers: list[list[float]] = []  # one row per layer, as Geometry.layers
+    rings: list[list[float]] = []
+    modules: list[list[float]] = []
+    ids: list[tuple[int, int, int]] = []  # volume_id, layer_id, module_id
     for layer in LAYERS:
         first = len(modules)
         if isinstance(layer, BarrelLayer):

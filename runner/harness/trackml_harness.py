@@ -90,4 +90,4 @@ def encode(output, loaded, model) -> tuple[memoryview, dict]:
         raise ValueError(
             f"predict_one_event must return integer track ids, got dtype {track_ids.dtype}"
         )
-    return memoryview(np.ascontiguousarray(track_ids, dtype="<i8")).cast("B"), {}
+    return np.ascontiguousarray(track_ids, dtype="<i8").data.cast("B"), {}

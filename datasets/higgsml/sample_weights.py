@@ -73,7 +73,7 @@ def signal_counts(sizes: dict[str, int]) -> dict[str, int]:
 
 def process_counts(n_signal: int, n_background: int) -> dict[str, int]:
     """Events to simulate per process."""
-    counts = {}
+    counts: dict[str, int] = {}
     for label, total in (("s", n_signal), ("b", n_background)):
         names = [name for name, sample in SAMPLES.items() if sample.label == label]
         shares = [SAMPLES[name].events for name in names]

@@ -31,7 +31,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from fivesigma.baselines.higgsml.events import Events
+from fivesigma.baselines.higgsml.event_loading import Events
 from fivesigma.baselines.higgsml.methods import make_method
 from fivesigma.scoring.kernels.ams import (
     AmsCurve,
@@ -167,32 +167,31 @@ def cross_validate(
     A method with its own fixed cut (the mass window) keeps it; for the others the share
     of events called signal is chosen as the module docstring describes.
     """
-    folds = fold_rows(events.labels, n_folds, seed)
-    scores, models = np.empty(len(events.labels)), []
+    labels, event_weights = events.truth()
+    folds = fold_rows(labels, n_folds, seed)
+    scores, models = np.empty(len(labels)), []
     for train_rows, val_rows in folds:
         train = events.subset(train_rows)
-        models.append(
-            make_method(method_name, seed, threads).fit(train.features, train.labels, train.weights)
-        )
+        models.append(make_method(method_name, seed, threads).fit(train.features, *train.truth()))
         scores[val_rows] = models[-1].decision(events.subset(val_rows).features)
-    labels, totals = events.labels, events.class_totals()
+    totals = events.class_totals()
     fixed = models[0].fixed_threshold
     fold_ams = []
     for train_rows, val_rows in folds:
         if fixed is None:
             chosen = best_cut(
                 labels[train_rows],
-                renormalise(labels[train_rows], events.weights[train_rows], totals),
+                renormalise(labels[train_rows], event_weights[train_rows], totals),
                 scores[train_rows],
             )
             threshold = top_fraction_threshold(scores[val_rows], chosen.fraction)
         else:
             threshold = fixed
-        weights = renormalise(labels[val_rows], events.weights[val_rows], totals)
+        weights = renormalise(labels[val_rows], event_weights[val_rows], totals)
         selected = scores[val_rows] > threshold
         fold_ams.append(selection_ams(labels[val_rows] == 1, selected, weights).ams)
     if fixed is None:
-        cut = best_cut(labels, renormalise(labels, events.weights, totals), scores)
+        cut = best_cut(labels, renormalise(labels, event_weights, totals), scores)
     else:
         cut = Cut(fixed, float(np.mean(scores > fixed)))
     return CrossValidation(models, fold_ams, cut, fixed)
