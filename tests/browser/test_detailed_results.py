@@ -1,7 +1,8 @@
-"""A submission's detailed results in Chromium: the organiser's HTML shows in its sandboxed
-frame with the image beside it, the script inside it does not run (the parent page's title
-and cookies stay as they were, the frame's own text too), and charts.json is drawn by the
-site's own script. A screenshot of the page is kept."""
+"""A program-scored phase in Chromium: the submission's detailed results (the organiser's
+HTML in its sandboxed frame with the image beside it; the script inside it does not run: the
+parent page's title and cookies stay as they were, the frame's own text too; charts.json
+drawn by the site's own script) and the leaderboard's declared columns. Screenshots of both
+pages are kept."""
 
 from __future__ import annotations
 
@@ -79,3 +80,16 @@ def test_the_detailed_results_show_and_their_script_does_not_run(page, db, live_
     assert not names & {"stolen", "stolen-top"}
     blocked = [e for e in page.console.unexpected() if "sandboxed" not in e]
     assert blocked == [], blocked  # the only errors: the frame's scripts refused
+
+
+def test_the_leaderboard_shows_the_declared_columns(page, db, live_server):
+    phase = program_phase()
+    scored(phase, team(phase, "Muon Hunters"), {"accuracy": 0.9, "time": 2.0}, {})
+    scored(phase, team(phase, "Tau Finders"), {"accuracy": 0.9, "time": 1.25, "efficiency": 97}, {})
+    page.goto(f"/c/{phase.challenge.slug}/leaderboard/{phase.key}/")
+    headings = page.locator("#leaderboard thead th").all_inner_texts()
+    assert headings[2:5] == ["Accuracy ▼", "Time [s] 2", "Efficiency"]
+    first = page.locator("#leaderboard tbody tr").first.locator("td").all_inner_texts()
+    assert first[1:5] == ["Tau Finders", "0.90", "1.250", "97.0"]
+    shoot(page, "leaderboard-program-columns")
+    assert page.console.unexpected() == []
