@@ -7,6 +7,7 @@ from fivesigma.challenges.api import endpoints
 from fivesigma.challenges.web import (
     accounts,
     boards,
+    detailed_results,
     organiser_pages,
     pages,
     submission_pages,
@@ -32,6 +33,8 @@ PAGE_ROUTES = [
     path("s/<uuid:uid>/status/", submission_pages.submission_status, name="submission-status"),
     path("s/<uuid:uid>/file/", submission_pages.submission_file, name="submission-file"),
     path("s/<uuid:uid>/final/", submission_pages.toggle_final, name="submission-final"),
+    # a submission's detailed results, for the sandboxed frame of its page: no session used
+    path("detailed/<str:token>/<path:name>", detailed_results.serve, name="detailed-file"),
     path("organise/", organiser_pages.dashboard, name="organiser-dashboard"),
     path("organise/bundle/", organiser_pages.upload_bundle, name="upload-bundle"),
     path("organise/<slug:slug>/rescore/<slug:key>/", organiser_pages.rescore, name="rescore"),

@@ -19,12 +19,13 @@ from django.conf import settings
 HEADER = "Content-Security-Policy"
 
 # Organisers' HTML, shown in a sandboxed frame of a submission page: no script, no request
-# to anywhere (images and styles inline only), no form, a unique origin (``sandbox``), and
-# framed by this site's pages only.
+# to anywhere else (images from this site, i.e. the page's own files beside it, or inline;
+# styles inline only), no form, a unique origin (``sandbox``), and framed by this site's
+# pages only.
 UNTRUSTED_HTML_POLICY = {
     "default-src": ["'none'"],
     "style-src": ["'unsafe-inline'"],
-    "img-src": ["data:"],
+    "img-src": ["'self'", "data:"],
     "font-src": ["data:"],
     "form-action": ["'none'"],
     "base-uri": ["'none'"],

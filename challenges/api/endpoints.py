@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
@@ -138,8 +140,12 @@ class LeaderboardView(APIView):
             {
                 "phase": drf.CharField(),
                 "subset": drf.CharField(),
-                "metric": drf.CharField(),
+                "metric": drf.CharField(help_text='"" when the organisers\' program scores'),
+                "metric_title": drf.CharField(),
                 "higher_is_better": drf.BooleanField(),
+                "columns": s.ColumnSerializer(
+                    many=True, help_text="a program-scored phase's declared columns; []"
+                ),
                 "count": drf.IntegerField(),
                 "next": drf.URLField(allow_null=True),
                 "previous": drf.URLField(allow_null=True),
@@ -164,10 +170,21 @@ class LeaderboardView(APIView):
             "phase": phase.key,
             "subset": subset,
             "metric": phase.metric,
+            "metric_title": phase.get_metric().title,
             "higher_is_better": board.higher_is_better,
+            "columns": declared_columns(phase, board),
             **response.data,
         }
         return response
+
+
+def declared_columns(phase, board: leaderboard.Leaderboard) -> list[dict]:
+    """The board's declared columns as the API gives them, each with the rank it has in the
+    ordering (1 ranks, 2 breaks ties, ...; None: only shown)."""
+    if not board.columns:
+        return []
+    ranks = {column.key: place for place, column in enumerate(phase.get_metric().ranked, 1)}
+    return [{**asdict(column), "rank": ranks.get(column.key)} for column in board.columns]
 
 
 class LeaderboardChart(APIView):

@@ -164,11 +164,28 @@ class LeaderboardRowSerializer(serializers.Serializer):
         help_text="not significantly different from the row above (paired bootstrap)"
     )
     details = serializers.DictField(help_text="e.g. accuracy and seconds_per_event")
+    columns = serializers.DictField(
+        child=serializers.FloatField(allow_null=True),
+        help_text="a program-scored phase's declared columns: column key -> figure (null when "
+        "undefined); {} for a phase scored by a built-in metric",
+    )
     entries = serializers.IntegerField()
     submitted = serializers.DateTimeField(allow_null=True)
     last_submission = serializers.DateTimeField(allow_null=True)
     public_rank = serializers.IntegerField(allow_null=True)
     rank_change = serializers.IntegerField(allow_null=True, help_text="public rank - private rank")
+
+
+class ColumnSerializer(serializers.Serializer):
+    """A leaderboard column a program-scored phase declares (``scoring.declared.Column``)."""
+
+    key = serializers.CharField(help_text="the figure's name in the scoring program's scores")
+    title = serializers.CharField()
+    sorting = serializers.ChoiceField(["desc", "asc"], help_text="desc: higher is better")
+    precision = serializers.IntegerField(help_text="digits shown after the point")
+    rank = serializers.IntegerField(
+        allow_null=True, help_text="1: ranks the board; 2, 3, ...: breaks ties in that order"
+    )
 
 
 class ScoreSerializer(serializers.ModelSerializer):
@@ -243,8 +260,29 @@ class SubmissionDetailSerializer(SubmissionSerializer):
     events = EventSerializer(many=True, read_only=True)
     score_serializer = ScoreDetailSerializer
 
+    run_report = serializers.SerializerMethodField()
+
     class Meta(SubmissionSerializer.Meta):
         fields = [*SubmissionSerializer.Meta.fields, "events", "log_tail", "run_report"]
+
+    def get_run_report(self, submission: Submission) -> dict:
+        """The runner's report; the organisers' programs' logs for the organisers only."""
+        return shown_run_report(self.context["request"].user, submission)
+
+
+def shown_run_report(user, submission: Submission) -> dict:
+    """``submission.run_report`` as ``user`` may read it: the logs of the organisers' programs
+    (``run_report["program"][step]["log"]``) are left out unless ``user`` organises the
+    challenge (or is staff)."""
+    report = dict(submission.run_report or {})
+    program = report.get("program")
+    if not isinstance(program, dict) or visibility.is_organiser(user, submission.phase.challenge):
+        return report
+    report["program"] = {
+        step: {k: v for k, v in run.items() if k != "log"} if isinstance(run, dict) else run
+        for step, run in program.items()
+    }
+    return report
 
 
 class SubmissionUploadSerializer(serializers.Serializer):

@@ -151,19 +151,24 @@ def leaderboard(api: Api, challenge: str, phase: str, private: bool, top: int) -
             ranked.append(row)
     more = page.get("next") or next(rows, None) is not None
     direction = "higher" if board["higher_is_better"] else "lower"
+    columns = board.get("columns") or []
+    metric = board["metric"] or board.get("metric_title", "")
     say(
-        f"{challenge} / {phase}: {subset} leaderboard, {board['metric']} ({direction} is better), "
+        f"{challenge} / {phase}: {subset} leaderboard, {metric} ({direction} is better), "
         f"top {len(ranked)} teams"
     )
-    header = f"{'score':>12}  {'95% interval':<21} {'entries':>7}"
+    figures = _columns(columns) if columns else _figures
+    header = _column_header(columns) if columns else _SCORE_HEADER
     say(f"{'#':>4}  {'team':<24} {header}")
     for row in ranked:
         tie = " ≈" if row["tied_with_above"] else ""
-        say(f"{row['rank']:>4}  {row['team'][:24]:<24} {_figures(row)}{tie}")
+        say(f"{row['rank']:>4}  {row['team'][:24]:<24} {figures(row)}{tie}")
     if baselines:
         say("Baselines (not ranked; where their score would place them):")
         for place, row in baselines:
-            say(f"{'~' + str(place):>4}  {row['team'][:24]:<24} {_figures(row)}")
+            say(f"{'~' + str(place):>4}  {row['team'][:24]:<24} {figures(row)}")
+    if columns:
+        say(_ranking_note(columns))
     if more:
         say("... more teams below (use --top N).")
     if any(row["tied_with_above"] for row in ranked):
@@ -171,8 +176,59 @@ def leaderboard(api: Api, challenge: str, phase: str, private: bool, top: int) -
     return 0
 
 
+_SCORE_HEADER = f"{'score':>12}  {'95% interval':<21} {'entries':>7}"
+
+
 def _figures(row: dict) -> str:
     return f"{_number(row['score']):>12}  {_interval(row).strip():<21} {row['entries']:>7}"
+
+
+# A program-scored phase's declared columns (the API's ``columns``): one per column, each as
+# wide as its title (at least 12), figures with the column's precision; the ranking column's
+# title is marked ▼ (higher is better) or ▲ (lower is better).
+
+
+def _column_title(column: dict) -> str:
+    if column.get("rank") == 1:
+        return f"{column['title']} {'▼' if column['sorting'] != 'asc' else '▲'}"
+    return column["title"]
+
+
+def _width(column: dict) -> int:
+    return max(12, len(_column_title(column)))
+
+
+def _column_header(columns: list[dict]) -> str:
+    titles = "  ".join(f"{_column_title(c):>{_width(c)}}" for c in columns)
+    return f"{titles}  {'entries':>7}"
+
+
+def _columns(columns: list[dict]):
+    def figures(row: dict) -> str:
+        values = row.get("columns") or {}
+        cells = []
+        for column in columns:
+            value = values.get(column["key"])
+            text = "—" if value is None else f"{value:.{column['precision']}f}"
+            cells.append(f"{text:>{_width(column)}}")
+        return "  ".join(cells) + f"  {row['entries']:>7}"
+
+    return figures
+
+
+def _ranking_note(columns: list[dict]) -> str:
+    """The line under the table: which columns rank, e.g. "Ranked by Accuracy (higher is
+    better); ties broken by Time (lower is better)."."""
+
+    def said(column: dict) -> str:
+        better = "higher" if column["sorting"] != "asc" else "lower"
+        return f"{column['title']} ({better} is better)"
+
+    ranked = sorted((c for c in columns if c.get("rank")), key=lambda c: c["rank"])
+    note = f"Ranked by {said(ranked[0])}" if ranked else "Ranked by the first column"
+    if len(ranked) > 1:
+        note += "; ties broken by " + ", then ".join(said(c) for c in ranked[1:])
+    return note + "."
 
 
 def submissions(api: Api, challenge: str, phase: str) -> int:

@@ -45,6 +45,7 @@ class Row:
     last_submission: datetime | None = None
     tied_with_above: bool = False
     public_rank: int | None = None
+    columns: dict = field(default_factory=dict)  # declared column key -> figure (or None)
 
     @property
     def rank_change(self) -> int | None:
@@ -88,6 +89,7 @@ class Leaderboard:
     rows: list[Row]
     higher_is_better: bool
     version: int = 0  # the phase's board_version these rows include
+    columns: list = field(default_factory=list)  # the phase's declared columns (scoring.declared)
     entries: dict[int, Entry] = field(default_factory=dict, repr=False)  # by team id
     _derived: dict = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
@@ -271,11 +273,32 @@ def _standings(phase: Phase, subset: str, **conditions) -> list[Entry]:
     return [Entry(*values) for values in rows]
 
 
+def declared_columns(phase: Phase) -> list:
+    """The leaderboard columns a program-scored phase declares (``scoring.declared.Column``,
+    in the bundle's order); [] for a phase scored by a built-in metric."""
+    return phase.get_metric().columns if phase.is_program_scored else []
+
+
+def column_figures(metric, value: float | None, details: dict) -> dict[str, float | None]:
+    """Each declared column's figure of one score (``metric``: a ``DeclaredLeaderboard``): the
+    number under the column's key in the score's details; the ranking column's figure is the
+    score's value, which the details lack when the key is one the worker keeps apart (e.g.
+    ``score``). None when undefined (missing or NaN)."""
+    figures: dict[str, float | None] = {}
+    for column in metric.columns:
+        figure = details.get(column.key)
+        if column is metric.ranking:
+            figure = value
+        figures[column.key] = None if figure is None or figure != figure else figure
+    return figures
+
+
 def _assemble(phase: Phase, subset: str, version: int, entries: dict[int, Entry]) -> Leaderboard:
     """Ranked rows from the teams' standing entries."""
     metric = phase.get_metric()
     higher_is_better = metric.higher_is_better
     tie_breaks = metric.tie_breaks if metric.breaks_ties else None
+    columns = declared_columns(phase)
     rows, public = [], []
     for entry in entries.values():
         rows.append(
@@ -292,6 +315,7 @@ def _assemble(phase: Phase, subset: str, version: int, entries: dict[int, Entry]
                 details=entry.details or {},
                 entries=entry.entries,
                 last_submission=entry.last_submission,
+                columns=column_figures(metric, entry.value, entry.details or {}) if columns else {},
             )
         )
         if subset == Score.PRIVATE:
@@ -320,6 +344,7 @@ def _assemble(phase: Phase, subset: str, version: int, entries: dict[int, Entry]
         higher_is_better=higher_is_better,
         version=version,
         entries=entries,
+        columns=columns,
     )
 
 

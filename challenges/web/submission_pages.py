@@ -10,9 +10,9 @@ from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_POST
 
 from fivesigma.challenges import transfers
-from fivesigma.challenges.engine import finals, intake, teams, visibility
+from fivesigma.challenges.engine import finals, intake, leaderboard, teams, visibility
 from fivesigma.challenges.models import Submission
-from fivesigma.challenges.web import redirects
+from fivesigma.challenges.web import columns, detailed_results, redirects
 
 
 @csrf_exempt  # checked just below, once the upload is capped
@@ -106,20 +106,31 @@ def shown_figure(key: str, value: float) -> tuple[str, str]:
 
 def submission_page(request, uid):
     submission = _visible_submission(request, uid)
+    phase = submission.phase
+    metric = phase.get_metric()
+    declared = columns.headings(metric) if leaderboard.declared_columns(phase) else []
+    keys = {c.key for c in declared}
     scores = visibility.shown_scores(request.user, submission)
     for score in scores:
-        score.figures = [shown_figure(k, v) for k, v in score.details.items()]
+        if declared:
+            figures = leaderboard.column_figures(metric, score.value, score.details)
+            score.cells = columns.cells(declared, figures)
+        score.figures = [shown_figure(k, v) for k, v in score.details.items() if k not in keys]
     return render(
         request,
         "challenges/submission.html",
         {
             "submission": submission,
-            "challenge": submission.phase.challenge,
-            "phase": submission.phase,
+            "challenge": phase.challenge,
+            "phase": phase,
             "scores": scores,
+            "columns": declared,
             "events": submission.events.all(),
-            "metric": submission.phase.get_metric(),
+            "metric": metric,
             "run": run_report(submission.run_report),
+            "detailed": detailed_results.detailed(submission),
+            "program_runs": detailed_results.program_runs(request.user, submission),
+            "self_reported": detailed_results.self_reported(submission),
         },
     )
 
@@ -128,7 +139,8 @@ def run_report(report: dict) -> dict | None:
     """What the submission page shows of a code submission's run (``runner.RunReport`` as
     stored): per-event seconds (for the chart), set-up seconds, peak memory (MiB),
     confinement; None for result files."""
-    if not report:
+    report = {key: value for key, value in (report or {}).items() if key != "program"}
+    if not report:  # a result file, or only the organisers' programs ran (shown apart)
         return None
     stages = report.get("stage_seconds") or {}
     per_event = report.get("per_event_seconds") or {}

@@ -2,7 +2,8 @@
 //
 // Submission page: each `.diagnostics[data-source][data-metric]` reads the JSON emitted by
 // `json_script` under the id in data-source (the scoring package's evaluate() diagnostics);
-// `.run-chart[data-source]` reads a code submission's seconds per event.
+// `.run-chart[data-source]` reads a code submission's seconds per event;
+// `.program-charts[data-source]` reads the figures of the organisers' scoring program.
 // Leaderboard page: `#leaderboard-charts[data-chart-url]` fetches the chart data of the API.
 // A missing key or a failing chart leaves a short note in its place; nothing here throws.
 (() => {
@@ -241,6 +242,21 @@
     }
   };
 
+  // ---- The organisers' charts (charts.json of a scoring program) ------------------------
+
+  // Each figure's data and layout, as the server checked them (a list of {data, layout});
+  // drawn with the site's own Plotly: the organiser's file is data, never code.
+  const drawProgramCharts = () => {
+    for (const el of document.querySelectorAll(".program-charts[data-source]")) {
+      const figures = readJson(el.dataset.source);
+      if (!Array.isArray(figures)) { note(el, "The organisers' charts could not be read."); continue; }
+      figures.forEach((figure, place) => {
+        const look = { margin: { l: 56, r: 16, t: 42, b: 48 }, height: 340, ...(figure.layout || {}) };
+        chart(el, `organisers' chart ${place + 1}`, () => (Array.isArray(figure.data) ? [figure.data, look] : "This chart has no data."));
+      });
+    }
+  };
+
   // ---- Leaderboard -----------------------------------------------------------------------
 
   // A benchmark team's name with "(baseline)" unless the name already says so.
@@ -282,11 +298,12 @@
   document.addEventListener("DOMContentLoaded", () => {
     const ready = typeof window.Plotly !== "undefined";
     if (!ready) {
-      for (const el of document.querySelectorAll(".diagnostics, .run-chart, #leaderboard-charts")) note(el, "The plotting library did not load; the charts are not shown.");
+      for (const el of document.querySelectorAll(".diagnostics, .run-chart, .program-charts, #leaderboard-charts")) note(el, "The plotting library did not load; the charts are not shown.");
       return;
     }
     drawRun();
     drawSubmission();
+    drawProgramCharts();
     drawLeaderboard();
   });
 })();
