@@ -25,8 +25,8 @@ from django.views.decorators.http import require_safe
 
 from fivesigma import security
 from fivesigma.challenges.engine import visibility
-from fivesigma.challenges.models import Submission
 from fivesigma.challenges.engine.detailed import storage_name
+from fivesigma.challenges.models import Submission
 
 HTML = "detailed_results.html"
 CHARTS = "charts.json"

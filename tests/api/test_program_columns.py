@@ -7,10 +7,9 @@ from __future__ import annotations
 import pytest
 
 from tests.api.conftest import api_client
-from tests.builders.users import make_user
-from tests.challenges.programs import COLUMNS, program_phase, scored, team
 from tests.builders.submissions import add_entry
-from tests.builders.users import make_team
+from tests.builders.users import make_team, make_user
+from tests.challenges.programs import COLUMNS, program_phase, scored, team
 
 URL = "/api/challenges/programs/phases/main/leaderboard/"
 
