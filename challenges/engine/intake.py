@@ -95,12 +95,15 @@ def validate_upload(phase: Phase, upload) -> None:
     if upload.size == 0:
         raise SubmissionRefused("The file is empty.")
     if phase.kind == Phase.CODE:
-        validate_zip(upload, "The code submission cannot be run")
+        # the built-in harnesses import submission.py; an organiser's ingestion program
+        # decides for itself what the code must hold
+        needs_entry_point = not phase.ingestion_command
+        validate_zip(upload, "The code submission cannot be run", needs_entry_point)
         return
     if phase.is_program_scored:
         # the organisers' program judges the format; a zip is unpacked for it, so it must unpack
         if upload.name.lower().endswith(".zip") or _starts_with(upload, b"PK\x03\x04"):
-            validate_zip(upload, "The submission cannot be unpacked")
+            validate_zip(upload, "The submission cannot be unpacked", needs_entry_point=False)
         return
     from fivesigma.scoring.validation import SubmissionError
 
@@ -122,11 +125,14 @@ def _starts_with(upload, magic: bytes) -> bool:
     return head == magic
 
 
-def validate_zip(upload, refusal: str) -> None:
-    """Unpack the zip as the sandbox will (same checks and caps), into a directory thrown
-    away; ``refusal`` starts the reason when it cannot be."""
+def validate_zip(upload, refusal: str, needs_entry_point: bool = True) -> None:
+    """Unpack the zip as the sandbox will (same checks and caps, and a ``submission.py`` when
+    ``needs_entry_point``), into a directory thrown away; ``refusal`` starts the reason when
+    it cannot be."""
     from fivesigma.runner import Limits
-    from fivesigma.runner.unpack import SubmissionRejected, unpack_submission
+    from fivesigma.runner.unpack import SubmissionRejected, unpack_submission, unpack_zip
+
+    unpack = unpack_submission if needs_entry_point else unpack_zip
 
     limits = Limits()
     with tempfile.TemporaryDirectory(prefix="fivesigma-zipcheck-") as tmp:
@@ -136,7 +142,7 @@ def validate_zip(upload, refusal: str) -> None:
             shutil.copyfileobj(upload, out, stored_files.CHUNK)
         upload.seek(0)
         try:
-            unpack_submission(
+            unpack(
                 archive,
                 Path(tmp) / "unpacked",
                 max_files=limits.max_submission_files,
