@@ -9,7 +9,8 @@ are ``bin_start[b] : bin_start[b + 1]`` and neighbours in space are neighbours i
 import math
 
 import numpy as np
-from numba import njit
+
+from .kernel import kernel
 
 N_PHI = 128
 N_U = 16
@@ -45,14 +46,14 @@ def hit_table(x, y, z) -> np.ndarray:
     )
 
 
-@njit(cache=True)
+@kernel
 def phi_bin(phi):
     """Bin number of an azimuth phi (rad), 0 .. N_PHI - 1."""
     b = int((phi + math.pi) * (N_PHI / (2.0 * math.pi)))
     return min(max(b, 0), N_PHI - 1)
 
 
-@njit(cache=True)
+@kernel
 def phi_bin_range(phi, dphi):
     """First bin and number of bins (wrapping round) covering azimuths phi +- dphi (rad)."""
     if dphi >= math.pi:
@@ -63,7 +64,7 @@ def phi_bin_range(phi, dphi):
     return first, (last - first) % N_PHI + 1
 
 
-@njit(cache=True)
+@kernel
 def u_bin(geometry, layer, u):
     """Bin number of a coordinate u (mm) along the layer, clipped to 0 .. N_U - 1."""
     lo = geometry[layer, U_MIN]
@@ -72,12 +73,12 @@ def u_bin(geometry, layer, u):
     return min(max(b, 0), N_U - 1)
 
 
-@njit(cache=True)
+@kernel
 def bin_number(layer, phi_b, u_b):
     return (layer * N_PHI + phi_b) * N_U + u_b
 
 
-@njit(cache=True)
+@kernel
 def build_grid(hits, hit_layer, geometry):
     """Counting sort of the hits into bins: returns (order, bin_start), ``order`` listing
     hit indices bin after bin and ``bin_start`` the offsets of the bins in it."""
