@@ -14,6 +14,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from .grid import (
     HALF_THICKNESS,
@@ -48,7 +49,6 @@ from .helix_fit import (
     position_at,
     wrap_angle,
 )
-from .kernel import kernel
 
 FIELD_TESLA = 2.0
 MAX_TRACK_HITS = 32
@@ -69,14 +69,14 @@ class RoadConfig(NamedTuple):
     fit_hits: int = 8  # the fits use the most recent hits only
 
 
-@kernel
+@njit(cache=True)
 def momentum_mev(helix):
     """Momentum (MeV) of the helix in the 2 T field."""
     pt = 0.3 * FIELD_TESLA * helix[RADIUS]  # MeV, radius in mm
     return pt * math.sqrt(1.0 + helix[TAN_LAMBDA] ** 2)
 
 
-@kernel(inline="always")
+@njit(cache=True, inline="always")
 def layer_crossing(helix, geometry, layer, s_from):
     """Arc length (mm) of the helix's next crossing of ``layer`` inside its extent, else inf."""
     if geometry[layer, IS_BARREL] > 0.5:
@@ -95,7 +95,7 @@ def layer_crossing(helix, geometry, layer, s_from):
     return s
 
 
-@kernel(inline="always")
+@njit(cache=True, inline="always")
 def next_layer(helix, geometry, visited, s_from, bounds):
     """The unvisited layer crossed first after ``s_from`` and its arc length; (-1, inf) if none.
 
@@ -147,7 +147,7 @@ def next_layer(helix, geometry, visited, s_from, bounds):
     return best_layer, best_s
 
 
-@kernel(inline="always")
+@njit(cache=True, inline="always")
 def tangent_per_normal(helix, geometry, layer, x, y):
     """Change of (x, y, z) per mm of the layer's normal coordinate (r or z) at a point."""
     tx = -helix[SENSE] * (y - helix[YC]) / helix[RADIUS]
@@ -161,7 +161,7 @@ def tangent_per_normal(helix, geometry, layer, x, y):
     return tx / rate, ty / rate, tz / rate
 
 
-@kernel(inline="always")
+@njit(cache=True, inline="always")
 def residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz):
     """Distance of ``hit`` from the predicted point, across (r-phi) and along (u) the layer.
 
@@ -186,7 +186,7 @@ def residuals(hits, hit, geometry, layer, px, py, pz, dx, dy, dz):
     return across, along
 
 
-@kernel(inline="always")
+@njit(cache=True, inline="always")
 def window_around(helix, geometry, layer, s, w_rphi, w_u):
     """The search window around the helix's point at arc length ``s`` on ``layer``.
 
@@ -216,13 +216,13 @@ def window_around(helix, geometry, layer, s, w_rphi, w_u):
     return px, py, pz, dx, dy, dz, u_column, u, du, first, n_phi, u_lo, u_hi
 
 
-@kernel(inline="always")
+@njit(cache=True, inline="always")
 def fits_cluster(hits, hit, cot):
     """Whether a track of |cot(theta)| ``cot`` fits the hit's cluster length (see clusters.py)."""
     return hits[hit, HCOT_LO] <= cot + COT_SLACK and cot - COT_SLACK <= hits[hit, HCOT_HI]
 
 
-@kernel(inline="always")
+@njit(cache=True, inline="always")
 def best_hit(
     hits, hit_layer, hit_module, hit_used, bin_start, geometry, layer, helix, s, w_rphi, w_u,
     skip_module,
@@ -265,7 +265,7 @@ def best_hit(
     return best, best_chi2, second, second_chi2
 
 
-@kernel
+@njit(cache=True)
 def hits_in_window(
     hits, hit_layer, usable, bin_start, geometry, layer, helix, s, w_rphi, w_u, found, chi2,
 ):  # fmt: skip
@@ -298,7 +298,7 @@ def hits_in_window(
     return count
 
 
-@kernel(inline="always")
+@njit(cache=True, inline="always")
 def windows(helix, geometry, layer, gap, config):
     """Half widths (mm) of the search window across and along ``layer`` after a gap (mm)."""
     scattering = config.scattering_mm_mev * gap / momentum_mev(helix)
@@ -307,7 +307,7 @@ def windows(helix, geometry, layer, gap, config):
     return w_rphi + config.floor_mm, w_u + config.floor_mm
 
 
-@kernel(inline="always")
+@njit(cache=True, inline="always")
 def load_hit(hits, hit, geometry, layer, config, coords, i):
     """Copy a hit's position and fit weights into column ``i`` of the track's ``coords``."""
     coords[0, i] = hits[hit, HX]
@@ -319,7 +319,7 @@ def load_hit(hits, hit, geometry, layer, config, coords, i):
     coords[4, i] = 1.0 / (sigma_z + config.floor_mm) ** 2
 
 
-@kernel(inline="always")
+@njit(cache=True, inline="always")
 def refit(coords, n, config, helix, work):
     """Refit ``helix`` to the first ``n`` hits of a track; False when the fit fails.
 
@@ -343,7 +343,7 @@ def refit(coords, n, config, helix, work):
     return fit_helix(x, y, z, w_xy, w_z, s, n - first, config.beam_weight * fade, helix)
 
 
-@kernel
+@njit(cache=True)
 def follow(
     track, n_seed, hits, hit_layer, hit_module, hit_used, bin_start, geometry, config,
     inwards=True,
@@ -406,7 +406,7 @@ def follow(
     return n, chi2_sum, holes
 
 
-@kernel
+@njit(cache=True)
 def _walk(
     track, n, coords, helix, work, bounds, visited, s_last, inwards,
     hits, hit_layer, hit_module, hit_used, bin_start, geometry, config,
@@ -458,7 +458,7 @@ def _walk(
     return n, chi2_sum, holes
 
 
-@kernel
+@njit(cache=True)
 def _holds(track, n, hit):
     for i in range(n):
         if track[i] == hit:
@@ -466,7 +466,7 @@ def _holds(track, n, hit):
     return False
 
 
-@kernel
+@njit(cache=True)
 def arc_length_of(helix, x, y):
     """Signed arc length (mm, within half a turn) from the reference point to the point of
     the circle nearest (x, y)."""

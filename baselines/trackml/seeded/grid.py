@@ -9,8 +9,7 @@ are ``bin_start[b] : bin_start[b + 1]`` and neighbours in space are neighbours i
 import math
 
 import numpy as np
-
-from .kernel import kernel
+from numba import njit
 
 N_PHI = 128
 N_U = 16
@@ -46,14 +45,14 @@ def hit_table(x, y, z) -> np.ndarray:
     )
 
 
-@kernel
+@njit(cache=True)
 def phi_bin(phi):
     """Bin number of an azimuth phi (rad), 0 .. N_PHI - 1."""
     b = int((phi + math.pi) * (N_PHI / (2.0 * math.pi)))
     return min(max(b, 0), N_PHI - 1)
 
 
-@kernel
+@njit(cache=True)
 def phi_bin_range(phi, dphi):
     """First bin and number of bins (wrapping round) covering azimuths phi +- dphi (rad)."""
     if dphi >= math.pi:
@@ -64,7 +63,7 @@ def phi_bin_range(phi, dphi):
     return first, (last - first) % N_PHI + 1
 
 
-@kernel
+@njit(cache=True)
 def u_bin(geometry, layer, u):
     """Bin number of a coordinate u (mm) along the layer, clipped to 0 .. N_U - 1."""
     lo = geometry[layer, U_MIN]
@@ -73,12 +72,12 @@ def u_bin(geometry, layer, u):
     return min(max(b, 0), N_U - 1)
 
 
-@kernel
+@njit(cache=True)
 def bin_number(layer, phi_b, u_b):
     return (layer * N_PHI + phi_b) * N_U + u_b
 
 
-@kernel
+@njit(cache=True)
 def build_grid(hits, hit_layer, geometry):
     """Counting sort of the hits into bins: returns (order, bin_start), ``order`` listing
     hit indices bin after bin and ``bin_start`` the offsets of the bins in it."""

@@ -14,26 +14,26 @@ In a field of B tesla the transverse momentum is ``pT = 0.3 * B * radius / 1000`
 
 import math
 
-from .kernel import kernel
+from numba import njit
 
 HELIX_SIZE = 7
 XC, YC, RADIUS, SENSE, ALPHA0, Z0, TAN_LAMBDA = range(HELIX_SIZE)
 TWO_PI = 2.0 * math.pi
 
 
-@kernel
+@njit(cache=True)
 def positive_angle(a):
     """The angle ``a`` (rad) brought into [0, 2 pi): ``a % TWO_PI`` without numba's call."""
     return a - TWO_PI * math.floor(a / TWO_PI)
 
 
-@kernel
+@njit(cache=True)
 def wrap_angle(a):
     """The angle ``a`` (rad) brought into [-pi, pi)."""
     return positive_angle(a + math.pi) - math.pi
 
 
-@kernel
+@njit(cache=True)
 def circle_through_three(x1, y1, x2, y2, x3, y3):
     """Centre (mm) and radius (mm) of the circle through three points; radius inf if collinear."""
     bx, by = x2 - x1, y2 - y1
@@ -48,7 +48,7 @@ def circle_through_three(x1, y1, x2, y2, x3, y3):
     return x1 + ux, y1 + uy, math.sqrt(ux * ux + uy * uy)
 
 
-@kernel
+@njit(cache=True)
 def fit_circle(x, y, w, n, w_origin):
     """Weighted algebraic (Kasa) circle fit to the first ``n`` points and the beam line.
 
@@ -97,7 +97,7 @@ def fit_circle(x, y, w, n, w_origin):
     return mx + ucx, my + ucy, math.sqrt(r2)
 
 
-@kernel
+@njit(cache=True)
 def arc_lengths(helix, x, y, n, s_out):
     """Transverse arc length (mm) of the first ``n`` points, ordered along the track.
 
@@ -114,7 +114,7 @@ def arc_lengths(helix, x, y, n, s_out):
         previous = alpha
 
 
-@kernel
+@njit(cache=True)
 def fit_helix(x, y, z, w_xy, w_z, s, n, w_origin, helix):
     """Fit a helix to the first ``n`` hits (ordered along the track), written into ``helix``.
 
@@ -156,7 +156,7 @@ def fit_helix(x, y, z, w_xy, w_z, s, n, w_origin, helix):
     return True
 
 
-@kernel
+@njit(cache=True)
 def helix_from_origin(x1, y1, z1, x2, y2, z2, helix):
     """The helix through the beam line (0, 0) and two points (mm), written into ``helix``.
 
@@ -182,7 +182,7 @@ def helix_from_origin(x1, y1, z1, x2, y2, z2, helix):
     return True
 
 
-@kernel
+@njit(cache=True)
 def position_at(helix, s):
     """Point (x, y, z) in mm at arc length ``s`` (mm) along the helix."""
     alpha = helix[ALPHA0] + helix[SENSE] * s / helix[RADIUS]
@@ -193,14 +193,14 @@ def position_at(helix, s):
     )
 
 
-@kernel
+@njit(cache=True)
 def _arc_to_angle(helix, alpha, s_from):
     """Smallest arc length > s_from (mm, any sign) where the helix is at centre angle alpha."""
     alpha_from = helix[ALPHA0] + helix[SENSE] * s_from / helix[RADIUS]
     return s_from + helix[RADIUS] * positive_angle(helix[SENSE] * (alpha - alpha_from))
 
 
-@kernel
+@njit(cache=True)
 def crossing_cylinder(helix, r, s_from):
     """Arc length (mm) of the first crossing with the cylinder of radius ``r`` after ``s_from``.
 
@@ -219,7 +219,7 @@ def crossing_cylinder(helix, r, s_from):
     return min(s1, s2)
 
 
-@kernel
+@njit(cache=True)
 def crossing_disk(helix, z, s_from):
     """Arc length (mm) where the helix reaches the plane ``z`` (mm), or inf if not after s_from."""
     t = helix[TAN_LAMBDA]

@@ -15,11 +15,11 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from .following import FIELD_TESLA, hits_in_window, layer_crossing, next_layer
 from .grid import HR, HX, HY, HZ
 from .helix_fit import HELIX_SIZE, RADIUS, helix_from_origin
-from .kernel import kernel
 
 WINDOW_SIGMAS = 3.0  # standard deviations in a window's half width
 
@@ -34,7 +34,7 @@ class InnermostConfig(NamedTuple):
     overlap_chi2: float = 0.3  # max normalised distance squared of a second hit on the layer
 
 
-@kernel
+@njit(cache=True)
 def _innermost_on_other_layers(track, n, hits, hit_layer, layer_a, layer_b):
     """Index in ``track`` of the hit of smallest radius not on the two given layers, or -1."""
     found = -1
@@ -47,7 +47,7 @@ def _innermost_on_other_layers(track, n, hits, hit_layer, layer_a, layer_b):
     return found
 
 
-@kernel
+@njit(cache=True)
 def hits_of_tracks(labels, n_labels):
     """Counting sort of the hits by track label: the hits of track t (1 .. n_labels - 1) are
     ``members[start[t] : start[t + 1]]``; hits of label 0 are left out."""
@@ -67,7 +67,7 @@ def hits_of_tracks(labels, n_labels):
     return members, start
 
 
-@kernel
+@njit(cache=True)
 def innermost_target(track, hits, hit_layer, geometry, helix, visited, bounds):
     """The layer where ``track``'s innermost hit belongs and the predicted crossing there.
 
@@ -111,7 +111,7 @@ def innermost_target(track, hits, hit_layer, geometry, helix, visited, bounds):
     return own_layer, s, True
 
 
-@kernel
+@njit(cache=True)
 def resolve_innermost_hits(
     labels, n_labels, hits, hit_layer, hit_module, bin_start, geometry, config
 ):
@@ -197,7 +197,7 @@ def resolve_innermost_hits(
     return labels
 
 
-@kernel
+@njit(cache=True)
 def _grow(array, capacity):
     bigger = np.empty(capacity, dtype=array.dtype)
     bigger[: array.shape[0]] = array

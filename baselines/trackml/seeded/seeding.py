@@ -16,6 +16,7 @@ import math
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from .following import FIELD_TESLA
 from .grid import (
@@ -35,7 +36,6 @@ from .grid import (
     u_bin,
 )
 from .helix_fit import circle_through_three
-from .kernel import kernel
 
 
 class SeedConfig(NamedTuple):
@@ -107,7 +107,7 @@ def remembered_layer_triples(layers, gaps):
     return _TRIPLES_OF_DETECTOR[key].copy()
 
 
-@kernel
+@njit(cache=True)
 def second_layer_window(r1, z1, geometry, layer, z0_max):
     """Range of u (z on a barrel, r on a disk, mm) where a straight line from the beam line
     segment |z| <= z0_max through (r1, z1) meets ``layer`` beyond r1; (inf, -inf) if nowhere."""
@@ -136,7 +136,7 @@ def second_layer_window(r1, z1, geometry, layer, z0_max):
     return lo, hi
 
 
-@kernel
+@njit(cache=True)
 def cot_window(r1, z1, cot_lo, cot_hi, geometry, layer, sign):
     """Range of u (mm) on ``layer`` for tracks leaving (r1, z1) with sign * |cot| in [cot_lo,
     cot_hi] (straight in r-z); (inf, -inf) when none reaches the layer."""
@@ -153,7 +153,7 @@ def cot_window(r1, z1, cot_lo, cot_hi, geometry, layer, sign):
     return r1 + dz / cot_hi, high
 
 
-@kernel
+@njit(cache=True)
 def origin_curvature(x1, y1, x2, y2):
     """Signed curvature (1/mm) of the circle through the beam line (0, 0) and two points."""
     cross = x1 * y2 - y1 * x2
@@ -161,7 +161,7 @@ def origin_curvature(x1, y1, x2, y2):
     return 2.0 * cross / (math.sqrt(x1 * x1 + y1 * y1) * math.sqrt(x2 * x2 + y2 * y2) * chord)
 
 
-@kernel
+@njit(cache=True)
 def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, bin_start, geometry, seed):
     """Pairs (h1 on ``inner``, h2 on ``outer``) of unused hits pointing to the beam line.
 
@@ -249,7 +249,7 @@ def find_doublets(inner, outer, hits, hit_used, cot_lo, cot_hi, bin_start, geome
     )
 
 
-@kernel
+@njit(cache=True)
 def _sort_by_cot(pairs, shape, first, end):
     """Insertion sort of the doublets first .. end - 1 (a few, of one h1) by cot(theta)."""
     for i in range(first + 1, end):
@@ -261,7 +261,7 @@ def _sort_by_cot(pairs, shape, first, end):
             j -= 1
 
 
-@kernel
+@njit(cache=True)
 def group_by(hit, first, n):
     """Counting sort of doublets by ``hit``, one of the ``n`` hits ``first .. first + n - 1``
     of a layer. Returns (permutation, start) with the doublets of hit ``first + k`` at
@@ -281,7 +281,7 @@ def group_by(hit, first, n):
     return permutation, start
 
 
-@kernel
+@njit(cache=True)
 def triplet_quality(hits, h1, h2, h3, seed):
     """Normalised misfit (lower is better; >= 2 fails) of three hits ordered outwards.
 
@@ -314,7 +314,7 @@ def triplet_quality(hits, h1, h2, h3, seed):
     return (bend / bend_cut) ** 2 + ((t_in - t_out) / dip_cut) ** 2
 
 
-@kernel
+@njit(cache=True)
 def join_doublets(ab, ab_permutation, ab_start, bc, bc_start, hits, seed):
     """Triplets from doublets a -> b and b -> c sharing their hit on b.
 
@@ -373,7 +373,7 @@ def join_doublets(ab, ab_permutation, ab_start, bc, bc_start, hits, seed):
     return triplets[:count].copy(), quality[:count].copy()
 
 
-@kernel
+@njit(cache=True)
 def _dip_change(seed, inverse_p):
     """Largest change of the dip angle (rad) between two doublets of a track of momentum
     1 / inverse_p (GeV): multiple scattering plus a floor."""
@@ -427,7 +427,7 @@ def best_first_hits(triplets, quality, hit_layer):
     return triplets[np.sort(first)]
 
 
-@kernel
+@njit(cache=True)
 def _grow(array, capacity):
     bigger = np.empty((capacity,) + array.shape[1:], dtype=array.dtype)
     bigger[: array.shape[0]] = array

@@ -13,13 +13,13 @@ the end share track id 0.
 from typing import NamedTuple
 
 import numpy as np
+from numba import njit
 
 from .clusters import cluster_lengths, cot_theta_bounds
 from .detector import measure_layers
 from .following import MAX_TRACK_HITS, RoadConfig, follow
 from .grid import HR, build_grid, geometry_table, hit_table
 from .innermost import InnermostConfig, hits_of_tracks, resolve_innermost_hits
-from .kernel import kernel
 from .seeding import SeedConfig, best_first_hits, find_triplets, remembered_layer_triples
 
 
@@ -57,7 +57,7 @@ class TrackerConfig(NamedTuple):
     extend: bool = True  # follow every track once more at the end (see extend_tracks)
 
 
-@kernel
+@njit(cache=True)
 def follow_seeds(
     triplets, hits, hit_layer, hit_module, hit_used, bin_start, geometry, road, min_hits,
     max_misfit,
@@ -111,7 +111,7 @@ def follow_seeds(
     )
 
 
-@kernel
+@njit(cache=True)
 def count_layers(track, n, hit_layer):
     """Number of distinct layers of the hits ``track[:n]``."""
     count = 0
@@ -124,7 +124,7 @@ def count_layers(track, n, hit_layer):
     return count
 
 
-@kernel
+@njit(cache=True)
 def accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hits):
     """Give each candidate, in ``ranking`` order, the hits still free; drop short ones.
 
@@ -148,7 +148,7 @@ def accept_candidates(flat, start, ranking, labels, hit_used, next_label, min_hi
     return next_label
 
 
-@kernel
+@njit(cache=True)
 def extend_tracks(labels, n_labels, hits, hit_layer, hit_module, bin_start, geometry, road):
     """Follow the road of every track (labels 1 .. n_labels - 1, grid order, updated in
     place) once more through the hits left free by all passes: second hits where sensors
