@@ -4,6 +4,7 @@ pointing to other sites."""
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -168,13 +169,25 @@ def test_login_follows_next_to_a_path_of_this_site(alice):
 
 
 @pytest.mark.parametrize("target", ELSEWHERE)
-def test_signup_follows_next_only_to_this_site(db, target):
+def test_signup_follows_next_only_to_this_site(db, target, mailoutbox):
+    """Sign-up sends the activation link; the link carries ``next`` only to this site's
+    paths, so following it lands on the home page."""
     answer = Client().post(
         f"/accounts/signup/?next={target}",
-        {"username": "carol", "password1": PASSWORD, "password2": PASSWORD},
+        {
+            "username": "carol",
+            "email": "carol@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+        },
     )
-    assert answer.status_code == 302
-    assert answer["Location"] == "/"
+    assert answer.status_code == 200, answer.content
+    (message,) = mailoutbox
+    link = re.search(r"https?://\S+", message.body).group(0)
+    assert "elsewhere" not in link and "javascript" not in link, link
+    followed = Client().get(link)
+    assert followed.status_code == 302
+    assert followed["Location"] == "/"
 
 
 @pytest.mark.parametrize("target", ELSEWHERE)
