@@ -148,9 +148,9 @@ def test_public_board_has_public_figures_and_private_board_private_ones(people, 
 
 
 def test_a_phase_scored_by_a_metric_keeps_its_score_and_interval_columns(client, db):
-from tests.builders.challenges import bare_phase
-from tests.builders.submissions import add_entry
-from tests.builders.users import make_team
+    from tests.builders.challenges import bare_phase
+    from tests.builders.submissions import add_entry
+    from tests.builders.users import make_team
 
     metric_phase = bare_phase()
     add_entry(metric_phase, make_team(metric_phase.challenge, "team"), 2.0)
@@ -311,7 +311,7 @@ def test_a_bad_or_expired_token_or_an_unlisted_name_is_not_found(
     assert Client().get(f"/detailed/{signed_other}/theirs.html").status_code == 200
     assert Client().post(prefix + "detailed_results.html").status_code == 405
 
-    later = signing.time.time() + detailed.TOKEN_SECONDS + 5
+    later = signing.time.time() + detailed_results.TOKEN_SECONDS + 5
     monkeypatch.setattr(signing.time, "time", lambda: later)
     assert Client().get(prefix + "detailed_results.html").status_code == 404  # expired
 
