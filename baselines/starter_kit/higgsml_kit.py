@@ -5,11 +5,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from fivesigma.baselines.starter_kit.closure import kit_code
-from fivesigma.baselines.starter_kit.notebook import NOTEBOOK_REQUIREMENTS, kit_notebook
+from fivesigma.baselines.starter_kit.notebook import NOTEBOOK_REQUIREMENTS, SET_UP, kit_notebook
 
 ENTRY_MODULES = ["fivesigma.baselines.higgsml.__main__", "fivesigma.scoring.__main__"]
 
-README = """\
+README = (
+    """\
 # HiggsML starter kit
 
 Find the H -> tau tau signal among Z -> tau tau, top pair and W + jets background events,
@@ -25,19 +26,9 @@ scores you. This kit holds three reference solutions you can run in minutes and 
 On the original challenge these scored about 1.5 (window), 3.2 (TMVA boosted trees) and
 3.6 to 3.7 (XGBoost) on the leaderboard.
 
-## Set up
-
-Python 3.11 or newer. From this directory, in a virtual environment of its own:
-
-```bash
-python3 -m venv .venv
-source .venv/bin/activate
-pip install -r requirements.txt
-```
-
-`requirements.txt` names the libraries the code imports, matplotlib for the notebook's
-plots, and ipykernel, which makes this environment a Jupyter kernel. The kit's own code is
-in `fivesigma/`: the baselines and copies of the server's file readers and scorer.
+"""
+    + SET_UP
+    + """\
 
 Download `training.csv` and `test.csv` from the challenge page into a folder `data/`
 next to this README. `training.csv` holds EventId, the 30 features (GeV, radians;
@@ -109,6 +100,7 @@ this environment's Python as the kernel (no Jupyter yet? `pip install notebook`,
 `fivesigma/scoring/` and `fivesigma/datasets/` are copies of the server's scorer and file reader, so the
 numbers you get here are the numbers the server computes.
 """
+)
 
 
 def contents(root: Path) -> dict[str, bytes]:

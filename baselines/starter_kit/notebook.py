@@ -15,6 +15,23 @@ from pathlib import Path
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 # what the notebooks need beyond the kit's code: their plots, and a Jupyter kernel
 NOTEBOOK_REQUIREMENTS = ("matplotlib", "ipykernel")
+
+# The README section every kit shares: a virtual environment of its own, the requirements.
+SET_UP = """\
+## Set up
+
+Python 3.11 or newer. From this directory, in a virtual environment of its own:
+
+```bash
+python3 -m venv .venv
+source .venv/bin/activate
+pip install -r requirements.txt
+```
+
+`requirements.txt` names the libraries the code imports, matplotlib for the notebook's
+plots, and ipykernel, which makes this environment a Jupyter kernel. The kit's own code is
+in `fivesigma/`: the baselines and copies of the server's file readers and scorer.
+"""
 CELL_MARK = re.compile(r"^# %%( \[markdown\])?[ \t]*$", re.M)
 
 

@@ -8,12 +8,13 @@ import zipfile
 from pathlib import Path
 
 from fivesigma.baselines.starter_kit.closure import kit_code
-from fivesigma.baselines.starter_kit.notebook import NOTEBOOK_REQUIREMENTS, kit_notebook
+from fivesigma.baselines.starter_kit.notebook import NOTEBOOK_REQUIREMENTS, SET_UP, kit_notebook
 from fivesigma.baselines.trackml.packaging import build_submission_zip
 
 LOCAL_TOOLS = "baselines/starter_kit/trackml_local.py"  # shipped at the kit's root
 
-README = """\
+README = (
+    """\
 # TrackML starter kit
 
 Group the hits of each collision event into particle tracks. You are scored with the
@@ -22,19 +23,9 @@ time your code takes per event. This kit holds the reference baselines in
 `fivesigma/baselines/trackml/`, the server's event reader (`fivesigma/datasets/`) and scorers (`fivesigma/scoring/`),
 and `trackml_local.py` to score and time runs on your machine as the server does.
 
-## Set up
-
-Python 3.11 or newer. From this directory, in a virtual environment of its own:
-
-```bash
-python3 -m venv .venv
-source .venv/bin/activate
-pip install -r requirements.txt
-```
-
-`requirements.txt` names the libraries the code imports, matplotlib for the notebook's
-plots, and ipykernel, which makes this environment a Jupyter kernel. The kit's own code is
-in `fivesigma/`: the baselines and copies of the server's file readers and scorer.
+"""
+    + SET_UP
+    + """\
 
 Download `train.zip`, `test.zip` and `detectors.csv` from the challenge page and unpack
 them into a folder `data/` next to this README: `data/train/event000001000-hits.csv`
@@ -76,6 +67,7 @@ server does, and writes `submission.csv` for the test events. Open it in Jupyter
 Notebook or VS Code with this environment's Python as the kernel (no Jupyter yet?
 `pip install notebook`, then `jupyter notebook starter.ipynb`).
 """
+)
 
 CODE_SECTION = """
 ## The throughput phase: a code submission
