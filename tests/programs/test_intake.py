@@ -6,21 +6,13 @@ built-in harness still needs its entry point."""
 from __future__ import annotations
 
 import io
-import zipfile
 
 import pytest
 
 from fivesigma.challenges.engine import bundles
+from tests.builders.submissions import make_zip
 from tests.programs.bundles import code_submission, write_code_bundle, write_regression_bundle
 from tests.programs.conftest import participant
-
-
-def zipped(files: dict[str, str]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, text in files.items():
-            archive.writestr(name, text)
-    return buffer.getvalue()
 
 
 def upload(phase, name: str, content: bytes):
@@ -35,7 +27,8 @@ def test_a_result_zip_without_submission_py_goes_to_the_scoring_program(tmp_path
     phase = bundles.load(
         write_regression_bundle(tmp_path / "b"), environments=tmp_path
     ).phases.get()
-    reply = upload(phase, "results.zip", zipped({"predictions.csv": "id,y\n1,1.0\n"}))
+    archive = make_zip(tmp_path / "results.zip", {"predictions.csv": "id,y\n1,1.0\n"})
+    reply = upload(phase, "results.zip", archive.read_bytes())
     assert reply.status_code == 201, reply.content
 
 
@@ -43,7 +36,8 @@ def test_a_result_zip_without_submission_py_goes_to_the_scoring_program(tmp_path
 def test_a_code_zip_without_submission_py_goes_to_the_ingestion_program(tmp_path):
     phase = bundles.load(write_code_bundle(tmp_path / "b"), environments=tmp_path).phases.get()
     assert phase.ingestion_command
-    reply = upload(phase, "code.zip", zipped({"model/predict.py": code_submission(2.0)}))
+    archive = make_zip(tmp_path / "code.zip", {"model/predict.py": code_submission(2.0)})
+    reply = upload(phase, "code.zip", archive.read_bytes())
     assert reply.status_code == 201, reply.content
 
 
