@@ -42,5 +42,7 @@ def test_every_fuzzed_input_is_read_or_refused_cleanly(name, tmp_path):
     if session.crash:
         trace = without_progress(session.output, last=60)
         pytest.fail(f"{name}: {session.crash}; input {session.artifact}\n{trace}")
-    assert session.runs == RUNS[name]
+    # libFuzzer stops once it has run at least the inputs asked for; it may count a few more
+    # (inputs it replays while reducing the corpus), never fewer unless the run was cut short
+    assert session.runs >= RUNS[name], f"{name}: the fuzzer stopped after {session.runs} inputs"
     assert len(list(corpus.iterdir())) > len(seeds), "the fuzzer found no new coverage"
