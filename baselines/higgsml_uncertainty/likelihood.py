@@ -140,13 +140,26 @@ def _minimise(model: BinnedModel, counts, start: np.ndarray, mu: float | None = 
     return float(result.fun), best
 
 
+def _start(model: BinnedModel, counts: np.ndarray) -> np.ndarray:
+    """Where the fit starts: mu from the excess over the background, nuisances nominal."""
+    signal, background = model.nominal[0].sum(), model.nominal[1:].sum()
+    mu0 = float(np.clip((counts.sum() - background) / signal, 0.0, MU_BOUNDS[1] - 0.05))
+    return np.concatenate([[mu0], np.zeros(len(model.names))])
+
+
+def profile_scan(model: BinnedModel, counts, mus) -> np.ndarray:
+    """-2 ln(L(mu) / L(mu_hat)) at each of ``mus``, the nuisances fitted again at each mu (the
+    curve whose crossings of 1 are the 68% interval's ends)."""
+    counts = np.asarray(counts, dtype=np.float64)
+    best_nll, best = _minimise(model, counts, _start(model, counts))
+    return np.array([2.0 * (_minimise(model, counts, best, float(mu))[0] - best_nll) for mu in mus])
+
+
 def measure(model: BinnedModel, counts: np.ndarray) -> Measurement:
     """Best-fit mu, its profile-likelihood 68% interval and the best-fit nuisances."""
     counts = np.asarray(counts, dtype=np.float64)
-    signal, background = model.nominal[0].sum(), model.nominal[1:].sum()
-    mu0 = float(np.clip((counts.sum() - background) / signal, 0.0, MU_BOUNDS[1] - 0.05))
-    start = np.concatenate([[mu0], np.zeros(len(model.names))])
-    best_nll, best = _minimise(model, counts, start)
+    signal = model.nominal[0].sum()
+    best_nll, best = _minimise(model, counts, _start(model, counts))
     mu_hat = float(best[0])
 
     def rise(mu):

@@ -89,9 +89,12 @@ class Model:
     def bin_index(self, scores: np.ndarray) -> np.ndarray:
         return np.clip(np.searchsorted(self.edges, scores, side="right") - 1, 0, self.bins - 1)
 
+    def observed(self, events: pd.DataFrame) -> np.ndarray:
+        """The events of one pseudo-experiment counted in the score bins."""
+        return np.bincount(self.bin_index(self.score(events)), minlength=self.bins)
+
     def predict(self, events: pd.DataFrame) -> dict[str, float]:
-        counts = np.bincount(self.bin_index(self.score(events)), minlength=self.bins)
-        result = measure(self.likelihood, counts)
+        result = measure(self.likelihood, self.observed(events))
         return {
             "mu_hat": result.mu_hat,
             "delta_mu_hat": result.delta_mu_hat,

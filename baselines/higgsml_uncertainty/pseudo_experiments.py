@@ -24,16 +24,18 @@ def predict_all(model, test: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(PREDICTION_COLUMNS))
 
 
-def run(method: str, data_dir, out_path=None, seed: int = 0) -> pd.DataFrame:
-    """Fit ``method`` (``stats`` or ``profiled``) on ``data_dir/train.csv``, predict every
-    pseudo-experiment of ``data_dir/test.csv``; written to ``out_path`` when given."""
+def run(method: str, data_dir=None, out_path=None, seed: int = 0, *, train=None, test=None):
+    """Fit ``method`` (``stats`` or ``profiled``) on the training file, predict every
+    pseudo-experiment of the test file; written to ``out_path`` when given. The files are
+    ``data_dir/train.csv`` and ``data_dir/test.csv`` unless ``train`` or ``test`` name them."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {sorted(METHODS)}")
-    data_dir = Path(data_dir)
-    train = pd.read_csv(data_dir / FILE_NAMES["training"])
-    test = pd.read_csv(data_dir / FILE_NAMES["test"])
-    model = Model(profiled=METHODS[method], seed=seed).fit(train)
-    predictions = predict_all(model, test)
+    if data_dir is None and (train is None or test is None):
+        raise ValueError("give a data folder, or both the training and the test file")
+    train = Path(train) if train is not None else Path(data_dir) / FILE_NAMES["training"]
+    test = Path(test) if test is not None else Path(data_dir) / FILE_NAMES["test"]
+    model = Model(profiled=METHODS[method], seed=seed).fit(pd.read_csv(train))
+    predictions = predict_all(model, pd.read_csv(test))
     if out_path is not None:
         predictions.to_csv(out_path, index=False)
     return predictions

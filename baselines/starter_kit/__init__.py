@@ -3,7 +3,7 @@
 A kit holds the reference baselines, the server's scorer and file readers (only the
 modules the kit's commands import), a ``requirements.txt`` and a README with the commands
 to run each baseline on the downloaded data, make a validation split and score it locally
-as the server does. ``build("higgsml" | "trackml", out_path)`` writes one;
+as the server does. ``build("higgsml" | "higgsml-uncertainty" | "trackml", out_path)`` writes one;
 ``python -m fivesigma.baselines.starter_kit higgsml --out kit.zip`` does the same from a shell.
 """
 
@@ -12,9 +12,13 @@ from __future__ import annotations
 import zipfile
 from pathlib import Path
 
-from fivesigma.baselines.starter_kit import higgsml_kit, trackml_kit
+from fivesigma.baselines.starter_kit import higgsml_kit, higgsml_uncertainty_kit, trackml_kit
 
-KITS = {"higgsml": higgsml_kit.contents, "trackml": trackml_kit.contents}
+KITS = {
+    "higgsml": higgsml_kit.contents,
+    "higgsml-uncertainty": higgsml_uncertainty_kit.contents,
+    "trackml": trackml_kit.contents,
+}
 PROJECT_ROOT = (
     Path(__file__).resolve().parents[2]
 )  # the directory holding baselines/, scoring/, datasets/
@@ -22,7 +26,7 @@ ZIP_DATE = (2014, 5, 12, 0, 0, 0)  # a fixed date, so the same code gives the sa
 
 
 def build(challenge: str, out_path: str | Path) -> Path:
-    """Write the starter kit of ``challenge`` (higgsml or trackml) as a zip at ``out_path``.
+    """Write the starter kit of ``challenge`` (a key of ``KITS``) as a zip at ``out_path``.
 
     Every file sits under one folder, ``<challenge>-starter-kit/``. Returns the path.
     """

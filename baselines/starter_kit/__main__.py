@@ -1,4 +1,4 @@
-"""Command line: ``python -m fivesigma.baselines.starter_kit higgsml|trackml --out kit.zip``."""
+"""Command line: ``python -m fivesigma.baselines.starter_kit higgsml|higgsml-uncertainty|trackml --out kit.zip``."""
 
 from __future__ import annotations
 

@@ -73,5 +73,5 @@ def notebook(script: str) -> bytes:
 
 
 def kit_notebook(kit: str) -> bytes:
-    """The notebook of the starter kit ``kit`` (higgsml or trackml)."""
+    """The notebook of the starter kit ``kit`` (``notebooks/<kit>.py``)."""
     return notebook((NOTEBOOKS / f"{kit}.py").read_text(encoding="utf-8"))

@@ -84,7 +84,12 @@ class Size:
     pseudo_experiments: int
 
 
-SIZES = {"demo": Size(400_000, 100), "full": Size(1_000_000, 1000)}
+SIZES = {
+    "tiny": Size(20_000, 4),  # seconds: for automated tests
+    "small": Size(100_000, 20),
+    "demo": Size(400_000, 100),
+    "full": Size(1_000_000, 1000),
+}
 
 
 def expected_events() -> dict[str, float]:

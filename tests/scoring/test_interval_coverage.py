@@ -10,26 +10,7 @@ import pandas as pd
 import pytest
 
 from fivesigma.scoring.metrics import interval_coverage as ic
-
-
-def formula_score(mu, p16, p84):
-    """score = -ln((mean(p84 - p16) + 1e-3) f(c, N)), written out with plain loops."""
-    n = len(mu)
-    covered = 0
-    width_sum = 0.0
-    for true, low, high in zip(mu, p16, p84, strict=True):
-        if low <= true <= high:
-            covered += 1
-        width_sum += high - low
-    c = covered / n
-    sigma68 = math.sqrt(0.6827 * (1 - 0.6827) / n)
-    if c < 0.6827 - 2 * sigma68:
-        f = 1 + abs((c - (0.6827 - 2 * sigma68)) / sigma68) ** 4
-    elif c > 0.6827 + 2 * sigma68:
-        f = 1 + abs((c - (0.6827 + 2 * sigma68)) / sigma68) ** 3
-    else:
-        f = 1
-    return -math.log((width_sum / n + 1e-3) * f)
+from tests.scoring import twins
 
 
 def intervals(rng: random.Random, n: int, half_width: float, shift: float):
@@ -47,7 +28,7 @@ def test_score_matches_the_formula(n, half_width, shift):
     mu, p16, p84 = intervals(rng, n, half_width, shift)
     mu_hat = [(a + b) / 2 for a, b in zip(p16, p84, strict=True)]
     got = ic.interval_scores(mu, mu_hat, p16, p84)
-    assert got["score"] == pytest.approx(formula_score(mu, p16, p84), rel=1e-12)
+    assert got["score"] == pytest.approx(twins.interval_score(mu, p16, p84), rel=1e-12)
     assert got["mae"] == pytest.approx(sum(abs(h - m) for h, m in zip(mu_hat, mu, strict=True)) / n)
     assert got["rmse"] == pytest.approx(
         math.sqrt(sum((h - m) ** 2 for h, m in zip(mu_hat, mu, strict=True)) / n)
@@ -91,7 +72,7 @@ def test_files_are_aligned_by_pseudo_experiment(tmp_path):
     got = ic.score_files(tmp_path / "predictions.csv", tmp_path / "truth.csv")
     assert got["coverage"] == 0.75  # pseudo-experiment 2 (mu 0.5) is missed
     mu, p16, p84 = [1.0, 2.0, 0.5, 1.5], [0.9, 2.0, 0.8, 1.3], [1.1, 2.2, 1.0, 1.5]
-    assert got["score"] == pytest.approx(formula_score(mu, p16, p84))
+    assert got["score"] == pytest.approx(twins.interval_score(mu, p16, p84))
 
 
 @pytest.mark.parametrize(

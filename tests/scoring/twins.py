@@ -65,3 +65,24 @@ def throughput(accuracy: float, seconds: float) -> float:
     if accuracy < 0.5:
         return 0.0
     return math.sqrt(math.log(1 + 600 / seconds) * (accuracy - 0.5) ** 2)
+
+
+def interval_score(mu, p16, p84):
+    """The HiggsML uncertainty score of intervals [p16, p84] of true values mu:
+    score = -ln((mean(p84 - p16) + 1e-3) f(c, N)), written out with plain loops."""
+    n = len(mu)
+    covered = 0
+    width_sum = 0.0
+    for true, low, high in zip(mu, p16, p84, strict=True):
+        if low <= true <= high:
+            covered += 1
+        width_sum += high - low
+    c = covered / n
+    sigma68 = math.sqrt(0.6827 * (1 - 0.6827) / n)
+    if c < 0.6827 - 2 * sigma68:
+        f = 1 + abs((c - (0.6827 - 2 * sigma68)) / sigma68) ** 4
+    elif c > 0.6827 + 2 * sigma68:
+        f = 1 + abs((c - (0.6827 + 2 * sigma68)) / sigma68) ** 3
+    else:
+        f = 1
+    return -math.log((width_sum / n + 1e-3) * f)
