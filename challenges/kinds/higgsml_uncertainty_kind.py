@@ -9,6 +9,7 @@ reference models submitted as benchmark rows.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable
 from pathlib import Path
@@ -21,7 +22,8 @@ SEED = 2024
 
 
 def generate(data: Path, size: str, progress: Callable[[str], None]) -> None:
-    """The ingestion's input (``input/train.csv``, ``input/test.csv``), the hidden truths
+    """The ingestion's input (``input/train.csv``, ``input/test.csv``; ``train.csv`` also
+    for download), the hidden truths
     split into ``reference/public`` and ``reference/private`` (first and second half of the
     pseudo-experiments), a public sample with its truths, and the metric beside the scoring
     program (``../scoring/interval_coverage.py``)."""
@@ -33,6 +35,7 @@ def generate(data: Path, size: str, progress: Callable[[str], None]) -> None:
     paths = uncertainty.generate(
         data / "input", size=DATASET_SIZES[size], seed=SEED, progress=progress
     )
+    link_or_copy(paths["training"], data / "train.csv")  # the download, beside the input
     truth = pd.read_csv(paths["truth"])
     paths["truth"].unlink()  # the ingestion's input must not hold the answers
     half = (len(truth) + 1) // 2
@@ -46,6 +49,15 @@ def generate(data: Path, size: str, progress: Callable[[str], None]) -> None:
     uncertainty.write_table(data / "sample_test.csv", sample)
     sample_truth.to_csv(data / "sample_truth.csv", index=False)
     shutil.copyfile(interval_coverage.__file__, data.parent / "scoring" / "interval_coverage.py")
+
+
+def link_or_copy(source: Path, target: Path) -> None:
+    """``target`` with ``source``'s bytes: a hard link where the file system allows it."""
+    target.unlink(missing_ok=True)
+    try:
+        os.link(source, target)
+    except OSError:
+        shutil.copyfile(source, target)
 
 
 def code_submission(method: str):

@@ -17,6 +17,7 @@ import io
 import logging
 import re
 import shutil
+import zipfile
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -45,17 +46,27 @@ from tests.conftest import REPO, require
 from tests.scoring import twins
 
 SIZE = "tiny"
-PHASES = {"higgsml": ["main"], "trackml": ["accuracy", "throughput"]}
+PHASES = {
+    "higgsml": ["main"],
+    "higgsml-uncertainty": ["main"],
+    "trackml": ["accuracy", "throughput"],
+}
 RESULT_BASELINES = {  # (challenge, phase) -> benchmark teams, as challenges.demo names them
     ("higgsml", "main"): {"Baseline: mass window", "Baseline: XGBoost"},
     ("trackml", "accuracy"): {"Baseline: DBSCAN", "Baseline: seeded tracking"},
 }
 CODE_BASELINES = {("trackml", "throughput"): {"Baseline: seeded tracking"}}
-STEPS = {"higgsml": 5, "trackml": 5}  # data, starter kit, bundle, two result baselines
+UNCERTAINTY_BASELINES = {
+    ("higgsml-uncertainty", "main"): {"Baseline: statistics only", "Baseline: profiled likelihood"}
+}
+# data, starter kit, bundle, then the result baselines (the code ones are left out at this size)
+STEPS = {"higgsml": 5, "higgsml-uncertainty": 3, "trackml": 5}
 PUBLIC_FILES = {
     "higgsml": {"training.csv", "test.csv", "starter-kit.zip"},
     "trackml": {"train.zip", "test.zip", "detectors.csv", "starter-kit.zip"},
+    "higgsml-uncertainty": {"train.csv", "sample_test.csv", "sample_truth.csv", "starter-kit.zip"},
 }
+HIDDEN = (DataFile.SOLUTION, DataFile.REFERENCE, DataFile.INPUT)
 
 
 def run_setup_demo(*only: str, background: bool = False) -> str:
@@ -120,7 +131,25 @@ def expected_accuracy(phase: Phase, data: Path, tracks: pd.DataFrame) -> dict[st
     }
 
 
+def expected_intervals(data: Path, submission: Submission) -> dict[str, float]:
+    """The interval score of the ingestion's predictions over each subset's truths."""
+    with default_storage.open(submission.output.name, "rb") as stream:
+        with zipfile.ZipFile(io.BytesIO(stream.read())) as archive:
+            predictions = pd.read_csv(io.BytesIO(archive.read("predictions.csv")))
+    predictions = predictions.set_index("pseudo_experiment")
+    expected = {}
+    for subset in (Score.PUBLIC, Score.PRIVATE):
+        truth = pd.read_csv(data / "reference" / subset / "truth.csv")
+        rows = predictions.loc[truth["pseudo_experiment"]]
+        expected[subset] = twins.interval_score(
+            truth["mu"].tolist(), rows["p16"].tolist(), rows["p84"].tolist()
+        )
+    return expected
+
+
 def expected_scores(phase: Phase, data: Path, submission: Submission) -> dict[str, float]:
+    if phase.is_program_scored:
+        return expected_intervals(data, submission)
     if phase.metric == "ams":
         return expected_ams(phase, data, submission)
     if phase.metric == "trackml":
@@ -137,7 +166,6 @@ def check_data(data_dir: Path, client: Client) -> None:
     for slug, names in PUBLIC_FILES.items():
         data = data_dir / "demo" / f"{slug}-{SIZE}" / "data"
         assert (data / ".generated").exists()
-        assert (data / "solution.csv").stat().st_size > 0
         challenge = Challenge.objects.get(slug=slug)
         public = DataFile.objects.filter(challenge=challenge, phase=None)
         assert {f.name for f in public} == names
@@ -149,7 +177,9 @@ def check_data(data_dir: Path, client: Client) -> None:
             assert response.status_code == 200, f"{slug}/{data_file.name}"
             served = b"".join(response.streaming_content)  # a FileResponse, streamed
             assert served == (data / data_file.name).read_bytes(), f"{slug}/{data_file.name}"
-        for hidden in DataFile.objects.filter(challenge=challenge, role=DataFile.SOLUTION):
+        hidden_files = DataFile.objects.filter(challenge=challenge, role__in=HIDDEN)
+        assert hidden_files.exists(), f"{slug}: the scoring has its hidden data"
+        for hidden in hidden_files:
             link = reverse("download-file", args=[slug, hidden.pk])
             assert client.get(link).status_code == 404  # participants never get the solution
     higgs = pd.read_csv(data_dir / "demo" / f"higgsml-{SIZE}" / "data" / "test.csv")
@@ -177,7 +207,8 @@ def check_baselines(baselines: dict, data_dir: Path, client: Client) -> dict[tup
             expected = expected_scores(phase, data, submission)
             for subset, score in scores.items():
                 assert score.value == pytest.approx(expected[subset], rel=1e-9), (where, subset)
-            assert scores[Score.PUBLIC].value > 0, f"{where}: the baseline does find something"
+            if not phase.is_program_scored:  # the interval score may be below 0
+                assert scores[Score.PUBLIC].value > 0, f"{where}: the baseline finds something"
             row = rows[name]
             assert row.is_benchmark and row.rank is None, where
             assert row.value == pytest.approx(scores[Score.PUBLIC].value, rel=1e-12), where
@@ -285,3 +316,18 @@ def test_setup_demo_with_code_baselines_scores_the_tracker_run_in_the_sandbox(
     report = Submission.objects.get(pk=submission_pk).run_report
     assert report["confined"] is True
     assert len(report["per_event_seconds"]) == trackml_kind.EVENTS[SIZE][1]  # each test event timed
+
+
+@pytest.mark.slow
+def test_setup_demo_with_code_baselines_runs_both_uncertainty_models_in_the_sandbox(
+    eager_tasks, isolated_storage, monkeypatch
+):
+    require(shutil.which("bwrap") is not None, "bubblewrap (apt-get install bubblewrap)")
+    monkeypatch.setattr(demo, "NO_CODE_BASELINES", set())
+    run_setup_demo("higgsml-uncertainty")
+    client = Client()
+    client.force_login(make_user("pat"))
+    seen = check_baselines(UNCERTAINTY_BASELINES, isolated_storage, client)
+    for submission_pk, _ in seen.values():
+        report = Submission.objects.get(pk=submission_pk).run_report["program"]
+        assert report["ingestion"]["exit_code"] == 0 and "charts.json" in report["detailed"]
