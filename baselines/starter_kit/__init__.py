@@ -9,16 +9,25 @@ as the server does. ``build("higgsml" | "higgsml-uncertainty" | "trackml", out_p
 
 from __future__ import annotations
 
+import importlib
+import pkgutil
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
-from fivesigma.baselines.starter_kit import higgsml_kit, higgsml_uncertainty_kit, trackml_kit
 
-KITS = {
-    "higgsml": higgsml_kit.contents,
-    "higgsml-uncertainty": higgsml_uncertainty_kit.contents,
-    "trackml": trackml_kit.contents,
-}
+def discover() -> dict[str, Callable[[Path], dict[str, bytes]]]:
+    """Each ``<name>_kit`` module's ``contents``, keyed by the challenge kind (``<name>``
+    with hyphens: ``higgsml_uncertainty_kit`` is the ``higgsml-uncertainty`` kit)."""
+    kits = {}
+    for module in pkgutil.iter_modules(__path__):
+        if module.name.endswith("_kit"):
+            key = module.name.removesuffix("_kit").replace("_", "-")
+            kits[key] = importlib.import_module(f"{__name__}.{module.name}").contents
+    return dict(sorted(kits.items()))
+
+
+KITS = discover()
 PROJECT_ROOT = (
     Path(__file__).resolve().parents[2]
 )  # the directory holding baselines/, scoring/, datasets/

@@ -23,18 +23,33 @@ from pathlib import Path
 
 import pytest
 
+from fivesigma.datasets.higgsml import uncertainty
 from fivesigma.datasets.trackml import generate
+from fivesigma.scoring.metrics.interval_coverage import score_files
 from tests.baselines.test_higgsml import FEATURES, synthetic_events
 from tests.install.venvs import INSTALL_SECONDS, run, site_scores
 
 pytestmark = [pytest.mark.install, pytest.mark.slow, pytest.mark.timeout(2400)]
-KITS = ("higgsml", "trackml")
+KITS = ("higgsml", "higgsml-uncertainty", "trackml")
 MARK = "@@ "  # printed before each README command, to split the session's output
 SCORE_LINE = re.compile(r"^(public|private)\s+(\w+) = ([-\d.]+)", re.M)
 # per kit: the metric, solution and submission of the notebook's local score
 NOTEBOOK_SCORES = {
     "higgsml": ("ams", "valid/solution.csv", "valid/xgboost.csv"),
     "trackml": ("trackml", "valid/solution.csv", "valid/seeded.csv"),
+}
+UNCERTAINTY_MODULE = "fivesigma.baselines.higgsml_uncertainty"
+NAMED_VALUE = re.compile(r"^(\w+) = ([-\d.e+]+)$", re.M)  # the notebook's "score = 0.84"
+# per kit: the file its README's runs write to upload, and the one its notebook writes
+UPLOADS = {
+    "higgsml": "submission.csv",
+    "higgsml-uncertainty": "profiled.csv",
+    "trackml": "submission.csv",
+}
+NOTEBOOK_WRITES = {
+    "higgsml": "submission.csv",
+    "higgsml-uncertainty": "predictions.csv",
+    "trackml": "submission.csv",
 }
 
 
@@ -76,6 +91,17 @@ def split_output(stdout: str) -> list[tuple[str, str]]:
 def put_data(kit: str, folder: Path) -> None:
     """What a participant downloads from the challenge page, small, where the README says."""
     data = folder / "data"
+    if kit == "higgsml-uncertainty":
+        paths = uncertainty.generate(folder / "generated", size="tiny", seed=3)
+        data.mkdir()
+        for name, path in (
+            ("train", "training"),
+            ("sample_test", "test"),
+            ("sample_truth", "truth"),
+        ):
+            paths[path].rename(data / f"{name}.csv")
+        shutil.rmtree(folder / "generated")
+        return
     if kit == "higgsml":
         data.mkdir()
         events = synthetic_events(4000, seed=11)
@@ -148,12 +174,21 @@ def test_every_local_score_of_the_readme_is_the_sites(followed):
         for subset, value in local.items():
             assert value == pytest.approx(site[subset]["score"], abs=6e-6), (command, subset)
         scored += 1
+    for command, printed in followed.commands:
+        argv = command.split()
+        if argv[:3] != ["python", "-m", UNCERTAINTY_MODULE]:
+            continue
+        options = dict(zip(argv[4::2], argv[5::2], strict=True))
+        site = score_files(followed.folder / options["--out"], followed.folder / options["--truth"])
+        local = json.loads(printed[printed.index("{") :])
+        assert local == pytest.approx(site, rel=1e-12, abs=0), command
+        scored += 1
     assert scored >= 2
     baseline_runs = [
         p for c, p in followed.commands if c.startswith("python -m fivesigma.baselines")
     ]
     assert baseline_runs and all(p.strip() for p in baseline_runs)  # each says what it did
-    assert (followed.folder / "submission.csv").is_file()
+    assert (followed.folder / UPLOADS[followed.kit]).is_file()
 
 
 def test_the_readmes_python_runs_in_its_environment(followed):
@@ -189,7 +224,8 @@ def test_the_notebook_runs_on_the_kits_environment_and_scores_as_the_site(
     monkeypatch.setenv("JUPYTER_PATH", str(tmp_path / "jupyter"))
     notebook = nbformat.read(followed.folder / "starter.ipynb", as_version=4)
     nbformat.validate(notebook)
-    (followed.folder / "submission.csv").unlink()
+    written = followed.folder / NOTEBOOK_WRITES[followed.kit]
+    written.unlink(missing_ok=True)
     NotebookClient(
         notebook,
         kernel_name="starter-kit",
@@ -197,15 +233,21 @@ def test_the_notebook_runs_on_the_kits_environment_and_scores_as_the_site(
         resources={"metadata": {"path": str(followed.folder)}},
     ).execute()
 
+    assert written.is_file()
     outputs = [output for cell in notebook.cells for output in cell.get("outputs", [])]
     assert any("image/png" in output.get("data", {}) for output in outputs)  # the plot
     printed = "".join(
         output.get("text", "") for output in outputs if output.output_type == "stream"
     )
+    if followed.kit == "higgsml-uncertainty":
+        folder = followed.folder
+        site = score_files(folder / "predictions.csv", folder / "data" / "sample_truth.csv")
+        local = {name: float(value) for name, value in NAMED_VALUE.findall(printed)}
+        assert local == pytest.approx(site, abs=2e-6), printed  # printed to 6 decimals
+        return
     metric, solution, submission = NOTEBOOK_SCORES[followed.kit]
     site = site_scores(metric, followed.folder / solution, followed.folder / submission)
     local = {subset: float(value) for subset, key, value in SCORE_LINE.findall(printed)}
     assert set(local) == {"public", "private"}, printed
     for subset, value in local.items():
         assert value == pytest.approx(site[subset]["score"], abs=6e-6), subset
-    assert (followed.folder / "submission.csv").is_file()
