@@ -88,6 +88,18 @@ class MakeRun:
             time.sleep(0.25)
         raise RuntimeError(f"no page after {timeout:.0f} s")
 
+    def wait_for_line(self, wanted, timeout: float) -> str:
+        """The first output line for which ``wanted(line)`` holds, waiting up to ``timeout``
+        seconds for it (the script prints its announcement once it has seen the page
+        answer, which can be after this process has); "" if none comes."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            found = next((line for _, line in list(self.lines) if wanted(line)), None)
+            if found is not None:
+                return found
+            time.sleep(0.25)
+        return ""
+
     def stop(self) -> None:
         """Ctrl-C, as in a terminal: SIGINT to the whole process group."""
         os.killpg(self.process.pid, signal.SIGINT)
@@ -163,14 +175,7 @@ def run(table) -> None:
         try:
             page = first.seconds_to_first_page(timeout=1200)
             load_page = os.getloadavg()[0]
-            announced = next(
-                (
-                    line
-                    for _, line in first.lines
-                    if " answers, " in line and "after make run" in line
-                ),
-                "",
-            )
+            announced = first.wait_for_line(lambda line: " answers, " in line, timeout=60)
             installed = next(
                 (t for t, line in first.lines if "migrating the database" in line), 0.0
             )
@@ -198,7 +203,7 @@ def run(table) -> None:
         AREA,
         f"fresh clone ({head}), `make run`: first page answers, wall from `make` (installation "
         f"{minutes(installed)} of it, with pip's cache)",
-        f'{minutes(page)} ({loads}); it says so: "{announced.split(".")[0].strip()}"',
+        f'{minutes(page)} ({loads}); it says so: "{announced.strip()}"',
         "< 3 min on 2 cores",
         page < FIRST_PAGE_TARGET,
     )

@@ -111,7 +111,7 @@ Jupyter Notebook or VS Code with this environment's Python as the kernel (no Jup
 
 def ready_submissions() -> dict[str, bytes]:
     """The reference models' code submission zips, by path inside the kit."""
-    from fivesigma.baselines.higgsml_uncertainty.packaging import build_submission_zip
+    from fivesigma.baselines.higgsml_uncertainty.code_submission import build_submission_zip
 
     with tempfile.TemporaryDirectory() as tmp:
         return {

@@ -17,6 +17,9 @@ from pathlib import Path
 from fivesigma.challenges.kinds.kind import Baseline, Kind
 
 DATASET_SIZES = {"full": "demo", "small": "small", "tiny": "tiny"}  # demo size -> generator's
+# pseudo-experiments of the hidden test set, half on each leaderboard: 100 per subset at the
+# full size, so that the coverage of each is measured to +-0.047 (sigma68 of N = 100)
+PSEUDO_EXPERIMENTS = {"full": 200, "small": 20, "tiny": 4}
 SAMPLE_PSEUDO_EXPERIMENTS = {"full": 10, "small": 5, "tiny": 2}  # in sample_test.csv
 SEED = 2024
 
@@ -33,7 +36,11 @@ def generate(data: Path, size: str, progress: Callable[[str], None]) -> None:
     from fivesigma.scoring.metrics import interval_coverage
 
     paths = uncertainty.generate(
-        data / "input", size=DATASET_SIZES[size], seed=SEED, progress=progress
+        data / "input",
+        size=DATASET_SIZES[size],
+        seed=SEED,
+        n_pseudo=PSEUDO_EXPERIMENTS[size],
+        progress=progress,
     )
     link_or_copy(paths["training"], data / "train.csv")  # the download, beside the input
     truth = pd.read_csv(paths["truth"])
@@ -62,7 +69,7 @@ def link_or_copy(source: Path, target: Path) -> None:
 
 def code_submission(method: str):
     def make(data: Path, out: Path) -> Path:
-        from fivesigma.baselines.higgsml_uncertainty.packaging import build_submission_zip
+        from fivesigma.baselines.higgsml_uncertainty.code_submission import build_submission_zip
 
         return build_submission_zip(method, out / f"{method}-model.zip")
 

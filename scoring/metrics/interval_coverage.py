@@ -12,7 +12,14 @@ pseudo-experiments with true signal strengths mu_i and submitted intervals [p16_
 
 Higher is better: narrow intervals score high unless their coverage leaves the band that an
 exact 68% interval reaches with 95% probability. Also reported: the coverage, the mean width,
-and the mean absolute and root-mean-square errors of the point estimates mu_hat.
+and the challenge's errors of the point estimates, with e_i = mu_hat_i - mu_i and the
+submitted uncertainty delta_i = delta_mu_hat_i, computed for each set of pseudo-experiments
+sharing a true mu and then averaged over the sets:
+
+    MAE  = mean |e_i| + mean ||e_i| - delta_i|,
+    RMSE = sqrt(mean e_i^2 + mean (e_i^2 - delta_i^2)^2),
+
+so that an uncertainty that does not match the actual error costs as an error does.
 
 This module depends on NumPy and pandas only, so an organiser's scoring program can import
 it from the installed package (``fivesigma.scoring.metrics.interval_coverage``) or carry
@@ -44,26 +51,43 @@ def coverage_penalty(coverage: float, n: int) -> float:
     return 1.0
 
 
-def interval_scores(mu_true, mu_hat, p16, p84) -> dict[str, float]:
+def point_errors(mu_true, mu_hat, delta_mu_hat) -> tuple[float, float]:
+    """(MAE, RMSE) of the point estimates as the module notes define them: per set of
+    pseudo-experiments sharing a true mu, then averaged over the sets."""
+    error = mu_hat - mu_true
+    sets = np.unique(mu_true, return_inverse=True)[1]
+    members = np.bincount(sets)
+
+    def set_means(values: np.ndarray) -> np.ndarray:
+        return np.bincount(sets, weights=values) / members
+
+    mae = set_means(np.abs(error)) + set_means(np.abs(np.abs(error) - delta_mu_hat))
+    rmse = np.sqrt(set_means(error**2) + set_means((error**2 - delta_mu_hat**2) ** 2))
+    return float(np.mean(mae)), float(np.mean(rmse))
+
+
+def interval_scores(mu_true, mu_hat, delta_mu_hat, p16, p84) -> dict[str, float]:
     """score, coverage, mean_width, mae, rmse and n over aligned arrays (one entry per
     pseudo-experiment)."""
-    mu_true, mu_hat, p16, p84 = (
-        np.asarray(a, dtype=np.float64) for a in (mu_true, mu_hat, p16, p84)
+    mu_true, mu_hat, delta_mu_hat, p16, p84 = (
+        np.asarray(a, dtype=np.float64) for a in (mu_true, mu_hat, delta_mu_hat, p16, p84)
     )
     n = len(mu_true)
     if n == 0:
         raise ValueError("no pseudo-experiments to score")
-    if not all(len(a) == n for a in (mu_hat, p16, p84)):
-        raise ValueError("mu_true, mu_hat, p16 and p84 must have one value per pseudo-experiment")
+    if not all(len(a) == n for a in (mu_hat, delta_mu_hat, p16, p84)):
+        raise ValueError(
+            "mu_true, mu_hat, delta_mu_hat, p16 and p84 must have one value per pseudo-experiment"
+        )
     coverage = float(np.mean((p16 <= mu_true) & (mu_true <= p84)))
-    width = float(np.mean(p84 - p16))
-    error = mu_hat - mu_true
+    width = float(np.mean(np.abs(p84 - p16)))
+    mae, rmse = point_errors(mu_true, mu_hat, delta_mu_hat)
     return {
         "score": -math.log((width + EPSILON) * coverage_penalty(coverage, n)),
         "coverage": coverage,
         "mean_width": width,
-        "mae": float(np.mean(np.abs(error))),
-        "rmse": float(np.sqrt(np.mean(error**2))),
+        "mae": mae,
+        "rmse": rmse,
         "n": n,
     }
 
@@ -128,7 +152,13 @@ def score_predictions(
     if missing:
         raise ValueError(f"reference: missing columns {missing}")
     aligned = check_predictions(predictions, truth, where)
-    return interval_scores(truth["mu"], aligned["mu_hat"], aligned["p16"], aligned["p84"])
+    return interval_scores(*aligned_columns(truth, aligned))
+
+
+def aligned_columns(truth: pd.DataFrame, aligned: pd.DataFrame) -> tuple:
+    """The arguments of :func:`interval_scores` from ``truth`` and the predictions aligned
+    with it by :func:`check_predictions`."""
+    return (truth["mu"], *(aligned[c] for c in ("mu_hat", "delta_mu_hat", "p16", "p84")))
 
 
 def score_files(predictions_path, truth_path) -> dict[str, float]:

@@ -16,7 +16,7 @@ import pytest
 from django.core.files.storage import default_storage
 
 from fivesigma.baselines import starter_kit
-from fivesigma.baselines.higgsml_uncertainty.packaging import build_submission_zip
+from fivesigma.baselines.higgsml_uncertainty.code_submission import build_submission_zip
 from fivesigma.challenges.engine import bundles, detailed
 from fivesigma.challenges.kinds import KINDS
 from fivesigma.challenges.models import Submission
@@ -97,7 +97,10 @@ def test_the_scoring_program_gives_the_formula(tmp_path, demo_bundle, half_width
     scores = scores_json(tmp_path / "output")
     assert scores["score"] == pytest.approx(expected(predictions, truth), rel=1e-12)
     assert scores["n"] == len(truth)
-    assert scores["mae"] == pytest.approx(abs(centre - truth["mu"]).mean(), rel=1e-12)
+    mae, rmse = twins.interval_point_errors(
+        truth["mu"].tolist(), centre.tolist(), [half_width] * len(truth)
+    )
+    assert (scores["mae"], scores["rmse"]) == pytest.approx((mae, rmse), rel=1e-12)
     charts = json.loads((tmp_path / "output" / "charts.json").read_text())
     assert len(charts) == 8 and all(chart["data"] for chart in charts)
 

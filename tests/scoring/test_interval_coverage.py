@@ -27,13 +27,30 @@ def test_score_matches_the_formula(n, half_width, shift):
     rng = random.Random(n * 7 + int(half_width * 100))
     mu, p16, p84 = intervals(rng, n, half_width, shift)
     mu_hat = [(a + b) / 2 for a, b in zip(p16, p84, strict=True)]
-    got = ic.interval_scores(mu, mu_hat, p16, p84)
+    delta = [half_width * rng.uniform(0.5, 1.5) for _ in mu]
+    got = ic.interval_scores(mu, mu_hat, delta, p16, p84)
     assert got["score"] == pytest.approx(twins.interval_score(mu, p16, p84), rel=1e-12)
-    assert got["mae"] == pytest.approx(sum(abs(h - m) for h, m in zip(mu_hat, mu, strict=True)) / n)
-    assert got["rmse"] == pytest.approx(
-        math.sqrt(sum((h - m) ** 2 for h, m in zip(mu_hat, mu, strict=True)) / n)
-    )
+    mae, rmse = twins.interval_point_errors(mu, mu_hat, delta)
+    assert got["mae"] == pytest.approx(mae, rel=1e-12)
+    assert got["rmse"] == pytest.approx(rmse, rel=1e-12)
     assert got["mean_width"] == pytest.approx(2 * half_width)
+
+
+def test_point_errors_are_averaged_over_sets_sharing_a_true_mu():
+    """Five pseudo-experiments at three true values: each set counts once, whatever its size."""
+    mu = [1.0, 1.0, 1.0, 2.0, 0.5]
+    mu_hat = [1.2, 0.7, 1.1, 2.4, 0.5]
+    delta = [0.2, 0.2, 0.1, 0.3, 0.05]
+    got = ic.interval_scores(
+        mu, mu_hat, delta, [m - 0.3 for m in mu_hat], [m + 0.3 for m in mu_hat]
+    )
+    assert (got["mae"], got["rmse"]) == pytest.approx(
+        twins.interval_point_errors(mu, mu_hat, delta)
+    )
+    # by hand, mu = 2.0's set alone: |e| = 0.4, ||e| - delta| = 0.1
+    alone = ic.interval_scores([2.0], [2.4], [0.3], [2.0], [2.8])
+    assert alone["mae"] == pytest.approx(0.5)
+    assert alone["rmse"] == pytest.approx(math.sqrt(0.16 + (0.16 - 0.09) ** 2))
 
 
 def test_penalty_regions():
@@ -50,7 +67,7 @@ def test_penalty_regions():
 
 
 def test_interval_on_its_edge_covers():
-    got = ic.interval_scores([1.0, 2.0], [1.0, 1.0], [1.0, 1.5], [1.5, 2.0])
+    got = ic.interval_scores([1.0, 2.0], [1.0, 1.0], [0.2, 0.2], [1.0, 1.5], [1.5, 2.0])
     assert got["coverage"] == 1.0
 
 

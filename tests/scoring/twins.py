@@ -86,3 +86,22 @@ def interval_score(mu, p16, p84):
     else:
         f = 1
     return -math.log((width_sum / n + 1e-3) * f)
+
+
+def interval_point_errors(mu, mu_hat, delta):
+    """(MAE, RMSE) of the uncertainty challenge: for each set of pseudo-experiments sharing a
+    true mu, MAE = mean |e| + mean ||e| - delta| and RMSE = sqrt(mean e^2 + mean (e^2 -
+    delta^2)^2) with e = mu_hat - mu; then the plain mean over the sets."""
+    sets = defaultdict(list)
+    for true, guess, uncertainty in zip(mu, mu_hat, delta, strict=True):
+        sets[true].append((guess - true, uncertainty))
+    maes, rmses = [], []
+    for rows in sets.values():
+        k = len(rows)
+        maes.append(sum(abs(e) for e, _ in rows) / k + sum(abs(abs(e) - d) for e, d in rows) / k)
+        rmses.append(
+            math.sqrt(
+                sum(e * e for e, _ in rows) / k + sum((e * e - d * d) ** 2 for e, d in rows) / k
+            )
+        )
+    return sum(maes) / len(maes), sum(rmses) / len(rmses)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 from charts import figures
-from interval_coverage import check_predictions, interval_scores
+from interval_coverage import aligned_columns, check_predictions, interval_scores
 
 
 def main(input_dir: Path, output_dir: Path) -> None:
@@ -27,7 +27,7 @@ def main(input_dir: Path, output_dir: Path) -> None:
     predictions = pd.read_csv(input_dir / "res" / "predictions.csv")
     scored = predictions[predictions["pseudo_experiment"].isin(truth["pseudo_experiment"])]
     aligned = check_predictions(scored, truth, where="predictions.csv")
-    scores = interval_scores(truth["mu"], aligned["mu_hat"], aligned["p16"], aligned["p84"])
+    scores = interval_scores(*aligned_columns(truth, aligned))
     (output_dir / "scores.json").write_text(json.dumps(scores))
     (output_dir / "charts.json").write_text(json.dumps(figures(truth, aligned)))
     print(json.dumps(scores))
