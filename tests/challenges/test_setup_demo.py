@@ -303,16 +303,23 @@ def test_setup_demo_lists_at_once_prepares_in_the_background_and_reloads_without
     assert check_baselines(RESULT_BASELINES, isolated_storage, client) == baselines
 
 
+def code_baselines_scored(kind: str, baselines: dict, data_dir: Path, monkeypatch) -> list[int]:
+    """setup_demo for ``kind`` with its code baselines on; the checked baseline submissions."""
+    require(shutil.which("bwrap") is not None, "bubblewrap (apt-get install bubblewrap)")
+    monkeypatch.setattr(demo, "NO_CODE_BASELINES", set())
+    run_setup_demo(kind)
+    client = Client()
+    client.force_login(make_user("pat"))
+    return [pk for pk, _ in check_baselines(baselines, data_dir, client).values()]
+
+
 @pytest.mark.slow
 def test_setup_demo_with_code_baselines_scores_the_tracker_run_in_the_sandbox(
     eager_tasks, isolated_storage, monkeypatch
 ):
-    require(shutil.which("bwrap") is not None, "bubblewrap (apt-get install bubblewrap)")
-    monkeypatch.setattr(demo, "NO_CODE_BASELINES", set())
-    run_setup_demo("trackml")
-    client = Client()
-    client.force_login(make_user("pat"))
-    ((submission_pk, _),) = check_baselines(CODE_BASELINES, isolated_storage, client).values()
+    (submission_pk,) = code_baselines_scored(
+        "trackml", CODE_BASELINES, isolated_storage, monkeypatch
+    )
     report = Submission.objects.get(pk=submission_pk).run_report
     assert report["confined"] is True
     assert len(report["per_event_seconds"]) == trackml_kind.EVENTS[SIZE][1]  # each test event timed
@@ -322,12 +329,7 @@ def test_setup_demo_with_code_baselines_scores_the_tracker_run_in_the_sandbox(
 def test_setup_demo_with_code_baselines_runs_both_uncertainty_models_in_the_sandbox(
     eager_tasks, isolated_storage, monkeypatch
 ):
-    require(shutil.which("bwrap") is not None, "bubblewrap (apt-get install bubblewrap)")
-    monkeypatch.setattr(demo, "NO_CODE_BASELINES", set())
-    run_setup_demo("higgsml-uncertainty")
-    client = Client()
-    client.force_login(make_user("pat"))
-    seen = check_baselines(UNCERTAINTY_BASELINES, isolated_storage, client)
-    for submission_pk, _ in seen.values():
+    kind, baselines = "higgsml-uncertainty", UNCERTAINTY_BASELINES
+    for submission_pk in code_baselines_scored(kind, baselines, isolated_storage, monkeypatch):
         report = Submission.objects.get(pk=submission_pk).run_report["program"]
         assert report["ingestion"]["exit_code"] == 0 and "charts.json" in report["detailed"]
