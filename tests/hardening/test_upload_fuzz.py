@@ -355,6 +355,8 @@ NAMES = st.one_of(
 @given(name=NAMES)
 def test_any_file_name_is_stored_and_served_safely(phase_and_user, isolated_storage, name):
     tiny, user = phase_and_user
+    # a name saying .gz or .zip on a plain CSV is refused by design (scoring/csv_reader.py)
+    assume(not name.lower().endswith((".gz", ".zip")))
     content = noisy_submission(tiny.solution)
     try:
         upload = SimpleUploadedFile(name, content)
