@@ -216,6 +216,10 @@ FIVESIGMA_ALLOW_UNCONFINED_CODE = env_bool("FIVESIGMA_ALLOW_UNCONFINED_CODE", Fa
 FIVESIGMA_CALIBRATION_DIR = os.environ.get(
     "FIVESIGMA_CALIBRATION_DIR", str(DATA_DIR / "calibration")
 )
+# The lock files that give each timed run, and each scoring, a CPU of its own
+# (runner/cpuslots.py): every worker process of a machine must share them. Empty: the
+# runner's default, /run/lock/fivesigma-cpu-slots-<uid> (or under /dev/shm, /tmp).
+FIVESIGMA_CPU_SLOTS_DIR = os.environ.get("FIVESIGMA_CPU_SLOTS_DIR", "")
 # A submission waiting in the queue, or running, this long (or twice its phase's time limit,
 # if longer) is re-queued, then failed.
 FIVESIGMA_STUCK_AFTER_S = int(os.environ.get("FIVESIGMA_STUCK_AFTER_S", 3600))

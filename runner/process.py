@@ -152,7 +152,8 @@ class ConfinedProcess:
             pid, status = os.waitpid(self.popen.pid, 0 if limit is None else os.WNOHANG)
             if pid:
                 break
-            if time.monotonic() >= limit:
+            # only the non-blocking wait (a limit set) comes back without the pid
+            if limit is not None and time.monotonic() >= limit:
                 if kill:
                     self.kill()
                 return

@@ -125,7 +125,7 @@ class ProgramRun:
 
     def to_dict(self) -> dict:
         """As stored in ``run_report["program"][role]`` (docs/bundles.md)."""
-        stored = {
+        stored: dict[str, object] = {
             "seconds": round(self.seconds, 6),
             "exit_code": self.exit_code,
             "timed_out": self.timed_out,

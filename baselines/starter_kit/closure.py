@@ -61,7 +61,7 @@ def kit_path(root: Path, module: str, source: Path) -> Path:
 def imported_modules(path: Path, module: str) -> set[str]:
     """Absolute names of the modules ``path`` (the source of ``module``) imports anywhere."""
     package = module if path.name == "__init__.py" else module.rpartition(".")[0]
-    found = set()
+    found: set[str] = set()
     for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
@@ -125,9 +125,10 @@ def version_bounds() -> dict[str, str]:
     for requirement in declared:
         if ";" in requirement:  # an extra's (the site, the tests) or a platform's
             continue
-        name, specifier = re.match(
-            r"\s*([A-Za-z0-9_.-]+)(?:\[[^]]*\])?\s*(.*)", requirement
-        ).groups()
+        match = re.match(r"\s*([A-Za-z0-9_.-]+)(?:\[[^]]*\])?\s*(.*)", requirement)
+        if match is None:
+            raise ValueError(f"fivesigma's metadata: no distribution name in {requirement!r}")
+        name, specifier = match.groups()
         bounds[name.lower()] = specifier.replace(" ", "")
     return bounds
 

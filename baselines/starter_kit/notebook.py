@@ -56,7 +56,12 @@ def notebook(script: str) -> bytes:
     """The ``.ipynb`` document of a percent-layout script."""
     document_cells = []
     for k, (kind, source) in enumerate(cells(script), start=1):
-        cell = {"cell_type": kind, "id": f"cell-{k}", "metadata": {}, "source": source}
+        cell: dict[str, object] = {
+            "cell_type": kind,
+            "id": f"cell-{k}",
+            "metadata": {},
+            "source": source,
+        }
         if kind == "code":
             cell.update(execution_count=None, outputs=[])
         document_cells.append(cell)

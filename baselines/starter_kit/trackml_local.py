@@ -69,6 +69,8 @@ def load_model(code_dir: Path):
         raise ValueError(f"{code_dir}: no submission.py at the root of the code submission")
     sys.path.insert(0, str(code_dir))
     spec = importlib.util.spec_from_file_location("submission", path)
+    if spec is None or spec.loader is None:
+        raise ValueError(f"{path}: cannot be loaded as a Python module")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module.Model(str(code_dir))

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 
@@ -31,6 +32,9 @@ from fivesigma.challenges.engine.bundles.program_folders import REQUIREMENTS, zi
 from fivesigma.challenges.engine.intake import storage_name
 from fivesigma.challenges.engine.reasons import ScoringFailure
 from fivesigma.challenges.models import DataFile, Phase, Submission
+
+if TYPE_CHECKING:
+    from fivesigma.runner import Worker
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +49,9 @@ def limits(phase: Phase):
     return runner.Limits(time_limit_s=phase.time_limit_s, memory_limit_mb=phase.memory_limit_mb)
 
 
-def ingest(submission: Submission) -> None:
-    """Run the phase's ingestion program on the participant's code; store its output."""
+def ingest(submission: Submission, machine: Worker) -> None:
+    """Run the phase's ingestion program on the participant's code (with the worker's
+    ``machine`` settings, as every timed run); store its output."""
     from fivesigma.runner import programs
 
     phase = submission.phase
@@ -59,7 +64,7 @@ def ingest(submission: Submission) -> None:
             input_data=place_files(phase, DataFile.INPUT, work / "input_data"),
             ingested_program=_unpack_upload(submission.file, submission.sha256, work / "code"),
         )
-        run = _run(submission, programs.INGESTION, folders)
+        run = _run(submission, machine, programs.INGESTION, folders)
         archive = zip_folder(folders.output, work / "output.zip")
         with open(archive, "rb") as stream:
             stored, _, _ = stored_files.store(
@@ -70,8 +75,9 @@ def ingest(submission: Submission) -> None:
     submission.save(update_fields=["output", "run_report"])
 
 
-def score(submission: Submission) -> tuple[dict, dict]:
-    """Run the phase's scoring program; the (public, private) named numbers it wrote."""
+def score(submission: Submission, machine: Worker) -> tuple[dict, dict]:
+    """Run the phase's scoring program (with the worker's ``machine`` settings: each run
+    takes a CPU slot of the timed runs' own); the (public, private) named numbers it wrote."""
     from fivesigma.runner import programs
 
     phase = submission.phase
@@ -92,7 +98,9 @@ def score(submission: Submission) -> tuple[dict, dict]:
                 reference=reference / subset if split else reference,
                 predictions=predictions,
             )
-            run, public, private = _run(submission, programs.SCORING, folders, subset, runs)
+            run, public, private = _run(
+                submission, machine, programs.SCORING, folders, subset, runs
+            )
             runs[subset] = run
             scores[subset] = (public, private)
             if subset != "private":  # the private run's files would show private figures
@@ -106,7 +114,9 @@ def score(submission: Submission) -> tuple[dict, dict]:
     return scores["all"]
 
 
-def _run(submission: Submission, role: str, folders, label: str = "", earlier=None):
+def _run(
+    submission: Submission, machine: Worker, role: str, folders, label: str = "", earlier=None
+):
     """Run one program (what ``runner.programs.run_scoring`` or ``run_ingestion`` returns).
     On failure, keep its log in the run report (after the ``earlier`` runs of the same
     scoring, by label) and fail the submission with the program's one-line reason."""
@@ -121,6 +131,7 @@ def _run(submission: Submission, role: str, folders, label: str = "", earlier=No
             folders,
             limits=limits(phase),
             environment=environment(phase),
+            worker=machine,
         )
     except programs.ProgramFailed as failure:
         report = _combined({**(earlier or {}), label: failure.run}) if scoring else None

@@ -66,7 +66,7 @@ def process(submission_id: int) -> None:
             if submission.phase.kind == Phase.CODE and not submission.output:
                 # a re-scored code submission keeps its output and timing
                 if submission.phase.ingestion_command:
-                    program_steps.ingest(submission)
+                    program_steps.ingest(submission, runner_settings())
                 else:
                     run_code(submission)
             with transaction.atomic():
@@ -108,11 +108,29 @@ def _run_in_sandbox(submission: Submission, phase: Phase, workdir: Path):
 
 
 def runner_settings():
-    """The runner's machine-wide settings: calibrated when FIVESIGMA_CALIBRATION_DIR is set."""
+    """The runner's machine-wide settings, the same for every timed run and every scoring of
+    this worker: calibrated when FIVESIGMA_CALIBRATION_DIR is set; CPU slots in
+    FIVESIGMA_CPU_SLOTS_DIR (empty: the runner's default, which every process of the user on
+    the machine shares)."""
     from fivesigma import runner
 
-    directory = settings.FIVESIGMA_CALIBRATION_DIR
-    return runner.Worker(calibration_dir=Path(directory) if directory else None)
+    calibration = settings.FIVESIGMA_CALIBRATION_DIR
+    slots = settings.FIVESIGMA_CPU_SLOTS_DIR
+    return runner.Worker(
+        cpu_slots_dir=Path(slots) if slots else None,
+        calibration_dir=Path(calibration) if calibration else None,
+    )
+
+
+def scoring_cpu():
+    """Hold a CPU slot of this machine's timed runs while a built-in metric scores in the
+    calling thread, pinned to that CPU (docs/runner.md, "CPUs of their own"): it waits for a
+    free CPU and never shares one with a timed run. An organiser's scoring program takes its
+    slot in the runner instead, for each run; the two never nest, since a thread holding a
+    slot runs on that CPU only and would wait for itself."""
+    from fivesigma import runner
+
+    return runner.exclusive_cpu(runner_settings().cpu_slots_dir)
 
 
 def ranked_seconds(run_report: dict) -> float | None:
@@ -151,7 +169,7 @@ def score(submission: Submission) -> None:
     phase = submission.phase
     metric = phase.get_metric()
     if phase.is_program_scored:
-        public, private = program_steps.score(submission)
+        public, private = program_steps.score(submission, runner_settings())
         save_scores(submission, metric.key, metric.result(public, private))
         return
     result_file, context = submission.file, {}
@@ -160,19 +178,19 @@ def score(submission: Submission) -> None:
         context = {"seconds_per_event": ranked_seconds(submission.run_report)}
     from fivesigma.scoring.validation import SubmissionError
 
+    local = stored_files.local_path(result_file)  # fetched before the CPU is taken
     try:
-        table = metric.read_submission(
-            stored_files.local_path(result_file), name=Path(str(result_file.name)).name
-        )
-        solution = load_solution(phase)
-        metric.check(solution, table)
-        result = metric.evaluate(
-            solution,
-            table,
-            n_bootstrap=settings.FIVESIGMA_BOOTSTRAP_REPLICAS,
-            seed=phase.split.get("bootstrap_seed", 0),
-            **context,
-        )
+        with scoring_cpu():
+            table = metric.read_submission(local, name=Path(str(result_file.name)).name)
+            solution = load_solution(phase)
+            metric.check(solution, table)
+            result = metric.evaluate(
+                solution,
+                table,
+                n_bootstrap=settings.FIVESIGMA_BOOTSTRAP_REPLICAS,
+                seed=phase.split.get("bootstrap_seed", 0),
+                **context,
+            )
     except SubmissionError as error:
         raise ScoringFailure(str(error)) from error
     save_scores(submission, metric.key, result)

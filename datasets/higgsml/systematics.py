@@ -84,7 +84,7 @@ def draw_nuisances(rng: np.random.Generator) -> dict[str, float]:
     return {name: n.draw(rng) for name, n in NUISANCES.items()}
 
 
-def _pt_eta_phi(table: pd.DataFrame, prefix: str):
+def _pt_eta_phi(table: pd.DataFrame, prefix: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return (table[f"{prefix}_pt"].to_numpy(), table[f"{prefix}_eta"].to_numpy(),
             table[f"{prefix}_phi"].to_numpy())  # fmt: skip
 
@@ -106,9 +106,7 @@ def reco_from_table(table: pd.DataFrame) -> RecoEvents:
         )
     others = count >= 3
     rest = table["PRI_jet_all_pt"].to_numpy() - kin.pt(jets[:, 0]) - kin.pt(jets[:, 1])
-    jets[others, 2] = kin.from_pt_eta_phi_m(
-        np.maximum(rest[others], 0.0), *np.zeros((2, others.sum())), np.zeros(others.sum())
-    )
+    jets[others, 2] = kin.from_pt_eta_phi_m(np.maximum(rest[others], 0.0), 0.0, 0.0, 0.0)
     met, met_phi = table["PRI_met"].to_numpy(), table["PRI_met_phi"].to_numpy()
     met_xy = np.stack([met * np.cos(met_phi), met * np.sin(met_phi)], axis=1)
     return RecoEvents(lepton, tau, jets, count, met_xy, table["PRI_met_sumet"].to_numpy())

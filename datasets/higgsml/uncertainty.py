@@ -139,7 +139,8 @@ def primary_table(reco: RecoEvents) -> pd.DataFrame:
 def training_set(n_events: int, seed: int = 0, progress: Progress | None = None) -> pd.DataFrame:
     """``n_events`` events at nominal values with ``Weight``, ``Label`` and ``Process``."""
     n_signal = int(round(n_events * TRAINING_SIGNAL_FRACTION))
-    counts = {}
+    counts: dict[str, int] = {}
+    label: str | np.ndarray  # a sample's "s" or "b", then every event's
     for label, total in (("s", n_signal), ("b", n_events - n_signal)):
         names = [name for name, s in SAMPLES.items() if s.label == label]
         shares = [SAMPLES[name].events for name in names]

@@ -4,6 +4,7 @@ go through the real upload and scoring path instead)."""
 
 from __future__ import annotations
 
+import io
 import zipfile
 from datetime import datetime
 from pathlib import Path
@@ -21,11 +22,20 @@ def upload(name: str, content: bytes) -> SimpleUploadedFile:
     return SimpleUploadedFile(name, content, content_type="text/csv")
 
 
-def make_zip(path: Path, files: dict[str, str | bytes]) -> Path:
-    """A zip at ``path`` holding ``files`` (name in the zip -> content)."""
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+def make_zip(path: Path | None, files: dict[str, str | bytes]) -> Path | bytes:
+    """A deflated zip holding ``files`` (name in the zip -> content; a name may be empty, as
+    a hand-made archive's can): written to ``path``, which is returned, or without a path its
+    bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for name, content in files.items():
-            archive.writestr(name, content)
+            member = zipfile.ZipInfo(name, date_time=(2024, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            member.external_attr = 0o600 << 16  # what writestr gives a file named by a string
+            archive.writestr(member, content)
+    if path is None:
+        return buffer.getvalue()
+    path.write_bytes(buffer.getvalue())
     return path
 
 

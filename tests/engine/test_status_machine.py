@@ -163,18 +163,20 @@ def test_a_task_delivered_twice_in_a_row_scores_once(tiny):
 
 
 def test_a_duplicate_delivery_during_scoring_finishes_the_submission_once(tiny, monkeypatch):
-    """The second copy of the task arrives while the first is scoring (broker redelivery)."""
+    """The second copy of the task arrives while the first is scoring (broker redelivery),
+    before the first takes its CPU slot (in this one thread, the duplicate could not take one
+    while the first holds it: a slot holder runs on that CPU alone)."""
     submission = accepted(tiny)
-    real = AmsMetric.evaluate
+    real = worker.scoring_cpu
     deliveries = []
 
-    def evaluate_with_a_duplicate(self, *args, **kwargs):
+    def scoring_cpu_after_a_duplicate():
         if not deliveries:
             deliveries.append("duplicate")
             worker.process(submission.pk)  # the duplicate runs to its end meanwhile
-        return real(self, *args, **kwargs)
+        return real()
 
-    monkeypatch.setattr(AmsMetric, "evaluate", evaluate_with_a_duplicate)
+    monkeypatch.setattr(worker, "scoring_cpu", scoring_cpu_after_a_duplicate)
     worker.process(submission.pk)
     submission = reloaded(submission)
     assert submission.status == Submission.FINISHED

@@ -29,14 +29,11 @@ from fuzz.targets import (
     higgsml_solution,
     higgsml_submission,
 )
+from tests.builders.submissions import make_zip
 
 END_OF_DIRECTORY = b"PK\x05\x06"
 DIRECTORY_ENTRY = b"PK\x01\x02"
 MB = 1024 * 1024
-
-
-def zipped(members: dict[str, bytes]) -> bytes:
-    return build_zip([Entry(name, content) for name, content in members.items()])
 
 
 def shifted_directory(archive: bytes, by: int = 200) -> bytes:
@@ -86,7 +83,7 @@ VALID_CSV = higgsml_submission(higgsml_solution())
     ],
 )
 def test_a_damaged_zip_submission_is_refused(damage, message):
-    archive = damage(zipped({"submission.csv": VALID_CSV}))
+    archive = damage(make_zip(None, {"submission.csv": VALID_CSV}))
     with pytest.raises(SubmissionError) as refused:
         read_higgsml(archive)
     assert message in str(refused.value)
@@ -94,12 +91,12 @@ def test_a_damaged_zip_submission_is_refused(damage, message):
 
 def test_a_zip_member_with_an_empty_name_is_ignored():
     # was IndexError (ZipInfo.is_dir on an empty name)
-    table = read_higgsml(zipped({"": b"junk", "submission.csv": VALID_CSV}))
+    table = read_higgsml(make_zip(None, {"": b"junk", "submission.csv": VALID_CSV}))
     assert len(table) == 24
 
 
 def test_a_damaged_member_stream_is_refused():
-    archive = flipped_byte(zipped({"submission.csv": VALID_CSV * 20}), "submission.csv")
+    archive = flipped_byte(make_zip(None, {"submission.csv": VALID_CSV * 20}), "submission.csv")
     with pytest.raises(SubmissionError, match="damaged and cannot be decompressed"):
         read_higgsml(archive)
 
@@ -138,7 +135,7 @@ CODE = {"submission.py": b"x = 1\n", "weights.bin": bytes(1000)}
 
 
 def test_the_intact_code_zip_unpacks(tmp_path):
-    assert (unpack(tmp_path, zipped(CODE)) / "weights.bin").read_bytes() == bytes(1000)
+    assert (unpack(tmp_path, make_zip(None, CODE)) / "weights.bin").read_bytes() == bytes(1000)
 
 
 @pytest.mark.parametrize(
@@ -151,7 +148,7 @@ def test_the_intact_code_zip_unpacks(tmp_path):
 )
 def test_a_damaged_code_zip_is_refused(tmp_path, damage, message):
     with pytest.raises(SubmissionRejected) as refused:
-        unpack(tmp_path, damage(zipped(CODE)))
+        unpack(tmp_path, damage(make_zip(None, CODE)))
     assert message in str(refused.value)
 
 
@@ -161,7 +158,7 @@ def test_a_damaged_code_zip_is_refused(tmp_path, damage, message):
 def test_a_name_too_long_for_the_file_system_is_refused(tmp_path, name):
     # was OSError [Errno 36] File name too long
     with pytest.raises(SubmissionRejected, match="name longer than the file system allows"):
-        unpack(tmp_path, zipped({**CODE, name: b""}))
+        unpack(tmp_path, make_zip(None, {**CODE, name: b""}))
     assert not list((tmp_path / "unpacked").rglob("*.py"))
 
 
@@ -226,7 +223,7 @@ def test_a_bundle_zip_holding_a_name_twice_is_refused(tmp_path):
     ],
 )
 def test_a_manifest_yaml_cannot_build_is_refused(tmp_path, yaml, message):
-    archive = zipped({"challenge.yaml": yaml.encode()})
+    archive = make_zip(None, {"challenge.yaml": yaml.encode()})
     problems = bundle_problems(tmp_path, archive)
     assert problems == [f"challenge.yaml: {message}"] or message in problems[0], problems
 

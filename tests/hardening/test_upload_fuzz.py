@@ -29,6 +29,7 @@ from fivesigma.challenges.engine import intake
 from fivesigma.challenges.models import Submission, SubmissionEvent
 from tests.builders.challenges import load_tiny_challenge
 from tests.builders.higgsml_files import noisy_submission
+from tests.builders.submissions import make_zip
 from tests.builders.users import make_user
 
 MESSAGE_LIMIT = 3000  # characters: a refusal is read by a person
@@ -127,27 +128,20 @@ def gzipped(data: bytes) -> bytes:
     return gzip.compress(data, mtime=0)
 
 
-def zipped(data: bytes, name: str = "submission.csv") -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 MUTATIONS = {
     # name: (function of (valid bytes, random int) -> bytes, still valid?)
     "bom": (lambda d, r: b"\xef\xbb\xbf" + d, True),
     "crlf": (lambda d, r: d.replace(b"\n", b"\r\n"), True),
     "gzip": (lambda d, r: gzipped(d), True),
-    "zip": (lambda d, r: zipped(d), True),
-    "zip with a folder": (lambda d, r: zipped(d, "results/submission.csv"), True),
+    "zip": (lambda d, r: make_zip(None, {"submission.csv": d}), True),
+    "zip with a folder": (lambda d, r: make_zip(None, {"results/submission.csv": d}), True),
     "columns reordered": (
         lambda d, r: b"\n".join(b",".join(reversed(line.split(b","))) for line in d.splitlines()),
         True,
     ),
     "truncated": (lambda d, r: d[: r % max(len(d) - 1, 1)], None),
     "gzip truncated": (lambda d, r: gzipped(d)[: 10 + r % 200], False),
-    "zip truncated": (lambda d, r: zipped(d)[: 10 + r % 200], False),
+    "zip truncated": (lambda d, r: make_zip(None, {"submission.csv": d})[: 10 + r % 200], False),
     "byte flipped": (
         lambda d, r: d[: r % len(d)] + bytes([d[r % len(d)] ^ 0xFF]) + d[r % len(d) + 1 :],
         None,
@@ -162,19 +156,11 @@ MUTATIONS = {
         False,
     ),
     "two csvs in a zip": (
-        lambda d, r: _zip_many({"a.csv": d, "b.csv": d}),
+        lambda d, r: make_zip(None, {"a.csv": d, "b.csv": d}),
         False,
     ),
     "blank lines": (lambda d, r: d.replace(b"\n", b"\n\n", 1 + r % 5), None),
 }
-
-
-def _zip_many(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 @FUZZ
@@ -215,14 +201,6 @@ def bomb_zip(size: int) -> bytes:
     return out.getvalue()
 
 
-def many_entries(n: int) -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as archive:
-        for i in range(n):
-            archive.writestr(f"part-{i:06d}.txt", b"")
-    return out.getvalue()
-
-
 NASTY = {
     "empty": lambda tiny: b"",
     "header only": lambda tiny: b"EventId,RankOrder,Class\n",
@@ -241,7 +219,9 @@ NASTY = {
     ),
     "gzip bomb": lambda tiny: bomb_gzip(32 << 20),
     "zip bomb": lambda tiny: bomb_zip(32 << 20),
-    "zip of 20000 entries": lambda tiny: many_entries(20_000),
+    "zip of 20000 entries": lambda tiny: make_zip(
+        None, {f"part-{i:06d}.txt": b"" for i in range(20_000)}
+    ),
     "gzip of a gzip": lambda tiny: gzipped(gzipped(noisy_submission(tiny.solution))),
     "windows-1252 text": lambda tiny: "EventId,RankOrder,Class\n350000,1,s\u20ac\n".encode(
         "cp1252"
@@ -263,7 +243,7 @@ def test_a_zip_with_one_csv_among_thousands_of_other_entries_is_read(
     """The reader takes the single .csv of a zip and ignores the rest, however many."""
     tiny, user = phase_and_user
     members = {f"n{i}.txt": b"" for i in range(5000)}
-    content = _zip_many({"submission.csv": noisy_submission(tiny.solution), **members})
+    content = make_zip(None, {"submission.csv": noisy_submission(tiny.solution), **members})
     outcome = attempt(tiny.main, user, content, "many.zip", isolated_storage, "big or nasty file")
     assert outcome == "accepted"
 
@@ -375,6 +355,8 @@ NAMES = st.one_of(
 @given(name=NAMES)
 def test_any_file_name_is_stored_and_served_safely(phase_and_user, isolated_storage, name):
     tiny, user = phase_and_user
+    # a name saying .gz or .zip on a plain CSV is refused by design (scoring/csv_reader.py)
+    assume(not name.lower().endswith((".gz", ".zip")))
     content = noisy_submission(tiny.solution)
     try:
         upload = SimpleUploadedFile(name, content)

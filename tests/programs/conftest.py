@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 from rest_framework.authtoken.models import Token
+from rest_framework.response import Response
 from rest_framework.test import APIClient
 
 from fivesigma.challenges.engine import worker
@@ -34,13 +35,18 @@ def participant(name: str = "alice") -> APIClient:
     return client
 
 
-def submit(client: APIClient, phase: Phase, name: str, content: bytes) -> Submission:
-    """Upload through the API; the created submission (not yet run)."""
+def submit(
+    client: APIClient, phase: Phase, name: str, content: bytes, status: int = 201
+) -> Submission | Response:
+    """Upload through the API, whose reply must have ``status``: the created submission (not
+    yet run), or for a refusal the reply (its content says why)."""
     stream = io.BytesIO(content)
     stream.name = name
     url = f"/api/challenges/{phase.challenge.slug}/phases/{phase.key}/submissions/"
     reply = client.post(url, {"file": stream}, format="multipart")
-    assert reply.status_code == 201, reply.content
+    assert reply.status_code == status, reply.content
+    if status != 201:
+        return reply
     return Submission.objects.get(uid=reply.json()["uid"])
 
 

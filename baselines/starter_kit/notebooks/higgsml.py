@@ -10,7 +10,6 @@
 from pathlib import Path
 
 import matplotlib.pyplot as plt
-import numpy as np
 
 from fivesigma.baselines.higgsml import run
 from fivesigma.baselines.higgsml.event_loading import load_events
@@ -28,15 +27,16 @@ DATA, VALID = Path("data"), Path("valid")
 
 # %%
 train = load_events(DATA / "training.csv", with_truth=True)
-print(f"{len(train.event_ids):,} training events, {train.labels.mean():.1%} of them signal")
+labels, weights = train.truth()
+print(f"{len(train.event_ids):,} training events, {labels.mean():.1%} of them signal")
 mass = train.features["DER_mass_MMC"].to_numpy()
-bins = np.linspace(0.0, 250.0, 51)
 for label, name in ((0, "background"), (1, "signal")):
-    rows = (train.labels == label) & (mass > -999.0)
+    rows = (labels == label) & (mass > -999.0)
     plt.hist(
         mass[rows],
-        bins=bins,
-        weights=train.weights[rows],
+        bins=50,
+        range=(0.0, 250.0),
+        weights=weights[rows],
         density=True,
         histtype="step",
         label=name,

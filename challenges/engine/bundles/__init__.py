@@ -15,10 +15,12 @@ The format is documented in docs/bundles.md, whose field reference reference.py 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from fivesigma.challenges.engine.bundles import codabench, schema
 from fivesigma.challenges.engine.bundles.checks import Context
@@ -44,7 +46,9 @@ __all__ = [
     "unpack_zip",
 ]
 
-FORMATS = (
+# The manifest's file name, its model, and what builds the checked bundle from the validated
+# model (a Manifest for from_manifest, a Competition for from_competition).
+FORMATS: tuple[tuple[str, type[BaseModel], Callable[[Any, Context], BundleSpec]], ...] = (
     ("challenge.yaml", schema.Manifest, from_manifest),
     (codabench.MANIFEST, codabench.Competition, codabench.from_competition),
 )

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NoReturn
 
 import nh3
 from pydantic_core import PydanticCustomError
@@ -43,7 +44,7 @@ class Context:
         self.root = self.root.resolve()
 
 
-def fail(message: str, at: str | None = None) -> None:
+def fail(message: str, at: str | None = None) -> NoReturn:
     """Report ``message`` for the field being checked (or for its part ``at``)."""
     context = {"message": message}
     if at is not None:

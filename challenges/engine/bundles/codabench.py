@@ -24,6 +24,8 @@ from pydantic import (
     ValidationInfo,
     field_validator,
 )
+from pydantic.fields import FieldInfo
+from pydantic.json_schema import JsonDict
 
 from fivesigma.challenges.engine.bundles import checks, schema
 from fivesigma.challenges.engine.bundles.fields import (
@@ -82,6 +84,11 @@ class Open(BaseModel):
     """A part of a Codabench manifest: fields it does not declare are noted, not refused."""
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+
+def schema_extra(info: FieldInfo) -> JsonDict:
+    """The ``json_schema_extra`` a field was declared with: ``unsupported`` or ``maps_to``."""
+    return info.json_schema_extra if isinstance(info.json_schema_extra, dict) else {}
 
 
 def _codabench_date(value) -> dt.datetime | None:
@@ -308,7 +315,10 @@ def from_competition(competition: Competition, context: checks.Context) -> Bundl
     for i in range(1, len(competition.leaderboards)):
         notes.append(f"{MANIFEST}, leaderboards[{i}]: a phase shows one leaderboard; left out")
     ordered = sorted(enumerate(competition.phases), key=lambda p: (p[1].index or 0, p[0]))
-    phases, keys, downloads, users = [], set(), {}, {}
+    phases: list[PhaseSpec] = []
+    keys: set[str] = set()
+    downloads: dict[str, Download] = {}
+    users: dict[str, list[str]] = {}  # download name -> titles of the phases that offer it
     for order, (i, phase) in enumerate(ordered):
         where = f"{MANIFEST}, phases[{i}]"
         if len(phase.tasks) != 1 or phase.tasks[0] not in tasks:
@@ -476,8 +486,11 @@ def _unsupported_notes(model: BaseModel, loc: tuple) -> list[str]:
     notes = []
     for name, info in type(model).model_fields.items():
         value = getattr(model, name)
-        extra = info.json_schema_extra or {}
-        if extra.get("unsupported") and name in model.model_fields_set and value is not None:
+        if (
+            schema_extra(info).get("unsupported")
+            and name in model.model_fields_set
+            and value is not None
+        ):
             if name != "key":  # refused or noted where it matters
                 notes.append(
                     f"{MANIFEST}, {label(loc + (name,))}: not supported ({info.description}); ignored"

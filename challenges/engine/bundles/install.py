@@ -62,7 +62,7 @@ def install(spec: BundleSpec, organiser=None, require_organiser: bool = False) -
         )
         if organiser is not None:
             challenge.organisers.add(organiser)
-        keep = set()
+        keep: set[tuple[int | None, str, str]] = set()
         for download in spec.downloads:
             role = DataFile.STARTER_KIT if download.starter_kit else DataFile.PUBLIC
             source = download.source
@@ -79,7 +79,7 @@ def install(spec: BundleSpec, organiser=None, require_organiser: bool = False) -
                 standings.rebuild(phase)  # the metric or the number of finals may have changed
         for data_file in DataFile.objects.filter(challenge=challenge):
             if (data_file.phase_id, data_file.role, data_file.name) not in keep:
-                default_storage.delete(data_file.file.name)
+                data_file.file.delete(save=False)
                 data_file.delete()
         Phase.objects.filter(challenge=challenge).exclude(
             key__in=[p.key for p in spec.phases]
@@ -87,8 +87,10 @@ def install(spec: BundleSpec, organiser=None, require_organiser: bool = False) -
     return challenge
 
 
-def _store_phase_files(challenge, phase: Phase, spec: PhaseSpec, scratch: Path) -> set:
-    kept = set()
+def _store_phase_files(
+    challenge, phase: Phase, spec: PhaseSpec, scratch: Path
+) -> set[tuple[int | None, str, str]]:
+    kept: set[tuple[int | None, str, str]] = set()
     if spec.solution:
         _store_solution(challenge, phase, spec.solution, scratch)
         kept.add((phase.pk, DataFile.SOLUTION, "solution.csv"))
@@ -122,7 +124,12 @@ def _store_file(
     existing = DataFile.objects.filter(
         challenge=challenge, phase=phase, role=role, name=name
     ).first()
-    if existing and existing.sha256 == sha and default_storage.exists(existing.file.name):
+    if (
+        existing
+        and existing.sha256 == sha
+        and existing.file.name
+        and default_storage.exists(existing.file.name)
+    ):
         if existing.description != description:
             existing.description = description
             existing.save(update_fields=["description"])

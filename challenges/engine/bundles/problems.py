@@ -11,6 +11,7 @@ import reprlib
 import typing
 
 from pydantic import BaseModel, ValidationError
+from pydantic_core import ErrorDetails
 
 SHOWN_CHARS = 60  # of a value echoed in a problem
 PROBLEM_CHARS = 400  # of one problem, whatever it quotes
@@ -93,7 +94,7 @@ def from_validation(error: ValidationError, manifest: str, model: type[BaseModel
     return problems
 
 
-def _message(detail: dict, loc: tuple, model: type[BaseModel]) -> str:
+def _message(detail: ErrorDetails, loc: tuple, model: type[BaseModel]) -> str:
     kind_of_error = detail["type"]
     value = detail.get("input")
     context = detail.get("ctx") or {}

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import annotated_types
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from fivesigma.challenges.engine.bundles import codabench, schema
@@ -91,9 +92,9 @@ def limits_text(info) -> str:
     return ", ".join(words)
 
 
-def rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, object]]:
+def rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, FieldInfo]]:
     """(field path, FieldInfo) for every field of ``model`` and of the models inside it."""
-    found = []
+    found: list[tuple[str, FieldInfo]] = []
     for name, info in model.model_fields.items():
         path = f"{prefix}{name}"
         found.append((path, info))
@@ -104,7 +105,7 @@ def rows(model: type[BaseModel], prefix: str = "") -> list[tuple[str, object]]:
     return found
 
 
-def _cell(text: str) -> str:
+def _cell(text: object) -> str:
     return " ".join(str(text).split()).replace("|", "\\|")
 
 
@@ -131,7 +132,8 @@ def codabench_table() -> str:
         "| --- | --- | --- | --- |",
     ]
     for path, info in rows(codabench.Competition):
-        extra = info.json_schema_extra or {}
+        extra = codabench.schema_extra(info)
+        becomes: object  # what the field becomes: a challenge.yaml field (``maps_to``)
         if extra.get("unsupported"):
             becomes, notes = "not supported", info.description
         else:

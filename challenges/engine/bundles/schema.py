@@ -373,7 +373,8 @@ def ranked_columns(columns: list[Column]) -> tuple[list[dict], list[str]]:
     keys = [c.key for c in columns]
     for key in sorted({k for k in keys if keys.count(k) > 1}):
         checks.fail(f"column key '{key}' is used twice")
-    stored, notes = [], []
+    stored: list[dict] = []
+    notes: list[str] = []
     for position, (i, column) in enumerate(ordered):
         why = (
             f"is computed ({column.computation})"
