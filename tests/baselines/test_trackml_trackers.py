@@ -77,7 +77,8 @@ def found_fraction(truth, particles, track_id, pt_low, pt_high, min_hits=5):
     that one track holds: more than half of the particle's hits, and they are more than half
     of that track's hits."""
     particle = truth["particle_id"].to_numpy()
-    pt = dict(zip(particles["particle_id"], np.hypot(particles["px"], particles["py"])))
+    pt_of = np.hypot(particles["px"], particles["py"])
+    pt = dict(zip(particles["particle_id"], pt_of, strict=True))
     found = []
     for p in np.unique(particle[particle != 0]):
         own = particle == p
