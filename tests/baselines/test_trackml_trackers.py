@@ -72,6 +72,36 @@ def test_seeded_tracker_on_a_simulated_low_pileup_event(low_pileup_event):
     assert accuracy(event["truth"], event["hits"], without_cells) > 0.9
 
 
+def found_fraction(truth, particles, track_id, pt_low, pt_high, min_hits=5):
+    """Share of the particles of pT in [pt_low, pt_high) GeV with at least ``min_hits`` hits
+    that one track holds: more than half of the particle's hits, and they are more than half
+    of that track's hits."""
+    particle = truth["particle_id"].to_numpy()
+    pt_of = np.hypot(particles["px"], particles["py"])
+    pt = dict(zip(particles["particle_id"], pt_of, strict=True))
+    found = []
+    for p in np.unique(particle[particle != 0]):
+        own = particle == p
+        if own.sum() < min_hits or not pt_low <= pt[p] < pt_high:
+            continue
+        tracks, counts = np.unique(track_id[own], return_counts=True)
+        best = np.argmax(counts)
+        size = (track_id == tracks[best]).sum()
+        found.append(tracks[best] != 0 and 2 * counts[best] > own.sum() and 2 * counts[best] > size)
+    return len(found), float(np.mean(found))
+
+
+def test_seeded_tracker_finds_low_and_high_momentum_particles(low_pileup_event):
+    event = low_pileup_event
+    assert (event["truth"]["hit_id"].to_numpy() == event["hits"]["hit_id"].to_numpy()).all()
+    track_id = reconstruct_event(event["hits"], "seeded", cells=event["cells"])
+    args = event["truth"], event["particles"], track_id
+    n_slow, slow = found_fraction(*args, 0.1, 0.2)  # the loose passes' particles
+    n_fast, fast = found_fraction(*args, 1.0, np.inf)
+    assert n_slow >= 20 and slow >= 0.7
+    assert n_fast >= 100 and fast >= 0.95
+
+
 def test_dbscan_on_a_simulated_low_pileup_event(low_pileup_event):
     event = low_pileup_event
     # all curvature hypotheses: with the realistic pseudorapidity spectrum most tracks are
