@@ -19,6 +19,7 @@ the whole process tree. Takes 15 to 30 minutes.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import resource
@@ -108,7 +109,14 @@ class MakeRun:
         except subprocess.TimeoutExpired:
             os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait()
-        self.reader.join(timeout=10)
+        # the worker's processes may still be finishing after make has exited (the site's own
+        # test allows them 60 s): wait for the last of them to close the output, then kill
+        # what is left, so that nothing writes into the clone while it is removed
+        self.reader.join(timeout=90)
+        if self.reader.is_alive():
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
+            self.reader.join(timeout=10)
         self.log.close()
 
 
@@ -166,7 +174,9 @@ def run(table) -> None:
     head = subprocess.run(
         ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
     ).stdout.strip()
-    with tempfile.TemporaryDirectory(prefix="fivesigma-first-start-") as tmp:
+    with tempfile.TemporaryDirectory(
+        prefix="fivesigma-first-start-", ignore_cleanup_errors=True
+    ) as tmp:
         clone = Path(tmp) / "fresh"
         subprocess.run(["git", "clone", "--quiet", str(REPO), str(clone)], check=True)
         port, log = free_port(), Path(tmp) / "make-run.log"
