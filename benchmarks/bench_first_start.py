@@ -42,7 +42,7 @@ FIRST_PAGE_TARGET = 180.0  # seconds
 SECOND_START_TARGET = 15.0
 SILENCE_TARGET = 10.0
 READY_TIMEOUT = 3600.0
-LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/[^\]]+\] (\w+) \[")
+LOG_TIME = re.compile(r"^\[(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d,\d{3}): INFO/[^\]]+\] ([\w-]+) \[")
 
 
 class MakeRun:
@@ -213,7 +213,7 @@ def run(table) -> None:
         AREA,
         f"fresh clone ({head}), `make run`: first page answers, wall from `make` (installation "
         f"{minutes(installed)} of it, with pip's cache)",
-        f'{minutes(page)} ({loads}); it says so: "{announced.strip()}"',
+        f'{minutes(page)} ({loads}); it says so: "{announced.split(". ")[0].strip()}."',
         "< 3 min on 2 cores",
         page < FIRST_PAGE_TARGET,
     )

@@ -76,14 +76,24 @@ start_worker_after_first_page() {
         echo 'fivesigma: the worker exited; starting it again in 5 s' >&2; sleep 5
     done" &
     worker=$!
+    echo "$worker" > "$WORKER_GROUP_FILE"
     if [[ ! -e .venv/.compiled ]]; then
         nice -n 19 $PY -c "$COMPILE_ONCE" &
         compiler=$!
     fi
     wait $worker
 }
+# The worker's process group is also written to a file, so that the way out stops it even
+# when the function above was stopped before its own trap could.
+WORKER_GROUP_FILE=$(mktemp "${TMPDIR:-/tmp}/fivesigma-worker.XXXXXX")
 start_worker_after_first_page &
 WORKER=$!
-trap 'kill -TERM $WORKER 2>/dev/null || true; wait $WORKER 2>/dev/null || true' EXIT INT TERM HUP
+stop_all() {
+    kill -TERM "$WORKER" 2>/dev/null || true
+    wait "$WORKER" 2>/dev/null || true
+    stop_worker "$(cat "$WORKER_GROUP_FILE" 2>/dev/null)"
+    rm -f "$WORKER_GROUP_FILE"
+}
+trap stop_all EXIT INT TERM HUP
 # migrate has run the system checks
 $PY manage.py runserver --skip-checks "127.0.0.1:$PORT"
