@@ -362,6 +362,21 @@ def event_slices(event_id: np.ndarray) -> tuple[np.ndarray, dict[int, slice]]:
     }
 
 
+def event_problems(missing: list[int], unknown: list[int]) -> list[str]:
+    """What is wrong with a submission's events: the test events it lacks (``missing``) and
+    the events it names that are not test events (``unknown``); [] when both are empty."""
+    problems = []
+    if missing:
+        problems.append(
+            f"{len(missing)} test event(s) are missing from the submission, e.g. event_id {examples(missing)}"
+        )
+    if unknown:
+        problems.append(
+            f"{len(unknown)} event_id(s) in the submission are not test events, e.g. {examples(unknown)}"
+        )
+    return problems
+
+
 def matched_events(truth: pd.DataFrame, submission: pd.DataFrame, events=None):
     """Yield (event_id, truth rows, EventMatch) for each event of ``events`` (default: all in truth).
 
@@ -374,18 +389,7 @@ def matched_events(truth: pd.DataFrame, submission: pd.DataFrame, events=None):
     missing = [e for e in wanted if e not in sub_events]
     unknown = [e for e in sub_events if e not in truth_events]
     if missing or unknown:
-        problems = (
-            [
-                f"{len(missing)} test event(s) are missing from the submission, e.g. event_id {examples(missing)}"
-            ]
-            if missing
-            else []
-        )
-        if unknown:
-            problems.append(
-                f"{len(unknown)} event_id(s) in the submission are not test events, e.g. {examples(unknown)}"
-            )
-        raise SubmissionError(problems)
+        raise SubmissionError(event_problems(missing, unknown))
     columns = {name: truth[name].to_numpy() for name in ("hit_id", "particle_id", "weight")}
     sub_hits = submission["hit_id"].to_numpy()
     sub_tracks = submission["track_id"].to_numpy()

@@ -18,6 +18,7 @@ from fivesigma.scoring.efficiency import (
 from fivesigma.scoring.kernels.bootstrap import mean_replicas
 from fivesigma.scoring.kernels.weighted_accuracy import (
     SOLUTION_COLUMNS,
+    event_problems,
     event_slices,
     matched_events,
     truth_rows,
@@ -88,17 +89,7 @@ class TrackmlMetric(Metric):
         sub_order, sub_events = event_slices(submission["event_id"].to_numpy())
         missing = [e for e in scored if e not in sub_events]
         unknown = [e for e in sub_events if e not in truth_events]
-        problems = (
-            [
-                f"{len(missing)} test event(s) are missing from the submission, e.g. event_id {examples(missing)}"
-            ]
-            if missing
-            else []
-        )
-        if unknown:
-            problems.append(
-                f"{len(unknown)} event_id(s) in the submission are not test events, e.g. {examples(unknown)}"
-            )
+        problems = event_problems(missing, unknown)
         truth_hits = solution["hit_id"].to_numpy()
         submitted_hits = submission["hit_id"].to_numpy()
         bad_events = 0

@@ -48,6 +48,17 @@ def zip_folder(folder: Path, archive: Path) -> Path:
     return archive
 
 
+def zip_task_parts(root: Path) -> None:
+    """Zip a code task's four folders under ``root/src`` as the manifest names them."""
+    for name, folder in (
+        ("scoring_program.zip", "scoring"),
+        ("ingestion_program.zip", "ingestion"),
+        ("input_data.zip", "input"),
+        ("reference_data.zip", "reference"),
+    ):
+        zip_folder(root / "src" / folder, root / name)
+
+
 def zip_bundle(root: Path, archive: Path) -> Path:
     return zip_folder(root, archive)
 
@@ -214,13 +225,7 @@ def write_code_bundle(root: Path, requirements: str = "") -> Path:
     )
     if requirements:
         write(root, {"src/scoring/requirements.txt": requirements})
-    for name, folder in (
-        ("scoring_program.zip", "scoring"),
-        ("ingestion_program.zip", "ingestion"),
-        ("input_data.zip", "input"),
-        ("reference_data.zip", "reference"),
-    ):
-        zip_folder(root / "src" / folder, root / name)
+    zip_task_parts(root)
     return root
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import textwrap
 from pathlib import Path
 
-from tests.builders.codabench_bundles import write, zip_folder
+from tests.builders.codabench_bundles import write, zip_task_parts
 
 # (a) result files: predictions.csv (id,y); reference split into public/ and private/.
 REGRESSION_SCORE = """\
@@ -174,13 +174,7 @@ def write_code_bundle(root: Path, ingest_py: str = INGEST) -> Path:
         },
     )
     write(root, {"competition.yaml": CODE_YAML, "terms.md": "Terms.\n"})
-    for name, folder in (
-        ("scoring_program.zip", "scoring"),
-        ("ingestion_program.zip", "ingestion"),
-        ("input_data.zip", "input"),
-        ("reference_data.zip", "reference"),
-    ):
-        zip_folder(root / "src" / folder, root / name)
+    zip_task_parts(root)
     return root
 
 
