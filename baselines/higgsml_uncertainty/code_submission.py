@@ -8,15 +8,13 @@ has numpy, scipy, pandas, scikit-learn and numba but not this project.
 
 from __future__ import annotations
 
-import zipfile
 from pathlib import Path
 
 from fivesigma.baselines.higgsml_uncertainty.pseudo_experiments import METHODS
-from fivesigma.baselines.starter_kit import PROJECT_ROOT
+from fivesigma.baselines.starter_kit import PROJECT_ROOT, write_zip
 from fivesigma.baselines.starter_kit.closure import dependency_closure
 
 MODEL_MODULE = "fivesigma.baselines.higgsml_uncertainty.model"
-ZIP_DATE = (2024, 9, 1, 0, 0, 0)  # a fixed date, so the same code gives the same zip
 MODEL_PY = '''\
 """The {method} reference model of the HiggsML uncertainty challenge as a code submission:
 ``fivesigma/baselines/higgsml_uncertainty/model.py`` holds the model, this file the entry
@@ -35,15 +33,7 @@ def build_submission_zip(method: str, out_path) -> Path:
     """Write the code submission of ``method`` (``stats`` or ``profiled``) to ``out_path``."""
     if method not in METHODS:
         raise ValueError(f"unknown method {method!r}; choose one of {sorted(METHODS)}")
-    out_path = Path(out_path)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     files, _ = dependency_closure(PROJECT_ROOT, [MODEL_MODULE])
     entries = {"model.py": MODEL_PY.format(method=method, profiled=METHODS[method]).encode()}
     entries.update({inside.as_posix(): source.read_bytes() for inside, source in files.items()})
-    with zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name in sorted(entries):
-            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
-            info.external_attr = 0o644 << 16
-            info.compress_type = zipfile.ZIP_DEFLATED
-            archive.writestr(info, entries[name])
-    return out_path
+    return write_zip(out_path, entries)

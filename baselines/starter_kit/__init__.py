@@ -42,11 +42,17 @@ def build(challenge: str, out_path: str | Path) -> Path:
     if challenge not in KITS:
         raise ValueError(f"no starter kit for {challenge!r}; choose one of {', '.join(KITS)}")
     files = KITS[challenge](PROJECT_ROOT)
+    return write_zip(out_path, {f"{challenge}-starter-kit/{n}": data for n, data in files.items()})
+
+
+def write_zip(out_path: str | Path, files: dict[str, bytes]) -> Path:
+    """``files`` (name in the zip -> bytes) as a zip at ``out_path``, in name order with a
+    fixed date, so that the same files give the same bytes. Returns the path."""
     out_path = Path(out_path)
     out_path.parent.mkdir(parents=True, exist_ok=True)
     with zipfile.ZipFile(out_path, "w", zipfile.ZIP_DEFLATED) as archive:
         for name in sorted(files):
-            info = zipfile.ZipInfo(f"{challenge}-starter-kit/{name}", date_time=ZIP_DATE)
+            info = zipfile.ZipInfo(name, date_time=ZIP_DATE)
             info.external_attr = 0o644 << 16
             info.compress_type = zipfile.ZIP_DEFLATED
             archive.writestr(info, files[name])
